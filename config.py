@@ -1,0 +1,77 @@
+"""Settings read once from the environment and passed explicitly into create_app()."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'app.db'}"
+DEFAULT_OAUTH_URL = "https://oauth.bitrix.info"
+REQUIRED = ("B24_CLIENT_ID", "B24_CLIENT_SECRET", "APP_PUBLIC_URL", "SECRET_KEY")
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up, naming every missing or bad key at once."""
+
+
+class Secret(str):
+    """A string that never shows itself in repr, logs or tracebacks."""
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    @property
+    def value(self) -> str:
+        return str.__str__(self)
+
+
+@dataclass(frozen=True)
+class Settings:
+    b24_client_id: str
+    b24_client_secret: Secret
+    app_public_url: str
+    secret_key: Secret
+    database_url: str = DEFAULT_DATABASE_URL
+    b24_oauth_url: str = DEFAULT_OAUTH_URL
+    # Where pages load the BX24 JS library from; the emulated portal serves its own copy.
+    b24_js_url: str = "//api.bitrix24.com/api/v1/"
+    inbox_chunk_size: int = 50
+    inbox_max_attempts: int = 8
+    worker_poll_seconds: float = 1.0
+    sync_interval_seconds: int = 300
+    log_level: str = "INFO"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Fail fast: list every missing key, not just the first one."""
+        env = os.environ if env is None else env
+        missing = [key for key in REQUIRED if not env.get(key)]
+        if missing:
+            raise ConfigError("missing environment variables: " + ", ".join(missing))
+        try:
+            chunk = int(env.get("INBOX_CHUNK_SIZE", "50"))
+            attempts = int(env.get("INBOX_MAX_ATTEMPTS", "8"))
+            poll = float(env.get("WORKER_POLL_SECONDS", "1.0"))
+            sync = int(env.get("SYNC_INTERVAL_SECONDS", "300"))
+        except ValueError as exc:
+            raise ConfigError(f"bad numeric setting: {exc}") from exc
+        if not 1 <= chunk <= 50:
+            raise ConfigError("INBOX_CHUNK_SIZE must be 1..50 (one batch request)")
+        return cls(
+            b24_client_id=env["B24_CLIENT_ID"],
+            b24_client_secret=Secret(env["B24_CLIENT_SECRET"]),
+            app_public_url=env["APP_PUBLIC_URL"].rstrip("/"),
+            secret_key=Secret(env["SECRET_KEY"]),
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            b24_oauth_url=(env.get("B24_OAUTH_URL") or DEFAULT_OAUTH_URL).rstrip("/"),
+            b24_js_url=env.get("B24_JS_URL") or "//api.bitrix24.com/api/v1/",
+            inbox_chunk_size=chunk,
+            inbox_max_attempts=attempts,
+            worker_poll_seconds=poll,
+            sync_interval_seconds=sync,
+            log_level=env.get("LOG_LEVEL", "INFO"),
+        )
