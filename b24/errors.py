@@ -12,7 +12,22 @@ class B24Error(Exception):
 
 
 class B24TransportError(B24Error):
-    """The portal could not be reached or answered something that is not Bitrix JSON."""
+    """The portal could not be reached or answered something that is not Bitrix JSON.
+
+    `maybe_sent` is False only when the request surely never reached the server (connect
+    failure), which is what makes a retry of a non-idempotent `*.add` safe (§14.7).
+    """
+
+    def __init__(self, message: str = "", *, status: int | None = None,
+                 maybe_sent: bool = True) -> None:
+        super().__init__(message)
+        self.status = status
+        self.maybe_sent = maybe_sent
+
+    @property
+    def transient(self) -> bool:
+        """Network trouble passes; the inbox retries the event later."""
+        return True
 
 
 class B24ApiError(B24Error):
@@ -74,6 +89,10 @@ class BadApplicationToken(B24Error):
     """auth[application_token] does not match the one stored at install: answer 401."""
 
 
+class ManifestError(B24Error):
+    """install.json is malformed: fail at start-up, naming every problem."""
+
+
 GONE_CODES = frozenset({"PORTAL_DELETED", "PAYMENT_REQUIRED", "ERROR_OAUTH", "NO_AUTH_FOUND",
                         "user_access_error", "APPLICATION_NOT_FOUND"})
 EXPIRED_CODES = frozenset({"expired_token", "invalid_token"})
@@ -87,7 +106,7 @@ def api_error(code: str, description: str = "", status: int | None = None) -> B2
     code = str(code)
     if code in EXPIRED_CODES:
         return ExpiredToken(code, description, status)
-    if code in RATE_CODES or status in (429, 503) and code in ("", "OVERLOAD_LIMIT"):
+    if code in RATE_CODES or (status in (429, 503) and code in ("", "OVERLOAD_LIMIT")):
         return RateLimited(code, description, status)
     if code in GONE_CODES:
         return PortalGone(code, description, status)
@@ -95,7 +114,7 @@ def api_error(code: str, description: str = "", status: int | None = None) -> B2
         return AccessDenied(code, description, status)
     if code == "ERROR_METHOD_NOT_FOUND":
         return MethodNotFound(code, description, status)
-    if status is not None and status >= 500 or code in ("INTERNAL_SERVER_ERROR",
+    if (status is not None and status >= 500) or code in ("INTERNAL_SERVER_ERROR",
                                                         "ERROR_UNEXPECTED_ANSWER"):
         return ServerError(code, description, status)
     return B24ApiError(code, description, status)

@@ -1,0 +1,88 @@
+"""Client-side model of the portal's request counter, so we wait instead of collecting 503s.
+
+The portal counts HTTP requests per portal (and source IP) in a leaky bucket: burst 50,
+draining 2 per second (§5.3); one `batch` is one request. We keep the same bucket per portal
+in this process and acquire a slot before every HTTP request.
+
+Concurrency: the slot is *reserved under the lock* (the level is raised before the caller
+sleeps), so N threads arriving together get staggered send times. fast_bitrix24 computes the
+wait first and records later, so its concurrent callers all fire at once
+(python-clients.md §1.3). Safety margin: we keep `headroom` slots free and drain a little
+slower than the portal, because clocks, network jitter and other apps on our IP (which share
+the portal's counter) make our picture optimistic. The bucket is per process; the web and
+scheduler processes each hold their own, which the headroom and 503 backoff absorb.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+PORTAL_CAPACITY = 50
+PORTAL_DRAIN_PER_SECOND = 2.0
+
+
+class LeakyBucket:
+    """Thread-safe leaky bucket; acquire() sleeps until this request may be sent."""
+
+    def __init__(self, capacity: int = PORTAL_CAPACITY, drain: float = PORTAL_DRAIN_PER_SECOND,
+                 *, headroom: int = 5, slack: float = 0.05,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        if capacity < 1 or drain <= 0:
+            raise ValueError("capacity must be >= 1 and drain > 0")
+        self.capacity = capacity
+        self.drain = drain
+        self.limit = max(1, capacity - headroom)  # the burst we allow ourselves
+        self.rate = drain * (1.0 - slack)  # the drain we assume
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._level = 0.0
+        self._stamp = clock()
+
+    def reserve(self) -> float:
+        """Claim the next slot now; return the seconds the caller must wait before sending."""
+        with self._lock:
+            self._drain_to_now()
+            self._level += 1.0
+            return max(0.0, (self._level - self.limit) / self.rate)
+
+    def acquire(self) -> float:
+        """Reserve a slot and sleep until it is due; returns the time waited."""
+        wait = self.reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+    def note_limited(self) -> None:
+        """The portal answered 503 anyway: assume the bucket is full (others share it)."""
+        with self._lock:
+            self._drain_to_now()
+            self._level = max(self._level, float(self.limit))
+
+    @property
+    def level(self) -> float:
+        """Requests the portal is assumed to still count (reserved ones included)."""
+        with self._lock:
+            self._drain_to_now()
+            return self._level
+
+    def _drain_to_now(self) -> None:
+        now = self._clock()
+        self._level = max(0.0, self._level - max(0.0, now - self._stamp) * self.rate)
+        self._stamp = now
+
+
+_buckets: dict[str, LeakyBucket] = {}
+_buckets_lock = threading.Lock()
+
+
+def bucket_for(key: str) -> LeakyBucket:
+    """The process-wide bucket of one portal, keyed by member_id (or REST endpoint)."""
+    with _buckets_lock:
+        bucket = _buckets.get(key)
+        if bucket is None:
+            bucket = _buckets[key] = LeakyBucket()
+        return bucket
