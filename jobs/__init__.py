@@ -1,0 +1,65 @@
+"""CLI: `flask --app app serve|worker|scheduler|sync|init-db` (the scheduler never runs in web)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+from flask import Flask
+
+from jobs import runner
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("worker")
+    def worker() -> None:
+        """Drain the inbox (run one or more next to the web processes)."""
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            runner.run_worker(app, stop)
+        except KeyboardInterrupt:
+            stop.set()
+
+    @app.cli.command("scheduler")
+    def scheduler() -> None:
+        """The clock for periodic jobs (exactly one per deployment)."""
+        runner.build_scheduler(app, blocking=True).start()
+
+    @app.cli.command("sync")
+    def sync() -> None:
+        """Sync every active portal once now."""
+        click.echo(f"synced {runner.sync_all(app)} portal(s)")
+
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Upgrade the database schema to the newest migration."""
+        from store.migrate import upgrade
+
+        upgrade(app.config["SETTINGS"].database_url)
+        click.echo("database is at head")
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--port", default=8000, type=int)
+    def serve(host: str, port: int) -> None:
+        """Web + worker + scheduler in one process: the embedded default (SQLite)."""
+        from werkzeug.serving import make_server
+
+        from store.migrate import upgrade
+
+        upgrade(app.config["SETTINGS"].database_url)
+        stop = threading.Event()
+        threading.Thread(target=runner.run_worker, args=(app, stop), daemon=True).start()
+        clock = runner.build_scheduler(app, blocking=False)
+        clock.start()
+        server = make_server(host, port, app, threaded=True)
+        click.echo(f"serving on http://{host}:{server.server_port}")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.set()
+            clock.shutdown(wait=False)

@@ -1,0 +1,59 @@
+"""Application factory: nothing happens at import (STYLE rule 1).
+
+    flask --app app serve                       # embedded: web + worker + scheduler, SQLite
+    gunicorn 'app:create_app()'                 # production web
+    flask --app app worker / scheduler          # production background processes
+"""
+
+from __future__ import annotations
+
+import logging.config
+from pathlib import Path
+
+from flask import Flask
+
+from config import ROOT, Settings
+
+MANIFEST = ROOT / "install.json"
+
+
+class ExtraFormatter(logging.Formatter):
+    """Log keys are stable dotted names; the `extra` data follows as key=value pairs."""
+
+    _skip = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        base = super().format(record)
+        extra = {k: v for k, v in vars(record).items() if k not in self._skip}
+        return base + "".join(f" {k}={v}" for k, v in sorted(extra.items()))
+
+
+def configure_logging(level: str) -> None:
+    logging.config.dictConfig({
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"()": ExtraFormatter,
+                                 "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "root": {"level": level, "handlers": ["stderr"]},
+        "loggers": {"werkzeug": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"},
+                    "urllib3": {"level": "WARNING"}},
+    })
+
+
+def create_app(settings: Settings | None = None, *, manifest_path: Path = MANIFEST) -> Flask:
+    from b24.manifest import Manifest
+    from jobs import init_app as init_jobs
+    from store.db import init_app as init_db
+    from web import init_app as init_web
+
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.config.update(SETTINGS=settings, SECRET_KEY=settings.secret_key.value,
+                      MAX_CONTENT_LENGTH=1024 * 1024)
+    app.extensions["manifest"] = Manifest.load(manifest_path)
+    init_db(app)
+    init_web(app)
+    init_jobs(app)
+    return app

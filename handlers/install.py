@@ -1,0 +1,108 @@
+"""Install: trust the tokens only after the auth server confirms them, then store and bind.
+
+A local app with a UI and an install path gets the app-page POST (AUTH_ID, REFRESH_ID ...);
+an API-only app gets ONAPPINSTALL at the same URL (§1.1-§1.3). Both end here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from b24.client import B24Client
+from b24.errors import BadApplicationToken, EventPayloadError
+from b24.events import B24Event
+from b24.manifest import Manifest
+from b24.oauth import OAuthClient
+from b24.tokens import MemoryTokens, TokenSet
+from b24.values import to_int
+from config import Settings
+from handlers.binding import bind_all
+from store import portals
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InstallRequest:
+    member_id: str
+    domain: str
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    application_token: str
+    scope: str
+    lang: str
+    from_page: bool  # True: the install page in the iframe must call BX24.installFinish()
+
+
+def from_page(form: Mapping[str, str], args: Mapping[str, str]) -> InstallRequest:
+    """The app-page POST: DOMAIN and LANG in the query string, the rest in the body (§1.2)."""
+    missing = [k for k in ("AUTH_ID", "REFRESH_ID", "member_id", "APPLICATION_TOKEN")
+               if not form.get(k)]
+    if missing or not args.get("DOMAIN"):
+        raise EventPayloadError("install page form lacks " + ", ".join(missing or ["DOMAIN"]))
+    return InstallRequest(
+        member_id=form["member_id"], domain=args["DOMAIN"], access_token=form["AUTH_ID"],
+        refresh_token=form["REFRESH_ID"], expires_in=to_int(form.get("AUTH_EXPIRES")) or 3600,
+        application_token=form["APPLICATION_TOKEN"], scope=form.get("APPLICATION_SCOPE", ""),
+        lang=args.get("LANG", "ru"), from_page=True)
+
+
+def from_event(event: B24Event) -> InstallRequest:
+    """ONAPPINSTALL as a form post with auth[...] (§1.3)."""
+    auth = event.auth
+    if not (auth.access_token and auth.refresh_token and auth.domain):
+        raise EventPayloadError("ONAPPINSTALL without tokens or domain")
+    return InstallRequest(
+        member_id=auth.member_id, domain=auth.domain, access_token=auth.access_token,
+        refresh_token=auth.refresh_token, expires_in=auth.expires_in or 3600,
+        application_token=auth.application_token, scope=auth.scope or "",
+        lang=str(event.data.get("LANGUAGE_ID") or "ru"), from_page=False)
+
+
+def confirm(req: InstallRequest, settings: Settings, oauth: OAuthClient) -> dict:
+    """Ask our configured auth server, never the DOMAIN in the request (§12 'Verifying')."""
+    info = oauth.app_info(req.access_token)
+    install = info.get("install") or {}
+    if info.get("client_id") != settings.b24_client_id:
+        raise BadApplicationToken("token was issued to another application")
+    if install.get("member_id") != req.member_id:
+        raise BadApplicationToken("token belongs to another portal")
+    if install.get("domain") and install["domain"] != req.domain:
+        raise BadApplicationToken("domain does not match the token's portal")
+    return info
+
+
+def install(session: Session, req: InstallRequest, settings: Settings, manifest: Manifest,
+            oauth: OAuthClient) -> None:
+    """Store the portal and (re)bind every event and placement; idempotent for reinstall."""
+    info = confirm(req, settings, oauth)
+    install_info = info.get("install") or {}
+    now = datetime.now(UTC)
+    client_endpoint = install_info.get("client_endpoint") or f"https://{req.domain}/rest/"
+    server_endpoint = settings.b24_oauth_url + "/rest/"
+    expires_at = now + timedelta(seconds=req.expires_in)
+    # Stored and committed before binding: events may start as soon as a binding exists.
+    portal = portals.upsert_installed(session, portals.Installation(
+        member_id=req.member_id, domain=req.domain, client_endpoint=client_endpoint,
+        server_endpoint=server_endpoint, access_token=req.access_token,
+        refresh_token=req.refresh_token, token_expires_at=expires_at,
+        application_token=req.application_token, scope=req.scope,
+        installer_user_id=to_int(info.get("user_id")), lang=req.lang), now)
+    session.commit()
+    tokens = MemoryTokens(TokenSet(req.access_token, req.refresh_token, expires_at,
+                                   client_endpoint, server_endpoint, req.member_id), oauth)
+    try:
+        bind_all(B24Client(tokens), manifest, settings.app_public_url)
+    finally:
+        fresh = tokens.current()  # binding may have rotated the pair: keep the newest
+        portals.save_tokens(session, portal, access_token=fresh.access_token,
+                            refresh_token=fresh.refresh_token, expires_at=fresh.expires_at,
+                            now=datetime.now(UTC))
+        session.commit()
+    logger.info("b24.install.done", extra={"member_id": req.member_id, "domain": req.domain})

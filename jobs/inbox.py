@@ -1,0 +1,177 @@
+"""Drain the inbox: per portal, up to 50 events cost one read batch and one write batch.
+
+No database transaction is held across a portal HTTP call (SQLite has one writer, and the token
+refresh must commit on its own), so a chunk runs as: claim (commit) -> reads (HTTP) -> handlers
+(one transaction, a savepoint per event) -> writes (HTTP) -> outcome (commit). Handlers are
+idempotent, so a chunk that fails after the handler transaction simply runs again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from b24.client import B24Client
+from b24.errors import B24Error, PortalGone
+from config import Settings
+from handlers import router
+from handlers.context import HandlerContext, Write, client_for
+from handlers.router import Read, Route
+from handlers.stored import StoredEvent, from_row
+from store import inbox, portals
+from store.models import InboxEvent, Portal
+
+logger = logging.getLogger(__name__)
+ClientFactory = Callable[[Portal], B24Client]
+
+
+@dataclass
+class Outcome:
+    """Per event: the error that failed it (None = done) and whether to retry."""
+
+    errors: dict[int, tuple[str, bool]] = field(default_factory=dict)
+
+    def fail(self, row_id: int, error: str, *, transient: bool = True) -> None:
+        self.errors.setdefault(row_id, (error, transient))
+
+
+def process_inbox(sessions: sessionmaker[Session], settings: Settings, *,
+                  now: Callable[[], datetime] | None = None,
+                  client_factory: ClientFactory | None = None, max_rounds: int = 1) -> int:
+    """One pass (or `max_rounds`) over every portal with due events; returns events handled."""
+    clock = now or (lambda: datetime.now(UTC))
+    factory = client_factory or (lambda p: client_for(p, sessions, settings))
+    handled = 0
+    for _ in range(max_rounds):
+        with sessions() as session:
+            portal_ids = inbox.due_portals(session, clock())
+        if not portal_ids:
+            break
+        for portal_id in portal_ids:
+            try:
+                handled += process_chunk(sessions, settings, portal_id, clock, factory)
+            except Exception:  # one portal never stops the others (STYLE rule 8)
+                logger.exception("job.process_inbox.portal_failed", extra={"portal_id": portal_id})
+    return handled
+
+
+def process_chunk(sessions: sessionmaker[Session], settings: Settings, portal_id: int,
+                  clock: Callable[[], datetime], factory: ClientFactory) -> int:
+    with sessions() as session:
+        rows = inbox.claim(session, portal_id, clock(), settings.inbox_chunk_size)
+        portal = portals.get(session, portal_id)
+        session.expunge(portal)
+    if not rows:
+        return 0
+    outcome = Outcome()
+    if portal.status != "active":
+        _finish(sessions, settings, rows, outcome, clock())  # nothing to do for a removed app
+        return len(rows)
+    events = {row.id: from_row(row, portal) for row in rows}
+    b24 = factory(portal)
+    try:
+        results, read_errors = _run_reads(b24, events)
+        writes = _run_handlers(sessions, settings, portal, b24, events, results, read_errors,
+                               outcome, clock())
+        _run_writes(b24, writes, outcome)
+    except PortalGone as exc:
+        _portal_gone(sessions, portal, rows, outcome, exc, clock())
+    except B24Error as exc:  # 503 for a while, network down, refresh failed: retry later
+        logger.warning("job.process_inbox.portal_error",
+                       extra={"member_id": portal.member_id, "error": str(exc)})
+        for row in rows:
+            outcome.fail(row.id, f"{type(exc).__name__}: {exc}")
+    finally:
+        b24.close()
+    _finish(sessions, settings, rows, outcome, clock())
+    return len(rows)
+
+
+def _routes(event: StoredEvent) -> tuple[Route, ...]:
+    return tuple(r for r in router.handlers_for(event.code) if not r.inline)
+
+
+def _run_reads(b24: B24Client, events: dict[int, StoredEvent]) -> tuple[dict, dict]:
+    wanted: dict[str, Read] = {}
+    for event in events.values():
+        for route in _routes(event):
+            for read in route.reads(event):
+                wanted.setdefault(read.key, read)
+    if not wanted:
+        return {}, {}
+    batch = b24.batch({key: (r.method, r.params) for key, r in wanted.items()})
+    return batch.results, batch.errors
+
+
+def _run_handlers(sessions: sessionmaker[Session], settings: Settings, portal: Portal,
+                  b24: B24Client, events: dict[int, StoredEvent], results: dict,
+                  read_errors: dict, outcome: Outcome, now: datetime) -> dict[str, tuple[Write, set]]:
+    """Run every handler; returns the deduplicated writes with the events that asked for them."""
+    writes: dict[str, tuple[Write, set[int]]] = {}
+    with sessions() as session:
+        portal = session.merge(portal, load=False)
+        for row_id, event in events.items():
+            for route in _routes(event):
+                ctx = HandlerContext(portal=portal, session=session, settings=settings, now=now,
+                                     b24=b24, reads=results, read_errors=read_errors)
+                try:
+                    with session.begin_nested():
+                        route.func(event, ctx)
+                except Exception as exc:
+                    logger.exception("job.process_inbox.handler_failed", extra={
+                        "member_id": portal.member_id, "event": event.code, "inbox_id": row_id,
+                        "handler": route.name})
+                    outcome.fail(row_id, f"{route.name}: {type(exc).__name__}: {exc}",
+                                 transient=getattr(exc, "transient", True))
+                    continue
+                for write in ctx.writes:
+                    owners = writes.pop(write.key, (write, set()))[1]
+                    writes[write.key] = (write, owners | {row_id})
+        session.commit()
+    return writes
+
+
+def _run_writes(b24: B24Client, writes: dict[str, tuple[Write, set[int]]],
+                outcome: Outcome) -> None:
+    if not writes:
+        return
+    try:
+        batch = b24.batch({key: (w.method, w.params) for key, (w, _) in writes.items()})
+    except PortalGone:
+        raise
+    except B24Error as exc:
+        for _, owners in writes.values():
+            for row_id in owners:
+                outcome.fail(row_id, f"write batch: {type(exc).__name__}: {exc}")
+        return
+    for key, error in batch.errors.items():
+        for row_id in writes[key][1]:
+            outcome.fail(row_id, f"{writes[key][0].method}: {error}",
+                         transient=getattr(error, "transient", True))
+
+
+def _portal_gone(sessions: sessionmaker[Session], portal: Portal, rows: Sequence[InboxEvent],
+                 outcome: Outcome, exc: PortalGone, now: datetime) -> None:
+    logger.error("job.process_inbox.portal_gone",
+                 extra={"member_id": portal.member_id, "error": str(exc)})
+    with sessions() as session, session.begin():
+        portals.mark_gone(session, portals.get(session, portal.id), str(exc), now)
+    for row in rows:
+        outcome.fail(row.id, f"portal gone: {exc}", transient=False)
+
+
+def _finish(sessions: sessionmaker[Session], settings: Settings, rows: Sequence[InboxEvent],
+            outcome: Outcome, now: datetime) -> None:
+    with sessions() as session, session.begin():
+        for row in rows:
+            row = session.merge(row, load=True)
+            if row.id in outcome.errors:
+                error, transient = outcome.errors[row.id]
+                inbox.mark_failed(session, row, error, now,
+                                  max_attempts=settings.inbox_max_attempts, transient=transient)
+            else:
+                inbox.mark_done(session, [row], now)

@@ -1,0 +1,108 @@
+"""The clock and the loops: APScheduler only triggers plain job functions (STYLE §5)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Settings
+from handlers.context import client_for, oauth_client
+from handlers.tokens import PortalTokens
+from jobs.inbox import process_inbox
+from jobs.sync import sync_portal
+from jobs.tokens import refresh_idle_tokens
+from store import portals
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    func: Callable[[Flask], object]
+    trigger: str
+    kwargs: dict
+
+
+def sessions_of(app: Flask) -> sessionmaker[Session]:
+    return app.extensions["db_sessions"]
+
+
+def settings_of(app: Flask) -> Settings:
+    return app.config["SETTINGS"]
+
+
+def sync_all(app: Flask) -> int:
+    """Every active portal in turn; one failing portal never stops the others."""
+    sessions, settings = sessions_of(app), settings_of(app)
+    with sessions() as session:
+        active = list(portals.active(session))
+    done = 0
+    for portal in active:
+        try:
+            sync_portal(sessions, portal.id, client_for(portal, sessions, settings))
+            done += 1
+        except Exception:
+            logger.exception("job.sync_all.portal_failed", extra={"member_id": portal.member_id})
+    return done
+
+
+def refresh_tokens(app: Flask) -> int:
+    sessions, settings = sessions_of(app), settings_of(app)
+    oauth = oauth_client(settings)
+    return refresh_idle_tokens(sessions, lambda p: PortalTokens(p, sessions, oauth))
+
+
+def drain_inbox(app: Flask) -> int:
+    return process_inbox(sessions_of(app), settings_of(app), max_rounds=10)
+
+
+def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
+    return (
+        JobSpec("sync_all", sync_all, "interval", {"seconds": settings.sync_interval_seconds}),
+        JobSpec("refresh_tokens", refresh_tokens, "interval", {"hours": 24}),
+    )
+
+
+def _run(app: Flask, spec: JobSpec) -> None:
+    started = time.monotonic()
+    with app.app_context():
+        try:
+            result = spec.func(app)
+            logger.info("job.%s.done", spec.id, extra={
+                "result": result, "seconds": round(time.monotonic() - started, 3)})
+        except Exception:
+            logger.exception("job.%s.failed", spec.id)
+
+
+def build_scheduler(app: Flask, *, blocking: bool) -> BackgroundScheduler | BlockingScheduler:
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
+    for spec in job_specs(settings_of(app)):
+        scheduler.add_job(_run, spec.trigger, args=(app, spec), id=spec.id,
+                          replace_existing=True, coalesce=True, max_instances=1,
+                          misfire_grace_time=60, next_run_time=datetime.now(UTC), **spec.kwargs)
+    return scheduler
+
+
+def run_worker(app: Flask, stop: threading.Event) -> None:
+    """Drain continuously; sleep only when there was nothing to do."""
+    poll = settings_of(app).worker_poll_seconds
+    logger.info("job.worker.started")
+    while not stop.is_set():
+        try:
+            handled = drain_inbox(app)
+        except Exception:
+            logger.exception("job.worker.round_failed")
+            handled = 0
+        if not handled:
+            stop.wait(poll)
+    logger.info("job.worker.stopped")

@@ -1,0 +1,185 @@
+"""Incremental sync: the portal never re-sends a lost event (§3.4, §14.1), so we look ourselves.
+
+First run per portal (no cursor): copy what reports need straight into the mirror. Later runs:
+read what changed since the DATE_MODIFY watermark and, for every deal or lead our mirror has not
+seen in that version, queue the same event the portal would have sent, so business handlers run
+exactly as for a live event (coalescing with one still pending).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from b24.client import B24Client
+from b24.values import iso, to_datetime, to_int
+from handlers.calls import call_values
+from handlers.stored import synthetic_payload
+from store import inbox, mirror
+from store.calls import upsert_call
+from store.models import Call, Deal, Lead, SyncCursor
+
+logger = logging.getLogger(__name__)
+CHUNK = 500
+ENTITIES = {  # entity -> (list method, mirror model, id column, event code for a missed change)
+    "deal": ("crm.deal.list", Deal, "b24_deal_id", "ONCRMDEALUPDATE"),
+    "lead": ("crm.lead.list", Lead, "b24_lead_id", "ONCRMLEADUPDATE"),
+}
+
+
+@dataclass
+class SyncReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    queued: int = 0
+
+    def add(self, key: str, n: int) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+
+
+def sync_portal(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
+                now: Callable[[], datetime] | None = None) -> SyncReport:
+    clock = now or (lambda: datetime.now(UTC))
+    report = SyncReport()
+    _sync_directory(sessions, portal_id, b24, report)
+    for entity in ENTITIES:
+        _sync_entity(sessions, portal_id, b24, entity, report, clock)
+    _sync_stage_history(sessions, portal_id, b24, report, clock)
+    _sync_calls(sessions, portal_id, b24, report, clock)
+    logger.info("job.sync.portal_done", extra={"portal_id": portal_id, **report.counts,
+                                               "queued": report.queued})
+    return report
+
+
+def pages(b24: B24Client, method: str, params: dict[str, Any]) -> Iterator[dict]:
+    """Plain start/next paging for the few methods without an ID cursor (user.get, ...)."""
+    start: int | None = 0
+    while start is not None:
+        body = b24.call_raw(method, {**params, "start": start})
+        result = body.get("result") or []
+        yield from (result if isinstance(result, list) else result.get("items", []))
+        start = to_int(body.get("next"))
+
+
+def chunks(rows: Iterator[dict], size: int = CHUNK) -> Iterator[list[dict]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+def _sync_directory(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
+                    report: SyncReport) -> None:
+    """Users, departments, stages: small, and read whole every time."""
+    users = list(pages(b24, "user.get", {"FILTER": {"USER_TYPE": "employee"}}))
+    deps = list(pages(b24, "department.get", {}))
+    stages = list(pages(b24, "crm.status.list", {}))
+    with sessions() as session, session.begin():
+        for u in users:
+            mirror.upsert_user(session, portal_id, u)
+        for d in deps:
+            mirror.upsert_department(session, portal_id, d)
+        for s in stages:
+            mirror.upsert_stage(session, portal_id, s)
+    report.add("users", len(users))
+    report.add("departments", len(deps))
+    report.add("stages", len(stages))
+
+
+def _cursor(session: Session, portal_id: int, entity: str, now: datetime) -> SyncCursor:
+    row = session.scalar(select(SyncCursor).where(SyncCursor.portal_id == portal_id,
+                                                  SyncCursor.entity == entity))
+    if row is None:
+        row = SyncCursor(portal_id=portal_id, entity=entity, last_id=0, updated_at=now)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _sync_entity(sessions: sessionmaker[Session], portal_id: int, b24: B24Client, entity: str,
+                 report: SyncReport, clock: Callable[[], datetime]) -> None:
+    method, model, id_col, code = ENTITIES[entity]
+    with sessions() as session:
+        watermark = _cursor(session, portal_id, entity, clock()).watermark
+        session.commit()
+    params: dict[str, Any] = {"select": ["*", "UF_*", "PHONE"] if entity == "lead" else ["*", "UF_*"]}
+    if watermark:
+        params["filter"] = {">=DATE_MODIFY": watermark}
+    upsert = mirror.upsert_deal if entity == "deal" else mirror.upsert_lead
+    newest = watermark
+    for batch in chunks(b24.list_all(method, params)):
+        with sessions() as session, session.begin():
+            for fields in batch:
+                if watermark is None:
+                    upsert(session, portal_id, fields)
+                elif _stale(session, model, id_col, portal_id, fields):
+                    report.queued += inbox.record(
+                        session, portal_id=portal_id, code=code, now=clock(), event_ts=None,
+                        payload=synthetic_payload(code, {"FIELDS": {"ID": str(fields["ID"])}}))
+                newest = _later(newest, fields.get("DATE_MODIFY"))
+        report.add(entity + "s", len(batch))
+    with sessions() as session, session.begin():
+        cursor = _cursor(session, portal_id, entity, clock())
+        # An empty portal still gets a watermark, so its first deals are not mistaken for history.
+        cursor.watermark = newest or cursor.watermark or iso(clock())
+        cursor.updated_at = clock()
+
+
+def _stale(session: Session, model: type, id_col: str, portal_id: int, fields: dict) -> bool:
+    row = session.scalar(select(model).where(model.portal_id == portal_id,
+                                             getattr(model, id_col) == to_int(fields["ID"])))
+    seen = to_datetime(fields.get("DATE_MODIFY"))
+    return row is None or row.date_modify is None or (seen is not None and seen > row.date_modify)
+
+
+def _later(current: str | None, candidate: Any) -> str | None:
+    if not candidate:
+        return current
+    if current is None or to_datetime(candidate) > to_datetime(current):
+        return str(candidate)
+    return current
+
+
+def _sync_stage_history(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
+                        report: SyncReport, clock: Callable[[], datetime]) -> None:
+    with sessions() as session:
+        last_id = _cursor(session, portal_id, "stagehistory", clock()).last_id
+        session.commit()
+    params = {"entityTypeId": 2, "filter": {">ID": last_id}}
+    for batch in chunks(b24.list_all("crm.stagehistory.list", params, items_key="items")):
+        with sessions() as session, session.begin():
+            report.add("stage_history", mirror.add_stage_history(session, portal_id, batch))
+            cursor = _cursor(session, portal_id, "stagehistory", clock())
+            cursor.last_id = max(cursor.last_id, *(to_int(i["ID"]) or 0 for i in batch))
+            cursor.updated_at = clock()
+
+
+def _sync_calls(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
+                report: SyncReport, clock: Callable[[], datetime]) -> None:
+    with sessions() as session:
+        cursor = _cursor(session, portal_id, "calls", clock())
+        last_id, initial = cursor.last_id, cursor.watermark is None
+        session.commit()
+    params = {"FILTER": {">ID": last_id}, "SORT": "ID", "ORDER": "ASC"}
+    for batch in chunks(pages(b24, "voximplant.statistic.get", params)):
+        with sessions() as session, session.begin():
+            for row in batch:
+                known = session.scalar(select(Call.id).where(
+                    Call.portal_id == portal_id, Call.call_id == str(row["CALL_ID"])))
+                if initial or known:
+                    upsert_call(session, portal_id, call_values(row))
+                else:  # a call whose event we never got: run the live path for it
+                    report.queued += inbox.record(
+                        session, portal_id=portal_id, code="ONVOXIMPLANTCALLEND", now=clock(),
+                        event_ts=None, payload=synthetic_payload("ONVOXIMPLANTCALLEND", row))
+            cursor = _cursor(session, portal_id, "calls", clock())
+            cursor.last_id = max(cursor.last_id, *(to_int(r["ID"]) or 0 for r in batch))
+            cursor.watermark, cursor.updated_at = "seen", clock()
+        report.add("calls", len(batch))
+    with sessions() as session, session.begin():
+        cursor = _cursor(session, portal_id, "calls", clock())
+        cursor.watermark = cursor.watermark or "seen"

@@ -1,0 +1,116 @@
+"""The durable inbox: every verified event is stored before we answer 200, then drained by workers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from store.models import InboxEvent
+
+LEASE = timedelta(minutes=5)
+
+
+def coalesce_key(code: str, data: Any) -> str:
+    """Same code and same data (for CRM events: the entity id) merge while pending."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{code.upper()}|{canonical}".encode()).hexdigest()
+
+
+def record(session: Session, *, portal_id: int, code: str, payload: dict[str, Any],
+           event_ts: str | None, now: datetime) -> bool:
+    """Insert the event unless an identical one is already pending; False means merged."""
+    values = {
+        "portal_id": portal_id, "code": code.upper(), "payload": payload, "event_ts": event_ts,
+        "coalesce_key": coalesce_key(code, payload.get("data")), "status": "pending",
+        "attempts": 0, "next_attempt_at": now, "received_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt = postgresql.insert(InboxEvent).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(InboxEvent).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - other backends are not supported
+        stmt = insert(InboxEvent).values(**values)
+    return session.execute(stmt.returning(InboxEvent.id)).first() is not None
+
+
+def _claimable(now: datetime):  # noqa: ANN202 - SQL expression
+    due = and_(InboxEvent.status == "pending", InboxEvent.next_attempt_at <= now)
+    # A worker that died mid-chunk leaves rows "processing" until their lease runs out.
+    abandoned = and_(InboxEvent.status == "processing", InboxEvent.locked_until < now)
+    return or_(due, abandoned)
+
+
+def due_portals(session: Session, now: datetime, limit: int = 100) -> list[int]:
+    """Portals with work, oldest waiting first, so one busy portal cannot starve the rest."""
+    stmt = (select(InboxEvent.portal_id).where(_claimable(now))
+            .group_by(InboxEvent.portal_id).order_by(func.min(InboxEvent.id)).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def claim(session: Session, portal_id: int, now: datetime, limit: int) -> list[InboxEvent]:
+    """Atomically lease up to `limit` rows of one portal; safe with many workers on PostgreSQL.
+
+    It commits: a lease nobody else can see is no lease (the one store function that does).
+
+    The UPDATE re-checks the claimable condition per row, so when two workers race for the same
+    ids only one of them changes each row; each then reads back the rows carrying its own token.
+    """
+    token = uuid.uuid4().hex
+    ids = (select(InboxEvent.id)
+           .where(InboxEvent.portal_id == portal_id, _claimable(now))
+           .order_by(InboxEvent.id).limit(limit))
+    session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.id.in_(ids.scalar_subquery()), _claimable(now))
+        .values(status="processing", locked_by=token, locked_until=now + LEASE,
+                coalesce_key=None, attempts=InboxEvent.attempts + 1)
+        .execution_options(synchronize_session=False))
+    session.commit()
+    rows = session.scalars(select(InboxEvent).where(InboxEvent.locked_by == token,
+                                                    InboxEvent.status == "processing")
+                           .order_by(InboxEvent.id)
+                           .execution_options(populate_existing=True))
+    return list(rows)
+
+
+def mark_done(session: Session, rows: Sequence[InboxEvent], now: datetime) -> None:
+    for row in rows:
+        row.status, row.done_at, row.locked_until, row.last_error = "done", now, None, None
+
+
+def mark_failed(session: Session, row: InboxEvent, error: str, now: datetime, *,
+                max_attempts: int, transient: bool = True) -> None:
+    """Back off exponentially (2 s, 4 s ... capped at 30 min); give up after max_attempts."""
+    row.last_error = error[:4000]
+    row.locked_until = None
+    if not transient or row.attempts >= max_attempts:
+        row.status = "dead"
+        return
+    row.status = "pending"
+    row.next_attempt_at = now + timedelta(seconds=min(2 ** row.attempts, 1800))
+
+
+@dataclass(frozen=True)
+class InboxStats:
+    pending: int
+    processing: int
+    done: int
+    dead: int
+
+
+def stats(session: Session, portal_id: int | None = None) -> InboxStats:
+    stmt = select(InboxEvent.status, func.count()).group_by(InboxEvent.status)
+    if portal_id is not None:
+        stmt = stmt.where(InboxEvent.portal_id == portal_id)
+    counts = dict(session.execute(stmt).all())
+    return InboxStats(*(counts.get(s, 0) for s in ("pending", "processing", "done", "dead")))

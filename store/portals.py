@@ -1,0 +1,111 @@
+"""Installed portals and their OAuth tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import Portal
+
+
+@dataclass(frozen=True)
+class Installation:
+    """What an install callback or app page told us, after the tokens were confirmed genuine."""
+
+    member_id: str
+    domain: str
+    client_endpoint: str
+    server_endpoint: str | None
+    access_token: str
+    refresh_token: str
+    token_expires_at: datetime | None
+    application_token: str
+    scope: str
+    installer_user_id: int | None
+    lang: str = "ru"
+
+
+def find(session: Session, member_id: str) -> Portal | None:
+    return session.scalar(select(Portal).where(Portal.member_id == member_id))
+
+
+def get(session: Session, portal_id: int) -> Portal:
+    return session.get_one(Portal, portal_id)
+
+
+def lock(session: Session, portal_id: int) -> Portal:
+    """Re-read the row under a write lock so two workers never refresh with the same token."""
+    stmt = select(Portal).where(Portal.id == portal_id).with_for_update()
+    portal = session.scalar(stmt.execution_options(populate_existing=True))
+    if portal is None:
+        raise LookupError(portal_id)
+    return portal
+
+
+def upsert_installed(session: Session, inst: Installation, now: datetime) -> Portal:
+    """Reinstall replaces tokens and application_token; the row (and its data) is kept."""
+    portal = find(session, inst.member_id)
+    if portal is None:
+        portal = Portal(member_id=inst.member_id, installed_at=now)
+        session.add(portal)
+    portal.domain = inst.domain
+    portal.client_endpoint = inst.client_endpoint
+    portal.server_endpoint = inst.server_endpoint
+    portal.access_token = inst.access_token
+    portal.refresh_token = inst.refresh_token
+    portal.token_expires_at = inst.token_expires_at
+    portal.tokens_refreshed_at = now
+    portal.application_token = inst.application_token
+    portal.scope = inst.scope
+    portal.installer_user_id = inst.installer_user_id
+    portal.lang = inst.lang or portal.lang or "ru"
+    portal.status = "active"
+    portal.last_error = None
+    portal.updated_at = now
+    session.flush()
+    return portal
+
+
+def save_tokens(session: Session, portal: Portal, *, access_token: str, refresh_token: str,
+                expires_at: datetime | None, now: datetime) -> None:
+    portal.access_token = access_token
+    portal.refresh_token = refresh_token
+    portal.token_expires_at = expires_at
+    portal.tokens_refreshed_at = now
+    portal.updated_at = now
+
+
+def touch_endpoint(session: Session, portal: Portal, *, domain: str | None,
+                   client_endpoint: str | None, now: datetime) -> None:
+    """The portal moved to a new domain (§0): keep following it, keyed by member_id."""
+    changed = False
+    if domain and domain != portal.domain:
+        portal.domain, changed = domain, True
+    if client_endpoint and client_endpoint != portal.client_endpoint:
+        portal.client_endpoint, changed = client_endpoint, True
+    if changed:
+        portal.updated_at = now
+
+
+def mark_uninstalled(session: Session, portal: Portal, now: datetime) -> None:
+    """Tokens are wiped; the row stays so a late event is recognised and ignored."""
+    portal.status = "uninstalled"
+    portal.access_token = None
+    portal.refresh_token = None
+    portal.token_expires_at = None
+    portal.updated_at = now
+
+
+def mark_gone(session: Session, portal: Portal, reason: str, now: datetime) -> None:
+    """The portal refused us for good (unpaid, deleted): stop calling it until reinstalled."""
+    portal.status = "gone"
+    portal.last_error = reason[:2000]
+    portal.updated_at = now
+
+
+def active(session: Session) -> Iterator[Portal]:
+    yield from session.scalars(select(Portal).where(Portal.status == "active").order_by(Portal.id))

@@ -1,0 +1,130 @@
+"""Inbound HTTP from the portal: install, events, health. Parse, verify, record, respond.
+
+No REST call and no business logic happen while an event request is open (STYLE rule 3);
+only install and uninstall act inline, because later verification depends on them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from b24.errors import BadApplicationToken, EventPayloadError, InvalidGrant, PortalGone
+from b24.events import B24Event, parse_event, redacted, verify_application_token
+from handlers import install as installer
+from handlers import router
+from handlers.context import HandlerContext, oauth_client
+from handlers.stored import storable
+from store import inbox, portals
+from store.db import get_session
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("b24", __name__)
+
+
+class UnknownPortal(Exception):
+    """An event for a member_id we never installed on (or that uninstalled us): 401."""
+
+
+@bp.post("/b24/events")
+def receive_event() -> tuple[Response, int]:
+    event = parse_event(request.form)
+    session = get_session()
+    portal = portals.find(session, event.auth.member_id)
+    if portal is None or portal.status == "uninstalled":
+        raise UnknownPortal(event.auth.member_id)
+    verify_application_token(event.auth.application_token, portal.application_token)
+    now = datetime.now(UTC)
+    portals.touch_endpoint(session, portal, domain=event.auth.domain,
+                           client_endpoint=event.auth.client_endpoint, now=now)
+    routes = router.handlers_for(event.code)
+    if not routes:
+        logger.info("b24.event.unhandled", extra={"event": event.code,
+                                                   "member_id": portal.member_id})
+        session.commit()
+        return jsonify(ok=True, handled=False), 200
+    if any(route.inline for route in routes):
+        _run_inline(event, portal, session, now)
+        return jsonify(ok=True), 200
+    stored = inbox.record(session, portal_id=portal.id, code=event.code,
+                          payload=storable(event),
+                          event_ts=None if event.ts is None else str(event.ts), now=now)
+    session.commit()
+    return jsonify(ok=True, duplicate=not stored), 200
+
+
+def _run_inline(event: B24Event, portal, session, now: datetime) -> None:  # noqa: ANN001
+    for route in router.handlers_for(event.code):
+        ctx = HandlerContext(portal=portal, session=session, settings=_settings(), now=now,
+                             b24=None)
+        route.func(event, ctx)
+    session.commit()
+
+
+@bp.post("/b24/install")
+def install() -> Response | tuple[Response, int]:
+    """Either the install page in the iframe (wizard) or ONAPPINSTALL (callback), §1.1."""
+    if request.form.get("event"):
+        event = parse_event(request.form)
+        if event.code != "ONAPPINSTALL":
+            raise EventPayloadError(f"unexpected event {event.code} at the install URL")
+        req = installer.from_event(event)
+    else:
+        req = installer.from_page(request.form, request.args)
+    settings = _settings()
+    installer.install(get_session(), req, settings, current_app.extensions["manifest"],
+                      oauth_client(settings))
+    if req.from_page:
+        return Response(render_template("install_done.html", lang=req.lang,
+                                        bx24_js=settings.b24_js_url), 200)
+    return jsonify(status="success"), 200
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    stats = inbox.stats(get_session())
+    return jsonify(ok=True, inbox=stats.__dict__), 200
+
+
+def _settings():  # noqa: ANN202
+    return current_app.config["SETTINGS"]
+
+
+def _reject(status: int, key: str, error: Exception) -> tuple[Response, int]:
+    form = redacted(request.form.to_dict()) if request.form else {}
+    logger.warning(key, extra={"error": str(error), "path": request.path,
+                               "remote": request.remote_addr, "form_keys": sorted(form)[:20]})
+    get_session().rollback()
+    return jsonify(error=key.rsplit(".", 1)[-1], error_description=str(error)), status
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.errorhandler(EventPayloadError)
+    def bad_payload(error: EventPayloadError):  # noqa: ANN202
+        return _reject(400, "b24.event.malformed", error)
+
+    @app.errorhandler(BadApplicationToken)
+    def bad_token(error: BadApplicationToken):  # noqa: ANN202
+        return _reject(401, "b24.event.bad_token", error)
+
+    @app.errorhandler(UnknownPortal)
+    def unknown_portal(error: UnknownPortal):  # noqa: ANN202
+        return _reject(401, "b24.event.unknown_portal", error)
+
+    @app.errorhandler(InvalidGrant)
+    @app.errorhandler(PortalGone)
+    def refused(error: Exception):  # noqa: ANN202
+        return _reject(401, "b24.install.refused", error)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):  # noqa: ANN202
+        if isinstance(error, HTTPException):
+            return error
+        logger.exception("web.request.failed", extra={"path": request.path})
+        get_session().rollback()
+        return jsonify(error="internal", error_description="internal error"), 500
