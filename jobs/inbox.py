@@ -74,7 +74,7 @@ def process_chunk(sessions: sessionmaker[Session], settings: Settings, portal_id
     events = {row.id: from_row(row, portal) for row in rows}
     b24 = factory(portal)
     try:
-        results, read_errors = _run_reads(b24, events)
+        results, read_errors = _run_reads(b24, events, outcome)
         writes = _run_handlers(sessions, settings, portal, b24, events, results, read_errors,
                                outcome, clock())
         _run_writes(b24, writes, outcome)
@@ -95,12 +95,21 @@ def _routes(event: StoredEvent) -> tuple[Route, ...]:
     return tuple(r for r in router.handlers_for(event.code) if not r.inline)
 
 
-def _run_reads(b24: B24Client, events: dict[int, StoredEvent]) -> tuple[dict, dict]:
+def _run_reads(b24: B24Client, events: dict[int, StoredEvent],
+               outcome: Outcome) -> tuple[dict, dict]:
+    """One batch for the whole chunk; an event whose reads cannot even be named fails alone."""
     wanted: dict[str, Read] = {}
-    for event in events.values():
-        for route in _routes(event):
-            for read in route.reads(event):
-                wanted.setdefault(read.key, read)
+    for row_id, event in list(events.items()):
+        try:
+            reads = [read for route in _routes(event) for read in route.reads(event)]
+        except Exception as exc:  # a payload no handler can use: retrying will not fix it
+            logger.warning("job.process_inbox.bad_payload",
+                           extra={"inbox_id": row_id, "event": event.code, "error": str(exc)})
+            outcome.fail(row_id, f"bad payload: {exc}", transient=False)
+            del events[row_id]
+            continue
+        for read in reads:
+            wanted.setdefault(read.key, read)
     if not wanted:
         return {}, {}
     batch = b24.batch({key: (r.method, r.params) for key, r in wanted.items()})

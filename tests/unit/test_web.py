@@ -1,0 +1,116 @@
+"""The events endpoint: a row of checks, one status code each, nothing stored on rejection."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from store import inbox
+from store.models import InboxEvent
+from tests.factories import APP_TOKEN, make_portal
+
+
+def event_form(member_id: str = "m" * 32, token: str = APP_TOKEN, code: str = "ONCRMDEALUPDATE",
+               deal_id: str = "7", ts: str = "1766047124") -> dict[str, str]:
+    return {"event": code, "event_handler_id": "185", "data[FIELDS][ID]": deal_id, "ts": ts,
+            "auth[access_token]": "user-access-token-xyz", "auth[expires_in]": "3600",
+            "auth[scope]": "crm", "auth[domain]": "test.bitrix24.ru",
+            "auth[server_endpoint]": "https://oauth.bitrix.info/rest/", "auth[status]": "L",
+            "auth[client_endpoint]": "https://test.bitrix24.ru/rest/",
+            "auth[member_id]": member_id, "auth[application_token]": token}
+
+
+def rows(sessions) -> int:  # noqa: ANN001
+    with sessions() as s:
+        return s.query(InboxEvent).count()
+
+
+def test_recorded_event_is_acknowledged(client, sessions) -> None:  # noqa: ANN001
+    with sessions() as s:
+        make_portal(s)
+    resp = client.post("/b24/events", data=event_form())
+    assert resp.status_code == 200 and resp.json["ok"] is True
+    with sessions() as s:
+        (row,) = s.query(InboxEvent).all()
+        assert row.code == "ONCRMDEALUPDATE" and row.payload["data"] == {"FIELDS": {"ID": "7"}}
+        assert "access_token" not in str(row.payload)  # tokens never rest in our tables
+
+
+def test_forged_token_is_401_and_stores_nothing(client, sessions, caplog) -> None:  # noqa: ANN001
+    with sessions() as s:
+        make_portal(s)
+    with caplog.at_level(logging.WARNING):
+        resp = client.post("/b24/events", data=event_form(token="f" * 32))
+    assert resp.status_code == 401
+    assert rows(sessions) == 0
+    assert "b24.event.bad_token" in caplog.text
+    assert "f" * 32 not in caplog.text and "user-access-token-xyz" not in caplog.text
+
+
+def test_unknown_portal_is_401(client, sessions) -> None:  # noqa: ANN001
+    assert client.post("/b24/events", data=event_form(member_id="x" * 32)).status_code == 401
+    assert rows(sessions) == 0
+
+
+@pytest.mark.parametrize("form", [
+    {},
+    {"event": "ONCRMDEALUPDATE"},
+    {"auth[member_id]": "m" * 32, "auth[application_token]": APP_TOKEN},
+    {"event": "<script>", "auth[member_id]": "m" * 32, "auth[application_token]": APP_TOKEN},
+])
+def test_malformed_is_400_with_a_log_line(client, sessions, caplog, form) -> None:  # noqa: ANN001
+    with sessions() as s:
+        make_portal(s)
+    with caplog.at_level(logging.WARNING):
+        resp = client.post("/b24/events", data=form)
+    assert resp.status_code == 400
+    assert "b24.event.malformed" in caplog.text
+    assert rows(sessions) == 0
+
+
+def test_same_event_twice_is_one_row(client, sessions) -> None:  # noqa: ANN001
+    with sessions() as s:
+        make_portal(s)
+    assert client.post("/b24/events", data=event_form()).status_code == 200
+    second = client.post("/b24/events", data=event_form())
+    assert second.status_code == 200 and second.json["duplicate"] is True
+    assert rows(sessions) == 1
+
+
+def test_unhandled_event_is_acknowledged_not_stored(client, sessions) -> None:  # noqa: ANN001
+    with sessions() as s:
+        make_portal(s)
+    resp = client.post("/b24/events", data=event_form(code="ONCRMCOMPANYADD"))
+    assert resp.status_code == 200 and resp.json["handled"] is False
+    assert rows(sessions) == 0
+
+
+def test_uninstall_wipes_tokens_and_later_events_are_refused(client, sessions) -> None:  # noqa: ANN001
+    with sessions() as s:
+        portal = make_portal(s)
+        inbox.record(s, portal_id=portal.id, code="ONCRMDEALUPDATE", payload={"data": {}},
+                     event_ts=None, now=portal.installed_at)
+        s.commit()
+    form = {"event": "ONAPPUNINSTALL", "data[LANGUAGE_ID]": "ru", "data[CLEAN]": "1",
+            "ts": "1466439714", "auth[domain]": "test.bitrix24.ru",
+            "auth[member_id]": "m" * 32, "auth[application_token]": APP_TOKEN}
+    assert client.post("/b24/events", data={**form, "auth[application_token]": "x" * 32}
+                       ).status_code == 401
+    assert client.post("/b24/events", data=form).status_code == 200
+    with sessions() as s:
+        from store import portals
+
+        p = portals.find(s, "m" * 32)
+        assert p.status == "uninstalled" and p.access_token is None and p.refresh_token is None
+        assert s.query(InboxEvent).count() == 0  # CLEAN=1 removed the portal's data
+    assert client.post("/b24/events", data=event_form()).status_code == 401
+
+
+def test_oversized_body_is_rejected_without_500(client) -> None:  # noqa: ANN001
+    resp = client.post("/b24/events", data={"event": "ONCRMDEALUPDATE", "x": "y" * 2_000_000})
+    assert resp.status_code == 413
+
+
+def test_healthz(client) -> None:  # noqa: ANN001
+    assert client.get("/healthz").json["ok"] is True
