@@ -32,7 +32,7 @@ def bind_all(b24: B24Client, manifest: Manifest, base_url: str) -> tuple[int, in
                 "LANG_ALL": {lang: {"TITLE": title} for lang, title in p.title.items()}})
     if cmds:
         result = b24.batch(cmds)
-        for key, error in result.errors.items():
+        for error in result.errors.values():
             if "already binded" not in error.description.lower():
                 raise error
     n_events = sum(k.startswith("event:") for k in cmds)

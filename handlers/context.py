@@ -39,7 +39,7 @@ class HandlerContext:
     reads: Mapping[str, Any] = field(default_factory=dict)
     read_errors: Mapping[str, Exception] = field(default_factory=dict)
     writes: list[Write] = field(default_factory=list)
-    log: logging.Logger = logging.getLogger("handlers")
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("handlers"))
 
     def read(self, key: str) -> Any:
         """The prefetched result, or the error that one batch command got."""

@@ -118,7 +118,8 @@ def _run_reads(b24: B24Client, events: dict[int, StoredEvent],
 
 def _run_handlers(sessions: sessionmaker[Session], settings: Settings, portal: Portal,
                   b24: B24Client, events: dict[int, StoredEvent], results: dict,
-                  read_errors: dict, outcome: Outcome, now: datetime) -> dict[str, tuple[Write, set]]:
+                  read_errors: dict, outcome: Outcome,
+                  now: datetime) -> dict[str, tuple[Write, set]]:
     """Run every handler; returns the deduplicated writes with the events that asked for them."""
     writes: dict[str, tuple[Write, set[int]]] = {}
     with sessions() as session:

@@ -106,7 +106,8 @@ def _sync_entity(sessions: sessionmaker[Session], portal_id: int, b24: B24Client
     with sessions() as session:
         watermark = _cursor(session, portal_id, entity, clock()).watermark
         session.commit()
-    params: dict[str, Any] = {"select": ["*", "UF_*", "PHONE"] if entity == "lead" else ["*", "UF_*"]}
+    select = ["*", "UF_*", "PHONE"] if entity == "lead" else ["*", "UF_*"]
+    params: dict[str, Any] = {"select": select}
     if watermark:
         params["filter"] = {">=DATE_MODIFY": watermark}
     upsert = mirror.upsert_deal if entity == "deal" else mirror.upsert_lead

@@ -17,7 +17,8 @@ logger = logging.getLogger(__name__)
 IDLE = timedelta(days=20)  # well inside the 28 days older docs give a refresh token
 
 
-def refresh_idle_tokens(sessions: sessionmaker[Session], tokens_for: Callable[[Portal], PortalTokens],
+def refresh_idle_tokens(sessions: sessionmaker[Session],
+                        tokens_for: Callable[[Portal], PortalTokens],
                         now: datetime | None = None) -> int:
     moment = now or datetime.now(UTC)
     with sessions() as session:
@@ -30,5 +31,6 @@ def refresh_idle_tokens(sessions: sessionmaker[Session], tokens_for: Callable[[P
             tokens_for(portal).refresh(token_set(portal))
             refreshed += 1
         except B24Error:
-            logger.exception("job.refresh_idle_tokens.failed", extra={"member_id": portal.member_id})
+            logger.exception("job.refresh_idle_tokens.failed",
+                             extra={"member_id": portal.member_id})
     return refreshed

@@ -19,7 +19,7 @@ if os.environ.get("DATABASE_URL") and not config.attributes.get("url_given"):
 target_metadata = Base.metadata
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN201
+def include_object(obj, name, type_, reflected, compare_to):
     """Tables we do not own (e.g. a future apscheduler_jobs) are never touched."""
     return not (type_ == "table" and reflected and compare_to is None)
 
@@ -43,7 +43,7 @@ def run_migrations_online() -> None:
         _run(connectable)
 
 
-def _run(connection) -> None:  # noqa: ANN001
+def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=connection.dialect.name == "sqlite",
                       include_object=include_object, compare_type=True)

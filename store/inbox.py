@@ -1,4 +1,4 @@
-"""The durable inbox: every verified event is stored before we answer 200, then drained by workers."""
+"""The durable inbox: every verified event is stored before we answer 200, then drained."""
 
 from __future__ import annotations
 

@@ -145,7 +145,8 @@ def add_stage_history(session: Session, portal_id: int,
             continue
         session.add(DealStageHistory(
             portal_id=portal_id, b24_history_id=hist_id, b24_deal_id=to_int(item["OWNER_ID"]),
-            type_id=to_int(item.get("TYPE_ID")) or 2, category_id=to_int(item.get("CATEGORY_ID")) or 0,
+            type_id=to_int(item.get("TYPE_ID")) or 2,
+            category_id=to_int(item.get("CATEGORY_ID")) or 0,
             stage_id=str(item.get("STAGE_ID") or ""),
             stage_semantic=str(item.get("STAGE_SEMANTIC_ID") or "P")[:1],
             created_at=to_datetime(item.get("CREATED_TIME"))))

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from store.db import Base
 from store.types import BigId, UTCDateTime
 
+
 def portal_fk() -> ForeignKey:
     return ForeignKey("portals.id", ondelete="CASCADE")
 
@@ -71,7 +72,8 @@ class InboxEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     event_ts: Mapped[str | None] = mapped_column(String(32))
     coalesce_key: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|processing|done|dead
+    # pending | processing | done | dead
+    status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -227,7 +229,8 @@ class Call(Base):
     portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
     call_id: Mapped[str] = mapped_column(String(128))
     source: Mapped[str] = mapped_column(String(16), default="b24")  # b24 | pbx
-    call_type: Mapped[int] = mapped_column(Integer)  # 1 out, 2 in, 3 in-redirect, 4 callback, 5 info
+    # 1 out, 2 in, 3 in-redirect, 4 callback, 5 info (§9.3)
+    call_type: Mapped[int] = mapped_column(Integer)
     phone: Mapped[str] = mapped_column(String(32), default="")  # E.164 when parseable
     phone_raw: Mapped[str] = mapped_column(String(64), default="")
     line: Mapped[str | None] = mapped_column(String(64))

@@ -54,14 +54,14 @@ def migrated(database_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def engine(migrated: str):  # noqa: ANN201
+def engine(migrated: str):
     eng = make_engine(migrated)
     yield eng
     eng.dispose()
 
 
 @pytest.fixture
-def sessions(engine) -> Iterator[sessionmaker[Session]]:  # noqa: ANN001
+def sessions(engine) -> Iterator[sessionmaker[Session]]:
     """A clean database for every test (delete is fast at test sizes, on both backends)."""
     factory = make_session_factory(engine)
     yield factory
@@ -93,7 +93,7 @@ def settings(migrated: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, sessions: sessionmaker[Session]):  # noqa: ANN201
+def app(settings: Settings, sessions: sessionmaker[Session]):
     from app import create_app
 
     application = create_app(settings)
@@ -104,5 +104,5 @@ def app(settings: Settings, sessions: sessionmaker[Session]):  # noqa: ANN201
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     return app.test_client()

@@ -10,14 +10,14 @@ from store.db import Base
 from store.migrate import downgrade, upgrade
 
 
-def test_head_matches_models(engine) -> None:  # noqa: ANN001
+def test_head_matches_models(engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
 
 
-def test_upgrade_downgrade_roundtrip(tmp_path) -> None:  # noqa: ANN001
+def test_upgrade_downgrade_roundtrip(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'm.db'}"
     upgrade(url)
     from store.db import make_engine

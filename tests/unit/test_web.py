@@ -21,12 +21,12 @@ def event_form(member_id: str = "m" * 32, token: str = APP_TOKEN, code: str = "O
             "auth[member_id]": member_id, "auth[application_token]": token}
 
 
-def rows(sessions) -> int:  # noqa: ANN001
+def rows(sessions) -> int:
     with sessions() as s:
         return s.query(InboxEvent).count()
 
 
-def test_recorded_event_is_acknowledged(client, sessions) -> None:  # noqa: ANN001
+def test_recorded_event_is_acknowledged(client, sessions) -> None:
     with sessions() as s:
         make_portal(s)
     resp = client.post("/b24/events", data=event_form())
@@ -37,7 +37,7 @@ def test_recorded_event_is_acknowledged(client, sessions) -> None:  # noqa: ANN0
         assert "access_token" not in str(row.payload)  # tokens never rest in our tables
 
 
-def test_forged_token_is_401_and_stores_nothing(client, sessions, caplog) -> None:  # noqa: ANN001
+def test_forged_token_is_401_and_stores_nothing(client, sessions, caplog) -> None:
     with sessions() as s:
         make_portal(s)
     with caplog.at_level(logging.WARNING):
@@ -48,7 +48,7 @@ def test_forged_token_is_401_and_stores_nothing(client, sessions, caplog) -> Non
     assert "f" * 32 not in caplog.text and "user-access-token-xyz" not in caplog.text
 
 
-def test_unknown_portal_is_401(client, sessions) -> None:  # noqa: ANN001
+def test_unknown_portal_is_401(client, sessions) -> None:
     assert client.post("/b24/events", data=event_form(member_id="x" * 32)).status_code == 401
     assert rows(sessions) == 0
 
@@ -59,7 +59,7 @@ def test_unknown_portal_is_401(client, sessions) -> None:  # noqa: ANN001
     {"auth[member_id]": "m" * 32, "auth[application_token]": APP_TOKEN},
     {"event": "<script>", "auth[member_id]": "m" * 32, "auth[application_token]": APP_TOKEN},
 ])
-def test_malformed_is_400_with_a_log_line(client, sessions, caplog, form) -> None:  # noqa: ANN001
+def test_malformed_is_400_with_a_log_line(client, sessions, caplog, form) -> None:
     with sessions() as s:
         make_portal(s)
     with caplog.at_level(logging.WARNING):
@@ -69,7 +69,7 @@ def test_malformed_is_400_with_a_log_line(client, sessions, caplog, form) -> Non
     assert rows(sessions) == 0
 
 
-def test_same_event_twice_is_one_row(client, sessions) -> None:  # noqa: ANN001
+def test_same_event_twice_is_one_row(client, sessions) -> None:
     with sessions() as s:
         make_portal(s)
     assert client.post("/b24/events", data=event_form()).status_code == 200
@@ -78,7 +78,7 @@ def test_same_event_twice_is_one_row(client, sessions) -> None:  # noqa: ANN001
     assert rows(sessions) == 1
 
 
-def test_unhandled_event_is_acknowledged_not_stored(client, sessions) -> None:  # noqa: ANN001
+def test_unhandled_event_is_acknowledged_not_stored(client, sessions) -> None:
     with sessions() as s:
         make_portal(s)
     resp = client.post("/b24/events", data=event_form(code="ONCRMCOMPANYADD"))
@@ -86,7 +86,7 @@ def test_unhandled_event_is_acknowledged_not_stored(client, sessions) -> None:  
     assert rows(sessions) == 0
 
 
-def test_uninstall_wipes_tokens_and_later_events_are_refused(client, sessions) -> None:  # noqa: ANN001
+def test_uninstall_wipes_tokens_and_later_events_are_refused(client, sessions) -> None:
     with sessions() as s:
         portal = make_portal(s)
         inbox.record(s, portal_id=portal.id, code="ONCRMDEALUPDATE", payload={"data": {}},
@@ -107,10 +107,10 @@ def test_uninstall_wipes_tokens_and_later_events_are_refused(client, sessions) -
     assert client.post("/b24/events", data=event_form()).status_code == 401
 
 
-def test_oversized_body_is_rejected_without_500(client) -> None:  # noqa: ANN001
+def test_oversized_body_is_rejected_without_500(client) -> None:
     resp = client.post("/b24/events", data={"event": "ONCRMDEALUPDATE", "x": "y" * 2_000_000})
     assert resp.status_code == 413
 
 
-def test_healthz(client) -> None:  # noqa: ANN001
+def test_healthz(client) -> None:
     assert client.get("/healthz").json["ok"] is True

@@ -46,7 +46,7 @@ def deal(deal_id: int, stage: str = "NEW", assigned: int = 5) -> dict:
             "DATE_MODIFY": "2026-11-23T12:00:00+03:00", "CLOSED": "N", "UF_CRM_KEEP": "0"}
 
 
-def enqueue(sessions, portal_id: int, *deal_ids: int) -> None:  # noqa: ANN001
+def enqueue(sessions, portal_id: int, *deal_ids: int) -> None:
     with sessions() as s:
         for did in deal_ids:
             inbox.record(s, portal_id=portal_id, code="ONCRMDEALUPDATE", event_ts="1",
@@ -55,11 +55,11 @@ def enqueue(sessions, portal_id: int, *deal_ids: int) -> None:  # noqa: ANN001
         s.commit()
 
 
-def run(sessions, settings, fake, now=NOW) -> int:  # noqa: ANN001
+def run(sessions, settings, fake, now=NOW) -> int:
     return process_inbox(sessions, settings, now=lambda: now, client_factory=lambda p: fake)
 
 
-def test_chunk_reads_in_one_batch_and_mirrors(sessions, settings) -> None:  # noqa: ANN001
+def test_chunk_reads_in_one_batch_and_mirrors(sessions, settings) -> None:
     with sessions() as s:
         portal = make_portal(s)
     enqueue(sessions, portal.id, 7, 8, 9)
@@ -72,7 +72,7 @@ def test_chunk_reads_in_one_batch_and_mirrors(sessions, settings) -> None:  # no
         assert inbox.stats(s).done == 3
 
 
-def test_deleted_deal_is_marked_not_retried(sessions, settings) -> None:  # noqa: ANN001
+def test_deleted_deal_is_marked_not_retried(sessions, settings) -> None:
     with sessions() as s:
         portal = make_portal(s)
     fake = ScriptedPortal({7: deal(7)})
@@ -86,7 +86,7 @@ def test_deleted_deal_is_marked_not_retried(sessions, settings) -> None:  # noqa
         assert inbox.stats(s).done == 2
 
 
-def test_rate_limited_chunk_is_retried_later_and_nothing_lost(sessions, settings) -> None:  # noqa: ANN001
+def test_rate_limited_chunk_is_retried_later_and_nothing_lost(sessions, settings) -> None:
     with sessions() as s:
         portal = make_portal(s)
     enqueue(sessions, portal.id, 7, 8)
@@ -102,7 +102,7 @@ def test_rate_limited_chunk_is_retried_later_and_nothing_lost(sessions, settings
         assert inbox.stats(s).done == 2 and s.query(Deal).count() == 2
 
 
-def test_portal_gone_stops_retries(sessions, settings) -> None:  # noqa: ANN001
+def test_portal_gone_stops_retries(sessions, settings) -> None:
     with sessions() as s:
         portal = make_portal(s)
     enqueue(sessions, portal.id, 7)
@@ -114,7 +114,7 @@ def test_portal_gone_stops_retries(sessions, settings) -> None:  # noqa: ANN001
         assert inbox.stats(s).dead == 1
 
 
-def test_one_bad_event_does_not_stop_the_chunk(sessions, settings) -> None:  # noqa: ANN001
+def test_one_bad_event_does_not_stop_the_chunk(sessions, settings) -> None:
     with sessions() as s:
         portal = make_portal(s)
         inbox.record(s, portal_id=portal.id, code="ONCRMDEALUPDATE", event_ts="1",
@@ -130,7 +130,7 @@ def test_one_bad_event_does_not_stop_the_chunk(sessions, settings) -> None:  # n
         assert st.done == 1 and st.pending + st.dead == 1
 
 
-def test_failing_portal_does_not_block_another(sessions, settings) -> None:  # noqa: ANN001
+def test_failing_portal_does_not_block_another(sessions, settings) -> None:
     with sessions() as s:
         bad = make_portal(s, member_id="b" * 32)
         good = make_portal(s, member_id="g" * 32)

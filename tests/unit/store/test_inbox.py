@@ -9,12 +9,12 @@ from tests.factories import make_portal
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-def _record(session, portal, deal_id="7", code="ONCRMDEALUPDATE", now=NOW) -> bool:  # noqa: ANN001
+def _record(session, portal, deal_id="7", code="ONCRMDEALUPDATE", now=NOW) -> bool:
     return inbox.record(session, portal_id=portal.id, code=code, event_ts="1",
                         payload={"event": code, "data": {"FIELDS": {"ID": deal_id}}}, now=now)
 
 
-def test_identical_pending_events_coalesce(session) -> None:  # noqa: ANN001
+def test_identical_pending_events_coalesce(session) -> None:
     portal = make_portal(session)
     assert _record(session, portal) is True
     assert _record(session, portal) is False
@@ -23,7 +23,7 @@ def test_identical_pending_events_coalesce(session) -> None:  # noqa: ANN001
     assert session.query(InboxEvent).count() == 2
 
 
-def test_event_after_claim_gets_its_own_row(session) -> None:  # noqa: ANN001
+def test_event_after_claim_gets_its_own_row(session) -> None:
     portal = make_portal(session)
     _record(session, portal)
     session.commit()
@@ -33,7 +33,7 @@ def test_event_after_claim_gets_its_own_row(session) -> None:  # noqa: ANN001
     session.commit()
 
 
-def test_claim_is_exclusive_until_the_lease_ends(session) -> None:  # noqa: ANN001
+def test_claim_is_exclusive_until_the_lease_ends(session) -> None:
     portal = make_portal(session)
     for i in range(5):
         _record(session, portal, deal_id=str(i))
@@ -48,7 +48,7 @@ def test_claim_is_exclusive_until_the_lease_ends(session) -> None:  # noqa: ANN0
     assert len(again) == 5
 
 
-def test_failed_rows_back_off_then_die(session) -> None:  # noqa: ANN001
+def test_failed_rows_back_off_then_die(session) -> None:
     portal = make_portal(session)
     _record(session, portal)
     session.commit()
@@ -66,7 +66,7 @@ def test_failed_rows_back_off_then_die(session) -> None:  # noqa: ANN001
     assert inbox.stats(session).dead == 1
 
 
-def test_due_portals_oldest_first(session) -> None:  # noqa: ANN001
+def test_due_portals_oldest_first(session) -> None:
     a, b = make_portal(session, member_id="a" * 32), make_portal(session, member_id="b" * 32)
     _record(session, b)
     _record(session, a)
