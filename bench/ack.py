@@ -1,0 +1,132 @@
+"""Webhook acknowledgement under gunicorn on loopback: rate, p50/p99, and zero lost.
+
+    python -m bench.ack [--rate 300] [--seconds 10] [--workers 2] [--database-url URL]
+
+An open-loop generator sends event posts at a fixed rate (each a distinct deal, so nothing
+coalesces); afterwards the inbox rows are counted: every 200 must be a stored row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+from urllib.parse import urlencode
+
+import requests
+from sqlalchemy import func, select
+
+from bench.common import (
+    APP_TOKEN,
+    MEMBER_ID,
+    free_port,
+    prepared_database,
+    summary_ms,
+    temp_sqlite_url,
+)
+from store.db import make_engine, make_session_factory
+from store.models import InboxEvent
+
+
+def form(i: int) -> str:
+    return urlencode({
+        "event": "ONCRMDEALUPDATE", "event_handler_id": "1", "data[FIELDS][ID]": str(i),
+        "ts": str(1766047124 + i), "auth[domain]": "bench.bitrix24.test",
+        "auth[client_endpoint]": "http://127.0.0.1:9/rest/", "auth[member_id]": MEMBER_ID,
+        "auth[application_token]": APP_TOKEN, "auth[access_token]": "t" * 40})
+
+
+def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "B24_CLIENT_ID": "local.bench",
+           "B24_CLIENT_SECRET": "bench", "APP_PUBLIC_URL": f"http://127.0.0.1:{port}",
+           "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "app:create_app()"], env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                return proc
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def load(port: int, rate: float, seconds: float, senders: int = 16) -> tuple[list[float], int]:
+    """Open loop: request i is due at start + i/rate whatever the previous answers took."""
+    total = int(rate * seconds)
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    counter = iter(range(total))
+    url = f"http://127.0.0.1:{port}/b24/events"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    start = time.perf_counter() + 0.2
+
+    def sender() -> None:
+        nonlocal failures
+        http = requests.Session()
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            t0 = time.perf_counter()
+            ok = http.post(url, data=form(i), headers=headers, timeout=10).status_code == 200
+            elapsed = time.perf_counter() - t0
+            with lock:
+                latencies.append(elapsed)
+                failures += not ok
+
+    threads = [threading.Thread(target=sender) for _ in range(senders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, failures
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=float, default=300)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args(argv)
+    url = args.database_url or temp_sqlite_url()
+    prepared_database(url)
+    port = free_port()
+    proc = start_gunicorn(url, port, args.workers)
+    try:
+        print(f"ack: {args.rate:.0f} req/s for {args.seconds:.0f} s, gunicorn -w {args.workers}, "
+              f"{url.split(':')[0]}", flush=True)
+        t0 = time.perf_counter()
+        latencies, failures = load(port, args.rate, args.seconds)
+        wall = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        stored = session.scalar(select(func.count()).select_from(InboxEvent))
+    engine.dispose()
+    ok = len(latencies) - failures
+    result = {"sent": len(latencies), "ok": ok, "stored": stored, "lost": ok - stored,
+              "rps": len(latencies) / wall, "p50_ms": sorted(latencies)[len(latencies) // 2] * 1000,
+              "p99_ms": sorted(latencies)[int(len(latencies) * 0.99) - 1] * 1000}
+    print(f"  sent {len(latencies)}, 200 OK {ok}, inbox rows {stored}, lost {ok - stored}, "
+          f"achieved {result['rps']:.0f} req/s")
+    print(f"  latency: {summary_ms(latencies)}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
