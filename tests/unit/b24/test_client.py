@@ -55,7 +55,8 @@ def test_call_raw_returns_whole_body(rsps, b24) -> None:
 
 def test_call_refreshes_once_on_expired_token_then_retries(ordered, tokens, oauth) -> None:
     mock, client = ordered
-    mock.post(url("crm.deal.get"), status=401, json=EXPIRED, match=body({"id": 1, "auth": "access-1"}))
+    mock.post(url("crm.deal.get"), status=401, json=EXPIRED,
+              match=body({"id": 1, "auth": "access-1"}))
     mock.post(url("crm.deal.get"), json={"result": {"ID": "1"}},
               match=body({"id": 1, "auth": "access-2"}))
     assert client.call("crm.deal.get", {"id": 1}) == {"ID": "1"}

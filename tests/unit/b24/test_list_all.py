@@ -23,8 +23,8 @@ class FakeList:
         self.items_key, self.id_field, self.unresolved = items_key, id_field, unresolved
         self.fail = fail or set()
         as_id = (lambda i: i) if items_key else str
-        self.rows = [{id_field: as_id(i), "TITLE": f"deal {i}", "STAGE_ID": "WON" if i % 3 else "NEW"}
-                     for i in sorted(ids)]
+        self.rows = [{id_field: as_id(i), "TITLE": f"deal {i}",
+                      "STAGE_ID": "WON" if i % 3 else "NEW"} for i in sorted(ids)]
         self.requests: list[tuple[str, Any]] = []
 
     def page(self, params: dict[str, Any]) -> Any:
@@ -62,7 +62,7 @@ class FakeList:
             return 200, {}, json.dumps({"result": self.page(body), "time": {}})
         results, errors = {}, {}
         for key, cmd in body["cmd"].items():
-            sub_method, _, query = cmd.partition("?")
+            _, _, query = cmd.partition("?")
             if key in self.fail:
                 errors[key] = {"error": "OPERATION_TIME_LIMIT", "error_description": "blocked"}
                 break
@@ -81,8 +81,8 @@ def serve(rsps, portal: FakeList) -> FakeList:
     return portal
 
 
-@pytest.mark.parametrize(("count", "requests"), [(0, 1), (30, 1), (50, 2), (1234, 2), (2549, 2), (2550, 3),
-                                                 (6000, 4)])
+@pytest.mark.parametrize(("count", "requests"), [
+    (0, 1), (30, 1), (50, 2), (1234, 2), (2549, 2), (2550, 3), (6000, 4)])
 def test_reads_everything_in_order_with_few_requests(rsps, b24, count, requests) -> None:
     ids = [i * 3 + 1 for i in range(count)]  # gaps, like a real table
     portal = serve(rsps, FakeList(ids))
@@ -106,6 +106,7 @@ def test_commands_after_the_short_page_are_ignored(rsps, b24, unresolved) -> Non
     portal = serve(rsps, FakeList(range(1, 131), unresolved=unresolved))
     rows = list(b24.list_all("crm.deal.list", pages_per_batch=10))
     assert [int(r["ID"]) for r in rows] == list(range(1, 131))  # no repeats of page 1
+    assert len(portal.requests) == 2
 
 
 def test_keeps_the_callers_filter_and_select(rsps, b24) -> None:
