@@ -61,7 +61,9 @@ class TokenProvider(Protocol):
 class Refresher(Protocol):
     """The part of OAuthClient a provider needs (a fake in tests)."""
 
-    def refresh(self, refresh_token: str) -> TokenSet: ...
+    def refresh(self, refresh_token: str) -> TokenSet:
+        """Spend a refresh token on a new pair."""
+        ...
 
 
 class MemoryTokens:

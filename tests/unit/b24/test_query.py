@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from b24.query import flatten, http_build_query, parse_query, scalar, split_key, unflatten
@@ -72,6 +72,7 @@ def normalise(value: Any) -> Any:
     return items
 
 
+@settings(derandomize=True, database=None, deadline=None, max_examples=300)
 @given(st.dictionaries(keys, trees, max_size=5))
 def test_round_trip(params: dict[str, Any]) -> None:
     assert parse_query(http_build_query(params)) == normalise(params)
