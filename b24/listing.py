@@ -83,9 +83,14 @@ class ListQuery:
 def iterate(client: B24Client, method: str, params: Mapping[str, Any] | None, *,
             id_field: str = "ID", items_key: str | None = None,
             pages_per_batch: int = 50) -> Iterator[dict[str, Any]]:
-    """Yield every row of a list method, lazily and in ID order."""
+    """Every row of a list method, lazily and in ID order; bad params fail at once."""
     query = ListQuery.build(params, id_field, items_key)
-    last = query.start
+    return _rows(client, method, query, pages_per_batch)
+
+
+def _rows(client: B24Client, method: str, query: ListQuery,
+          pages_per_batch: int) -> Iterator[dict[str, Any]]:
+    id_field, last = query.id_field, query.start
     for page in _pages(client, method, query, pages_per_batch):
         fresh = [row for row in page if _after(_row_id(row, id_field), last)]
         if len(page) == PAGE_SIZE and not fresh:

@@ -158,7 +158,7 @@ def test_a_server_ignoring_the_cursor_cannot_loop_forever(rsps, b24) -> None:
                                     {"ORDER": {"ID": "DESC"}}])
 def test_paging_params_of_the_caller_are_refused(b24, params) -> None:
     with pytest.raises(ValueError):
-        next(b24.list_all("crm.deal.list", params))
+        b24.list_all("crm.deal.list", params)  # at the call, not at the first row
 
 
 def test_object_result_without_items_key_is_explained(rsps, b24) -> None:
