@@ -42,6 +42,9 @@ class Settings:
     inbox_max_attempts: int = 8
     worker_poll_seconds: float = 1.0
     sync_interval_seconds: int = 300
+    # REST retries on 503/429/5xx/network: attempts and the first backoff step (seconds).
+    rest_max_attempts: int = 5
+    rest_backoff: float = 0.5
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict)
 

@@ -63,4 +63,5 @@ def client_for(portal: Portal, sessions: sessionmaker[Session], settings: Settin
     """A REST client for one portal, sharing that portal's rate bucket across the process."""
     tokens = PortalTokens(portal, sessions, oauth_client(settings))
     return B24Client(tokens, limiter=bucket_for(portal.member_id),
-                     on_endpoint_changed=tokens.endpoint_changed)
+                     on_endpoint_changed=tokens.endpoint_changed,
+                     max_attempts=settings.rest_max_attempts, backoff=settings.rest_backoff)

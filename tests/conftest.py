@@ -81,7 +81,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "b24_client_id": CLIENT_ID, "b24_client_secret": Secret(CLIENT_SECRET),
         "app_public_url": "http://app.test", "secret_key": Secret("test-secret-key"),
         "database_url": database_url, "b24_oauth_url": "http://oauth.test",
-        "log_level": "WARNING",
+        "log_level": "WARNING", "rest_backoff": 0.01,
     }
     values.update(overrides)
     return Settings(**values)

@@ -1,0 +1,64 @@
+"""Install into the emulated portal over HTTP: verified, stored, every binding made once."""
+
+from __future__ import annotations
+
+import requests
+
+from app import MANIFEST
+from b24.manifest import Manifest
+from store import portals
+
+
+def test_install_stores_portal_and_binds_everything(installed, live_app) -> None:  # noqa: ANN001
+    manifest = Manifest.load(MANIFEST)
+    events_url = live_app.url + manifest.handlers["events"]
+    bound = {(b.event, b.handler) for b in installed.bindings}
+    assert bound == {(code, events_url) for code in manifest.event_codes}
+    placed = {(p["placement"], p["handler"]) for p in installed.placements}
+    assert placed == {(p.placement, live_app.url + p.handler) for p in manifest.placements}
+    with live_app.sessions() as s:
+        row = portals.find(s, installed.member_id)
+        assert row.status == "active" and row.domain == installed.domain
+        assert row.client_endpoint == installed.client_endpoint
+        assert row.application_token == installed.application_token
+        assert row.refresh_token and row.access_token
+
+
+def test_reinstall_rebinds_without_duplicates(installed, sandbox_app, live_app) -> None:  # noqa: ANN001
+    before = len(installed.bindings)
+    installed.install_app(sandbox_app, f"{live_app.url}/b24/install", f"{live_app.url}/app",
+                          admin_user_id=min(installed.admins))
+    assert len(installed.bindings) == before
+    assert len({(b.event, b.handler) for b in installed.bindings}) == before
+    with live_app.sessions() as s:  # the new application_token replaced the old one
+        assert portals.find(s, installed.member_id).application_token == \
+            installed.application_token
+
+
+def test_install_with_a_token_of_another_app_is_refused(portal, cloud, live_app) -> None:  # noqa: ANN001
+    other = cloud.register_app("local.other.app", "other-secret", ["crm"])
+    response = portal.install_app(other, f"{live_app.url}/b24/install", f"{live_app.url}/app",
+                                  admin_user_id=min(portal.admins))
+    assert response.status_code == 401
+    assert not portal.installed and portal.bindings == []
+    with live_app.sessions() as s:
+        assert portals.find(s, portal.member_id) is None
+
+
+def test_install_callback_scenario(portal, sandbox_app, live_app) -> None:  # noqa: ANN001
+    """API-only apps get ONAPPINSTALL at the install URL instead of the page (§1.3)."""
+    response = portal.install_app(sandbox_app, f"{live_app.url}/b24/install", None,
+                                  admin_user_id=min(portal.admins), api_only=True)
+    assert response.status_code == 200 and response.json() == {"status": "success"}
+    with live_app.sessions() as s:
+        assert portals.find(s, portal.member_id).status == "active"
+
+
+def test_forged_install_form_is_refused(portal, live_app) -> None:  # noqa: ANN001
+    form = {"AUTH_ID": "forged", "REFRESH_ID": "forged", "member_id": portal.member_id,
+            "APPLICATION_TOKEN": "x" * 32, "AUTH_EXPIRES": "3600"}
+    response = requests.post(f"{live_app.url}/b24/install?DOMAIN={portal.domain}", data=form,
+                             timeout=10)
+    assert response.status_code == 401
+    with live_app.sessions() as s:
+        assert portals.find(s, portal.member_id) is None
