@@ -1,0 +1,1 @@
+"""`make demo`: the real app against the emulated portal, over HTTP, on SQLite."""

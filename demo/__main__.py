@@ -1,0 +1,146 @@
+"""Play a working day: emulated portal + the app (web, worker), install, scenario, summary.
+
+    python -m demo [--seed 1] [--out out]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import threading
+import time
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from bench.common import free_port
+from config import ROOT, Secret, Settings
+from jobs import runner
+from sandbox import running_cloud
+from sandbox.scenario import play_day
+from sandbox.seed import seed_company
+from store import inbox
+from store.migrate import upgrade
+
+CLIENT_ID, CLIENT_SECRET = "local.demo0000000000.00000000", "demo-client-secret"
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def wait_drained(app, portal, timeout: float = 60.0) -> None:  # noqa: ANN001
+    """Between scenario steps: let deliveries land and the worker empty the inbox."""
+    deadline = time.monotonic() + timeout
+    portal.flush_events()
+    while time.monotonic() < deadline:
+        with app.extensions["db_sessions"]() as session:
+            stats = inbox.stats(session)
+        if stats.pending == 0 and stats.processing == 0:
+            return
+        time.sleep(0.05)
+    say(f"  ! inbox still busy after {timeout:.0f} s: {stats}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", default=str(ROOT / "out"))
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    db_path = ROOT / "instance" / "demo.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    database_url = f"sqlite:///{db_path}"
+
+    from app import MANIFEST, create_app
+    from b24.manifest import Manifest
+
+    with running_cloud() as cloud:
+        say(f"1/6 Эмулятор Bitrix24 запущен / emulated portal up: {cloud.url}")
+        sandbox_app = cloud.register_app(CLIENT_ID, CLIENT_SECRET,
+                                         Manifest.load(MANIFEST).scopes)
+        portal = cloud.add_portal("demo")
+        seed_company(portal, seed=args.seed)
+        say(f"    портал {portal.domain}: {len(portal.table('user'))} сотрудников, "
+            f"{len(portal.table('crm.deal'))} сделок, {len(portal.table('crm.lead'))} лидов")
+
+        port = free_port()
+        settings = Settings(
+            b24_client_id=CLIENT_ID, b24_client_secret=Secret(CLIENT_SECRET),
+            app_public_url=f"http://127.0.0.1:{port}", secret_key=Secret("demo-secret-key"),
+            database_url=database_url, b24_oauth_url=cloud.url,
+            b24_js_url=f"{cloud.url}/bx24/api/v1/", worker_poll_seconds=0.05,
+            log_level="WARNING")
+        upgrade(database_url)
+        app = create_app(settings)
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        stop = threading.Event()
+        worker = threading.Thread(target=runner.run_worker, args=(app, stop), daemon=True)
+        worker.start()
+        say(f"2/6 Приложение запущено / app up: {settings.app_public_url} (SQLite {db_path})")
+
+        response = portal.install_app(sandbox_app, f"{settings.app_public_url}/b24/install",
+                                      f"{settings.app_public_url}/app",
+                                      admin_user_id=min(portal.admins))
+        if response is None or response.status_code != 200 or not portal.installed:
+            say(f"ошибка установки / install failed: {response and response.text}")
+            return 1
+        say(f"3/6 Установлено / installed: {len(portal.bindings)} событий, "
+            f"{len(portal.placements)} вкладок привязано")
+
+        runner.sync_all(app)
+        say("4/6 Первичная синхронизация / initial sync done")
+
+        say("5/6 Рабочий день / playing the working day…")
+        started = time.monotonic()
+        log = play_day(portal, seed=args.seed, step=lambda: wait_drained(app, portal))
+        wait_drained(app, portal)
+        runner.sync_all(app)
+        wait_drained(app, portal)
+        say(f"    сыграно за {time.monotonic() - started:.1f} s")
+
+        stop.set()
+        worker.join(5)
+        server.shutdown()
+        summary = summarize(app, portal, log)
+    (out / "demo-summary.txt").write_text(summary, encoding="utf-8")
+    say("6/6 Итоги / summary:")
+    say(summary)
+    say(f"Файлы / files: {out / 'demo-summary.txt'}, база / database: {db_path}")
+    return 0
+
+
+def summarize(app, portal, log) -> str:  # noqa: ANN001
+    from sqlalchemy import func, select
+
+    from store.models import Call, Deal, DealStageHistory, Lead, User
+
+    lines = []
+    with app.extensions["db_sessions"]() as session:
+        stats = inbox.stats(session)
+
+        def count(model: type) -> int:
+            return session.scalar(select(func.count()).select_from(model))
+
+        lines.append(f"  inbox: обработано {stats.done}, в очереди {stats.pending}, "
+                     f"ошибок (dead) {stats.dead}")
+        lines.append(f"  зеркало / mirror: сделок {count(Deal)}, лидов {count(Lead)}, "
+                     f"звонков {count(Call)}, сотрудников {count(User)}, "
+                     f"переходов по стадиям {count(DealStageHistory)}")
+    by_via: dict[str, int] = {}
+    for call in portal.calls:
+        by_via[call.via] = by_via.get(call.via, 0) + 1
+    lines.append(f"  REST-запросы приложения / app requests: {by_via.get('http', 0)} "
+                 f"(в batch: {by_via.get('batch', 0)} команд)")
+    day = dataclasses.asdict(log) if dataclasses.is_dataclass(log) else dict(vars(log))
+    lines.append("  сценарий дня / the day: " + ", ".join(
+        f"{k}={v}" for k, v in day.items() if isinstance(v, int)))
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
