@@ -1,0 +1,33 @@
+"""`make bench`: every benchmark, one after another, then a table of the figures."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+from bench import ack, bulk, drain
+
+
+def main() -> None:
+    rows: list[tuple[str, str, str]] = []
+    a = ack.main([])
+    rows.append(("webhook ack @300 req/s (gunicorn -w 2, SQLite)",
+                 f"p50 {a['p50_ms']:.1f} ms, p99 {a['p99_ms']:.1f} ms, lost {a['lost']}",
+                 "p99 < 25 ms, 0 lost"))
+    d = drain.main([])
+    rows.append(("backlog drain under 2 req/s",
+                 f"{d['ours_events_per_s']:.1f} ev/s (naive {d['naive_events_per_s']:.2f})",
+                 ">= 40 ev/s (naive <= 1)"))
+    b = bulk.main([])
+    rows.append(("bulk read 100 000 deals",
+                 f"{b['ours_items_per_s']:,.0f} deals/s (fast_bitrix24 "
+                 f"{b.get('peer_items_per_s', float('nan')):,.0f})", ">= 4 500 deals/s"))
+    print()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    width = max(len(r[0]) for r in rows)
+    for name, value, target in rows:
+        print(f"  {name:<{width}}  {value:<45}  target {target}")
+
+
+if __name__ == "__main__":
+    main()
