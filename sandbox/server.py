@@ -117,8 +117,8 @@ class LiveServer:
         self._server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
         self.port = self._server.server_port
         self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-http",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        name="sandbox-http", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

@@ -16,7 +16,7 @@ from sandbox.methods import app, events, placement  # noqa: F401  registers thei
 PARALLEL_MODULES = (
     "crm_deal", "crm_lead", "crm_contact", "crm_company", "crm_status", "crm_category",
     "crm_activity", "crm_timeline", "crm_stagehistory", "crm_duplicate", "crm_userfield",
-    "user", "department", "telephony", "voximplant", "im", "tasks",
+    "crm_item", "user", "department", "telephony", "voximplant", "im", "tasks",
 )
 
 for _name in PARALLEL_MODULES:
