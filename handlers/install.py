@@ -16,12 +16,11 @@ from sqlalchemy.orm import Session
 from b24.client import B24Client
 from b24.errors import BadApplicationToken, EventPayloadError
 from b24.events import B24Event
-from b24.manifest import Manifest
+from b24.manifest import Manifest, bind_events, bind_placements
 from b24.oauth import OAuthClient
 from b24.tokens import MemoryTokens, TokenSet
 from b24.values import to_int
 from config import Settings
-from handlers.binding import bind_all
 from store import portals
 
 logger = logging.getLogger(__name__)
@@ -98,7 +97,9 @@ def install(session: Session, req: InstallRequest, settings: Settings, manifest:
     tokens = MemoryTokens(TokenSet(req.access_token, req.refresh_token, expires_at,
                                    client_endpoint, server_endpoint, req.member_id), oauth)
     try:
-        bind_all(B24Client(tokens), manifest, settings.app_public_url)
+        b24 = B24Client(tokens)
+        bind_events(b24, manifest, settings.app_public_url)
+        bind_placements(b24, manifest, settings.app_public_url)
     finally:
         fresh = tokens.current()  # binding may have rotated the pair: keep the newest
         portals.save_tokens(session, portal, access_token=fresh.access_token,
