@@ -107,12 +107,12 @@ def merge_multi(portal: Any, current: list[dict] | None, incoming: Any,
 
 
 def phone_key(text: Any) -> str:
-    """Digits of a phone without formatting or extension; Russian 8XXXXXXXXXX/10 digits -> 7..."""
+    """Digits of a phone without formatting or extension; Russian 8XXXXXXXXXX / 10 digits -> 7..."""
     raw = re.split(r"(?i)(?:доб|ext|#|,)", str(text or ""))[0]
     digits = re.sub(r"\D", "", raw)
     if len(digits) == 11 and digits[0] == "8":
         digits = "7" + digits[1:]
-    elif len(digits) == 10 and digits[0] == "9":
+    elif len(digits) == 10:  # a national number without the country code
         digits = "7" + digits
     return digits
 
