@@ -21,7 +21,8 @@ class RestError(Exception):
 
 
 def not_found(description: str = "Not found") -> RestError:
-    """Classic CRM methods answer an empty code with 'Not found' (EN:api-reference/crm/deals/crm-deal-get.md)."""
+    """Classic CRM methods answer an empty code with 'Not found'
+    (EN:api-reference/crm/deals/crm-deal-get.md)."""
     return RestError("", description, 400)
 
 

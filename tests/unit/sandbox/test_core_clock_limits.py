@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -22,7 +22,7 @@ def test_clock_is_in_portal_time_zone_and_advances() -> None:
 
 def test_clock_set_jumps_to_a_moment() -> None:
     clock = Clock()
-    clock.set(datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
     assert abs(clock.now() - datetime(2026, 3, 10, 12, 0, tzinfo=clock.tz)) < timedelta(seconds=2)
     with pytest.raises(ValueError):
         clock.set(datetime(2026, 3, 10))

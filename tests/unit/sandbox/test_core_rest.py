@@ -140,8 +140,8 @@ def test_admin_only_method_refuses_other_users(http: Client, portal: PortalState
     user_token = portal.issue_tokens(7)["access_token"]
     resp = call(http, "sandboxtest.rest.admin", user_token)
     assert (resp.status_code, resp.get_json()["error"]) == (403, "ACCESS_DENIED")
-    assert call(http, "sandboxtest.rest.admin", portal.issue_tokens(1)["access_token"]).status_code \
-        == 200
+    admin_token = portal.issue_tokens(1)["access_token"]
+    assert call(http, "sandboxtest.rest.admin", admin_token).status_code == 200
 
 
 def test_webhook_calls_lack_application_context(http: Client, portal: PortalState) -> None:
