@@ -61,7 +61,11 @@ def test_token_expiry_mid_work_refreshes_persists_and_retries(installed, live_ap
         row = portals.find(s, installed.member_id)
         assert row.access_token != old_access and row.refresh_token != old_refresh
     # the used refresh token is dead on the portal: the new pair had to be saved to go on
-    assert installed.cloud.tokens.by_refresh.get(old_refresh) is None
+    reuse = requests.get(f"{installed.cloud.url}/oauth/token/", params={
+        "grant_type": "refresh_token", "client_id": live_app.settings.b24_client_id,
+        "client_secret": live_app.settings.b24_client_secret.value,
+        "refresh_token": old_refresh}, timeout=10)
+    assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
 
 
 def test_503_for_a_while_is_retried_and_nothing_lost(installed, live_app) -> None:  # noqa: ANN001
