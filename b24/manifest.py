@@ -105,7 +105,8 @@ def bind_placements(client: B24Client, manifest: Manifest, base_url: str) -> lis
         url = base_url.rstrip("/") + item.handler
         if (item.placement, url) not in bound:
             cmds[f"{item.placement}:{item.handler}"] = ("placement.bind", {
-                "PLACEMENT": item.placement, "HANDLER": url, "TITLE": item.title["ru"],  # the portal default; LANG_ALL has the rest
+                # TITLE is the portal's default (Russian); LANG_ALL carries the rest
+                "PLACEMENT": item.placement, "HANDLER": url, "TITLE": item.title["ru"],
                 "LANG_ALL": {lang: {"TITLE": title} for lang, title in item.title.items()}})
     _bind(client, cmds)
     return list(cmds)

@@ -23,7 +23,8 @@ def main() -> None:
                  f"{b['ours_items_per_s']:,.0f} deals/s (fast_bitrix24 "
                  f"{b.get('peer_items_per_s', float('nan')):,.0f})", ">= 4 500 deals/s"))
     print()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}")
     width = max(len(r[0]) for r in rows)
     for name, value, target in rows:
         print(f"  {name:<{width}}  {value:<45}  target {target}")

@@ -23,7 +23,7 @@ from sandbox import running_cloud
 SELECT = ["ID", "TITLE", "STAGE_ID", "ASSIGNED_BY_ID", "OPPORTUNITY", "DATE_MODIFY"]
 
 
-def ours(portal, token: str) -> tuple[int, float, float]:  # noqa: ANN001
+def ours(portal, token: str) -> tuple[int, float, float]:
     tokens = MemoryTokens(TokenSet(token, "unused", datetime.now(UTC) + timedelta(hours=1),
                                    portal.client_endpoint))
     tracemalloc.start()
@@ -40,7 +40,7 @@ def ours(portal, token: str) -> tuple[int, float, float]:  # noqa: ANN001
     return seen, elapsed, peak
 
 
-def peer(portal, token: str) -> tuple[int, float]:  # noqa: ANN001
+def peer(portal, token: str) -> tuple[int, float]:
     from fast_bitrix24 import Bitrix
 
     async def token_func() -> str:

@@ -46,7 +46,7 @@ def on_deal_score(event: B24Event, ctx: HandlerContext) -> None:
                   key=f"deal-score:{did}")
 
 
-def use_up_burst(rig) -> None:  # noqa: ANN001
+def use_up_burst(rig) -> None:
     """Start from the limit's steady state: the portal's and our bucket both full."""
     try:
         for _ in range(int(rig.portal.bucket.capacity) + 1):
@@ -56,14 +56,14 @@ def use_up_burst(rig) -> None:  # noqa: ANN001
     bucket_for(rig.portal.member_id).note_limited()
 
 
-def make_deals(rig, n: int) -> list[int]:  # noqa: ANN001
+def make_deals(rig, n: int) -> list[int]:
     owner = rig.portal.meta["managers"][0]
     return [int(rig.portal.invoke("crm.deal.add", {"fields": {
         "TITLE": f"Bench {i}", "OPPORTUNITY": str(1000 * (i % 97 + 1)),
         "ASSIGNED_BY_ID": owner}}, user_id=owner)) for i in range(n)]
 
 
-def enqueue(rig, ids: list[int]) -> None:  # noqa: ANN001
+def enqueue(rig, ids: list[int]) -> None:
     with rig.sessions() as session:
         portal_id = portals.find(session, rig.portal.member_id).id
         now = datetime.now(UTC)
@@ -74,7 +74,7 @@ def enqueue(rig, ids: list[int]) -> None:  # noqa: ANN001
         session.commit()
 
 
-def run_ours(rig, n: int) -> float:  # noqa: ANN001
+def run_ours(rig, n: int) -> float:
     ids = make_deals(rig, n)
     rig.portal.flush_events()
     process_inbox(rig.sessions, rig.settings, max_rounds=1000)  # creation events: not timed
@@ -89,7 +89,7 @@ def run_ours(rig, n: int) -> float:  # noqa: ANN001
     return elapsed
 
 
-def run_naive(rig, n: int) -> float:  # noqa: ANN001
+def run_naive(rig, n: int) -> float:
     ids = make_deals(rig, n)
     rig.portal.flush_events()
     process_inbox(rig.sessions, rig.settings, max_rounds=1000)

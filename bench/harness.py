@@ -25,7 +25,7 @@ class Rig:
     settings: Settings
 
     @property
-    def sessions(self):  # noqa: ANN201
+    def sessions(self):
         return self.app.extensions["db_sessions"]
 
 

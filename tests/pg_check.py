@@ -13,7 +13,8 @@ def main(url: str) -> int:
             version = conn.execute(text("select version()")).scalar()
     except Exception as exc:  # any failure here means the suite cannot run on PostgreSQL
         print(f"ERROR: PostgreSQL at {url} is unreachable: {exc}", file=sys.stderr)
-        print("Start it (pg_ctlcluster <ver> main start) or set TEST_DATABASE_URL.", file=sys.stderr)
+        print("Start it (pg_ctlcluster <ver> main start) or set TEST_DATABASE_URL.",
+              file=sys.stderr)
         return 1
     print(f"PostgreSQL reachable: {str(version).split(',')[0]}")
     return 0

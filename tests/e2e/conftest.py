@@ -51,7 +51,7 @@ def cloud() -> Iterator[Cloud]:
 
 
 @pytest.fixture
-def sandbox_app(cloud: Cloud):  # noqa: ANN201
+def sandbox_app(cloud: Cloud):
     from app import MANIFEST
 
     return cloud.register_app(CLIENT_ID, CLIENT_SECRET, Manifest.load(MANIFEST).scopes)
@@ -68,7 +68,7 @@ def portal(cloud: Cloud) -> PortalState:
 
 
 @pytest.fixture
-def live_app(cloud: Cloud, migrated: str, sessions) -> Iterator[LiveApp]:  # noqa: ANN001
+def live_app(cloud: Cloud, migrated: str, sessions) -> Iterator[LiveApp]:
     from app import create_app
 
     port = free_port()
@@ -88,7 +88,7 @@ def live_app(cloud: Cloud, migrated: str, sessions) -> Iterator[LiveApp]:  # noq
 
 
 @pytest.fixture
-def installed(portal: PortalState, sandbox_app, live_app: LiveApp) -> PortalState:  # noqa: ANN001
+def installed(portal: PortalState, sandbox_app, live_app: LiveApp) -> PortalState:
     admin = min(portal.admins)
     response = portal.install_app(sandbox_app, f"{live_app.url}/b24/install",
                                   f"{live_app.url}/app", admin_user_id=admin)

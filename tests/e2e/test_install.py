@@ -9,7 +9,7 @@ from b24.manifest import Manifest
 from store import portals
 
 
-def test_install_stores_portal_and_binds_everything(installed, live_app) -> None:  # noqa: ANN001
+def test_install_stores_portal_and_binds_everything(installed, live_app) -> None:
     manifest = Manifest.load(MANIFEST)
     events_url = live_app.url + manifest.handlers["events"]
     bound = {(b.event, b.handler) for b in installed.bindings}
@@ -24,7 +24,7 @@ def test_install_stores_portal_and_binds_everything(installed, live_app) -> None
         assert row.refresh_token and row.access_token
 
 
-def test_reinstall_rebinds_without_duplicates(installed, sandbox_app, live_app) -> None:  # noqa: ANN001
+def test_reinstall_rebinds_without_duplicates(installed, sandbox_app, live_app) -> None:
     before = len(installed.bindings)
     installed.install_app(sandbox_app, f"{live_app.url}/b24/install", f"{live_app.url}/app",
                           admin_user_id=min(installed.admins))
@@ -35,7 +35,7 @@ def test_reinstall_rebinds_without_duplicates(installed, sandbox_app, live_app) 
             installed.application_token
 
 
-def test_install_with_a_token_of_another_app_is_refused(portal, cloud, live_app) -> None:  # noqa: ANN001
+def test_install_with_a_token_of_another_app_is_refused(portal, cloud, live_app) -> None:
     other = cloud.register_app("local.other.app", "other-secret", ["crm"])
     response = portal.install_app(other, f"{live_app.url}/b24/install", f"{live_app.url}/app",
                                   admin_user_id=min(portal.admins))
@@ -45,7 +45,7 @@ def test_install_with_a_token_of_another_app_is_refused(portal, cloud, live_app)
         assert portals.find(s, portal.member_id) is None
 
 
-def test_install_callback_scenario(portal, sandbox_app, live_app) -> None:  # noqa: ANN001
+def test_install_callback_scenario(portal, sandbox_app, live_app) -> None:
     """API-only apps get ONAPPINSTALL at the install URL instead of the page (§1.3)."""
     response = portal.install_app(sandbox_app, f"{live_app.url}/b24/install", None,
                                   admin_user_id=min(portal.admins), api_only=True)
@@ -54,7 +54,7 @@ def test_install_callback_scenario(portal, sandbox_app, live_app) -> None:  # no
         assert portals.find(s, portal.member_id).status == "active"
 
 
-def test_forged_install_form_is_refused(portal, live_app) -> None:  # noqa: ANN001
+def test_forged_install_form_is_refused(portal, live_app) -> None:
     form = {"AUTH_ID": "forged", "REFRESH_ID": "forged", "member_id": portal.member_id,
             "APPLICATION_TOKEN": "x" * 32, "AUTH_EXPIRES": "3600"}
     response = requests.post(f"{live_app.url}/b24/install?DOMAIN={portal.domain}", data=form,

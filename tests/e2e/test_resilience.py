@@ -12,22 +12,22 @@ from store import inbox, portals
 from store.models import Deal, InboxEvent
 
 
-def manager(portal) -> int:  # noqa: ANN001
+def manager(portal) -> int:
     return portal.meta["managers"][0]
 
 
-def add_deal(portal, title: str = "Сделка с сайта") -> int:  # noqa: ANN001
+def add_deal(portal, title: str = "Сделка с сайта") -> int:
     return int(portal.invoke("crm.deal.add", {"fields": {
         "TITLE": title, "STAGE_ID": "NEW", "ASSIGNED_BY_ID": manager(portal)}},
         user_id=manager(portal)))
 
 
-def mirrored(live_app, deal_id: int) -> Deal | None:  # noqa: ANN001
+def mirrored(live_app, deal_id: int) -> Deal | None:
     with live_app.sessions() as s:
         return s.query(Deal).filter_by(b24_deal_id=deal_id).one_or_none()
 
 
-def test_event_roundtrip_updates_the_mirror(installed, live_app) -> None:  # noqa: ANN001
+def test_event_roundtrip_updates_the_mirror(installed, live_app) -> None:
     deal_id = add_deal(installed)
     installed.invoke("crm.deal.update", {"id": deal_id, "fields": {"STAGE_ID": "PREPARATION"}},
                      user_id=manager(installed))
@@ -37,7 +37,7 @@ def test_event_roundtrip_updates_the_mirror(installed, live_app) -> None:  # noq
     assert row.assigned_by_id == manager(installed)
 
 
-def test_same_event_delivered_twice_has_one_effect(installed, live_app) -> None:  # noqa: ANN001
+def test_same_event_delivered_twice_has_one_effect(installed, live_app) -> None:
     deal_id = add_deal(installed)
     installed.flush_events()
     delivery = next(d for d in installed.deliveries if d.event == "ONCRMDEALADD")
@@ -49,7 +49,7 @@ def test_same_event_delivered_twice_has_one_effect(installed, live_app) -> None:
         assert s.query(InboxEvent).filter_by(code="ONCRMDEALADD").count() == 1
 
 
-def test_token_expiry_mid_work_refreshes_persists_and_retries(installed, live_app) -> None:  # noqa: ANN001
+def test_token_expiry_mid_work_refreshes_persists_and_retries(installed, live_app) -> None:
     with live_app.sessions() as s:
         old = portals.find(s, installed.member_id)
         old_access, old_refresh = old.access_token, old.refresh_token
@@ -68,7 +68,7 @@ def test_token_expiry_mid_work_refreshes_persists_and_retries(installed, live_ap
     assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
 
 
-def test_503_for_a_while_is_retried_and_nothing_lost(installed, live_app) -> None:  # noqa: ANN001
+def test_503_for_a_while_is_retried_and_nothing_lost(installed, live_app) -> None:
     ids = [add_deal(installed, f"Сделка {i}") for i in range(3)]
     installed.flush_events()
     # as many 503s as the client has attempts: the whole first round fails
@@ -84,7 +84,7 @@ def test_503_for_a_while_is_retried_and_nothing_lost(installed, live_app) -> Non
 
 
 def test_events_acknowledged_before_a_crash_are_processed_after_restart(
-        installed, live_app) -> None:  # noqa: ANN001
+        installed, live_app) -> None:
     deal_id = add_deal(installed)
     installed.flush_events()  # acknowledged: stored in the inbox, not processed
     with live_app.sessions() as s:
@@ -99,7 +99,7 @@ def test_events_acknowledged_before_a_crash_are_processed_after_restart(
     assert mirrored(live_app, deal_id) is not None
 
 
-def test_events_missed_while_down_are_caught_by_sync(installed, live_app) -> None:  # noqa: ANN001
+def test_events_missed_while_down_are_caught_by_sync(installed, live_app) -> None:
     sync_all(live_app.app)  # the first sync sets the watermarks
     installed.handler_down = True  # the app is down: the portal drops deliveries (§3.4)
     deal_id = add_deal(installed, "Пока нас не было")
