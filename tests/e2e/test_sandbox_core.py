@@ -174,3 +174,49 @@ def test_two_hundred_portals_behind_one_server() -> None:
             resp = session.post(f"{form['auth[client_endpoint]']}app.info.json",
                                 data={"auth": form["auth[access_token]"]}, timeout=5)
             assert resp.json()["result"]["INSTALLED"] is True
+
+
+NODE_HARNESS = """
+const [scriptUrl, pageUrl] = process.argv.slice(1);
+globalThis.window = globalThis;
+globalThis.document = {currentScript: {src: scriptUrl}};
+globalThis.location = new URL(pageUrl);
+(async () => {
+  const code = await (await fetch(scriptUrl)).text();
+  new Function(code)();
+  BX24.init(async () => {
+    const info = await BX24.callMethod("app.info", {});
+    const finish = await BX24.installFinish();
+    BX24.fitWindow();
+    console.log(JSON.stringify({auth: BX24.getAuth(), info: info.data(), error: info.error(),
+                                finish, placement: BX24.placement.info(), calls: BX24.calls}));
+  });
+})();
+"""
+
+
+def test_bx24_js_stand_in_finishes_the_install(cloud: Cloud, tiny: TinyApp) -> None:
+    """Run sandbox/static/bx24.js as the install page would (in node, no browser needed)."""
+    import json
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    tiny.receiver.respond = None  # an install page that does not finish by itself
+    app = cloud.register_app("local.js", "s", ["crm", "placement"])
+    portal = cloud.add_portal("js")
+    portal.install_app(app, f"{tiny.receiver.url}/install", f"{tiny.receiver.url}/app", 1)
+    assert portal.install_state == "pending"
+    page = portal.app_page_request(1)
+    run = subprocess.run([node, "-e", NODE_HARNESS, f"{cloud.url}/bx24/api/v1/", page.full_url],
+                         capture_output=True, text=True, timeout=20, check=True)
+    out = json.loads(run.stdout)
+    assert out["auth"]["access_token"] == page.form["AUTH_ID"]
+    assert out["auth"]["member_id"] == portal.member_id
+    assert out["info"]["INSTALLED"] is False and out["error"] is None
+    assert out["finish"] == {"result": True}
+    assert out["placement"] == {"placement": "DEFAULT", "options": {}}
+    assert out["calls"] == [["installFinish"], ["fitWindow"]]
+    assert portal.installed
