@@ -17,6 +17,7 @@ cast, so the string "false" counts as true.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -24,6 +25,8 @@ from sandbox import rest
 from sandbox.errors import RestError
 from sandbox.payloads import parse_query
 from sandbox.registry import CallContext, Page, method
+
+logger = logging.getLogger(__name__)
 
 BATCH_MAX_LENGTH = 50
 _REF = re.compile(r"\$(result|next|total|time|error)(\S*)", re.IGNORECASE)
@@ -115,8 +118,8 @@ def batch(ctx: CallContext, params: dict) -> dict:
         sub_params.pop("auth", None)
         try:
             outcome = rest.execute(ctx.portal, name, sub_params, caller, in_batch=True)
-        except RestError as exc:
-            collected["error"][key] = exc.body()
+        except Exception as exc:  # each sub-call fails alone, as CRestServer::process renders it
+            collected["error"][key] = _error_body(exc, name)
             if halt:
                 break
             continue
@@ -126,6 +129,13 @@ def batch(ctx: CallContext, params: dict) -> dict:
             "result_total": php_array(collected["total"]),
             "result_next": php_array(collected["next"]),
             "result_time": php_array(collected["time"])}
+
+
+def _error_body(exc: Exception, name: str) -> dict:
+    if isinstance(exc, RestError):
+        return exc.body()
+    logger.exception("sandbox.batch.method_crashed", extra={"method": name})
+    return {"error": "INTERNAL_SERVER_ERROR", "error_description": "Internal server error"}
 
 
 def _collect(ctx: CallContext, collected: dict, key: str, outcome: rest.Outcome,

@@ -12,9 +12,10 @@ EN:api-reference/data-types.md#time); errors {"error", "error_description"} (§5
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
@@ -22,10 +23,10 @@ from sandbox import registry, spec
 from sandbox.errors import RestError
 from sandbox.payloads import parse_pairs, parse_query
 from sandbox.registry import CallContext, Page
+from sandbox.state import Cloud, PortalState, RecordedCall, SpecViolation
 from sandbox.tokens import REVOKED, ROTATED
 
-if TYPE_CHECKING:
-    from sandbox.state import Cloud, PortalState
+logger = logging.getLogger(__name__)
 
 # A token of one scope also opens methods registered under these
 # (EN:api-reference/scopes/permissions.md).
@@ -138,7 +139,6 @@ def _spec_check(portal: PortalState, name: str, params: dict, via: str) -> None:
     problems = spec.violations(name, params)
     if not problems:
         return
-    from sandbox.state import SpecViolation
     portal.spec_violations.extend(SpecViolation(name, kind, p, via) for kind, p in problems)
     if portal.spec_strict:
         raise RestError("INVALID_ARG_VALUE", spec.describe(name, problems), 400)
@@ -147,7 +147,6 @@ def _spec_check(portal: PortalState, name: str, params: dict, via: str) -> None:
 def execute(portal: PortalState, name: str, params: dict, caller: Caller, *,
             via: str | None = None, in_batch: bool = False) -> Outcome:
     """Run one method for `caller`; raises RestError. Every run is recorded in portal.calls."""
-    from sandbox.state import RecordedCall
     via = via or caller.via
     start, error = portal.clock.time(), None
     try:
@@ -174,6 +173,9 @@ def execute(portal: PortalState, name: str, params: dict, caller: Caller, *,
         return Outcome(result, start, portal.clock.time(), processing, operating, reset_at)
     except RestError as exc:
         error = exc.code or exc.description or "error"
+        raise
+    except Exception:
+        error = "INTERNAL_SERVER_ERROR"  # a bug in a method module: rendered as a 500 by handle()
         raise
     finally:
         if portal.record_calls:
@@ -236,3 +238,7 @@ def handle(cloud: Cloud, request: Request, name: str, path: str) -> Response:
         return json_response(render(portal, outcome, params))
     except RestError as exc:
         return error_response(exc)
+    except Exception:  # the portal answers 500 JSON (EN:_includes/system-errors.md); log loudly
+        logger.exception("sandbox.rest.method_crashed", extra={"method": method,
+                                                               "portal": portal.name})
+        return error_response(RestError("INTERNAL_SERVER_ERROR", "Internal server error", 500))

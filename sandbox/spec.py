@@ -31,8 +31,8 @@ EXTRA_PARAMS: dict[str, frozenset[str]] = {
     "event.bind": frozenset(),
 }
 
-# Methods whose page says any top-level names are data (PHP source: app.option.set without
-# `options` takes the params themselves as options; event.test echoes anything as data[QUERY]).
+# Methods whose top-level names are data, not parameters (SRC CRestProvider::appOptionSet and
+# userOptionSet: without `options` the params themselves are the options), so not checked.
 FREE_FORM = frozenset({"app.option.set", "user.option.set"})
 
 
@@ -86,17 +86,15 @@ def _required(schema: Schema, params: dict) -> tuple[str, ...]:
 def violations(method: str, params: dict) -> list[tuple[str, str]]:
     """[("unknown"|"missing", name), ...] for this call; [] when fine or not covered."""
     schema = find(method)
-    if schema is None:
+    if schema is None or schema.method.lower() in FREE_FORM:
         return []
     sent = {str(k).lower() for k in params}
     found: list[tuple[str, str]] = []
-    if schema.method.lower() not in FREE_FORM:
-        allowed = schema.names | ALWAYS_ALLOWED | EXTRA_PARAMS.get(schema.method.lower(),
-                                                                   frozenset())
-        for key in params:
-            low = str(key).lower()
-            if low not in allowed and not low.startswith(schema.prefixes or ("\0",)):
-                found.append(("unknown", str(key)))
+    allowed = schema.names | ALWAYS_ALLOWED | EXTRA_PARAMS.get(schema.method.lower(), frozenset())
+    for key in params:
+        low = str(key).lower()
+        if low not in allowed and not low.startswith(schema.prefixes or ("\0",)):
+            found.append(("unknown", str(key)))
     for name in _required(schema, params):
         if name.lower() not in sent:
             found.append(("missing", name))

@@ -192,3 +192,15 @@ def test_form_encoded_batch_with_double_encoded_commands(http: Client, portal: P
         "cmd[b]": "sandboxtest.batch.echo?ID=$result[a][filter][>ID]"})
     result = resp.get_json()["result"]["result"]
     assert result == {"a": {"filter": {">ID": "5"}}, "b": {"ID": "5"}}
+
+
+@method("sandboxtest.batch.crash", scope="basic")
+def _crash(ctx: CallContext, params: dict) -> None:
+    raise KeyError("bug")
+
+
+def test_a_crashing_sub_call_fails_alone(batch) -> None:
+    status, body = batch(cmd={"a": "sandboxtest.batch.crash", "b": "sandboxtest.batch.echo"})
+    assert status == 200
+    assert body["result"]["result_error"]["a"]["error"] == "INTERNAL_SERVER_ERROR"
+    assert "b" in body["result"]["result"]

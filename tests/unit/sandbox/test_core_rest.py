@@ -228,3 +228,16 @@ def test_operating_limit_blocks_the_method_with_429(http: Client, portal: Portal
     assert call(http, "sandboxtest.rest.echo", token).status_code == 200
     resp = call(http, "sandboxtest.rest.echo", token)
     assert (resp.status_code, resp.get_json()["error"]) == (429, "OPERATION_TIME_LIMIT")
+
+
+@method("sandboxtest.rest.crash", scope="basic")
+def _crash(ctx: CallContext, params: dict) -> None:
+    raise ZeroDivisionError("bug in a method module")
+
+
+def test_a_crashing_method_is_a_500_json_and_recorded(http: Client, portal: PortalState,
+                                                      token: str) -> None:
+    resp = call(http, "sandboxtest.rest.crash", token)
+    assert resp.status_code == 500
+    assert resp.get_json()["error"] == "INTERNAL_SERVER_ERROR"
+    assert portal.calls[-1].error == "INTERNAL_SERVER_ERROR"

@@ -93,3 +93,8 @@ def test_every_schema_loads() -> None:
     schemas = spec.schemas()
     assert len(schemas) >= 265
     assert "crm.deal.list" in schemas and "telephony.externalcall.register" in schemas
+
+
+def test_app_option_set_takes_options_directly(post, portal: PortalState) -> None:
+    assert post("app.option.set", color="red")[0] == 200
+    assert portal.app_options == {"color": "red"}
