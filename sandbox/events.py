@@ -65,11 +65,8 @@ class Binding:
 
     def as_row(self) -> dict:
         """The event.get shape (EN:api-reference/events/event-get.md)."""
-        row: dict[str, Any] = {"event": self.event, "handler": self.handler,
-                               "auth_type": str(self.auth_type), "offline": int(self.offline)}
-        if self.offline:
-            row["connector"] = self.auth_connector
-        return row
+        return {"event": self.event, "handler": self.handler,
+                "auth_type": str(self.auth_type), "offline": int(self.offline)}
 
 
 @dataclass
@@ -118,11 +115,10 @@ def emit(portal: PortalState, code: str, data: Any, *, user_id: int,
     return queued
 
 
-def submit(portal: PortalState, binding: Binding, code: str, data: Any, user_id: int,
-           *, force: bool = False) -> None:
+def submit(portal: PortalState, binding: Binding, code: str, data: Any, user_id: int) -> None:
+    """Queue one delivery; the binding's auth_type user, if set, replaces the acting user."""
     user = binding.auth_type or user_id
-    portal.cloud.delivery.submit(Job(portal, code, binding.id, binding.handler, data, user,
-                                     force))
+    portal.cloud.delivery.submit(Job(portal, code, binding.id, binding.handler, data, user))
 
 
 def signal_offline(portal: PortalState, user_id: int) -> int:
