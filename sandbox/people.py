@@ -49,14 +49,23 @@ def comment(portal: Any, user_id: int, entity: str, entity_id: int, text: str) -
         "ENTITY_ID": entity_id, "ENTITY_TYPE": entity, "COMMENT": text}}, user_id=user_id)
 
 
-def lose_deal(portal: Any, user_id: int, deal_id: int, reason: str, stage: str = "LOSE") -> None:
+def final_stage(portal: Any, deal_id: int, code: str) -> str:
+    """WON/LOSE/APOLOGY of the card's own funnel (`C{N}:` prefix outside funnel 0, §8.3)."""
+    deal = portal.table("crm.deal").get(int(deal_id)) or {}
+    category = int(deal.get("CATEGORY_ID") or 0)
+    return f"C{category}:{code}" if category else code
+
+
+def lose_deal(portal: Any, user_id: int, deal_id: int, reason: str,
+              stage: str | None = None) -> None:
     """Close as lost with the reason in COMMENTS and in the timeline, as managers do."""
-    move_stage(portal, user_id, deal_id, stage, COMMENTS=reason)
+    move_stage(portal, user_id, deal_id, stage or final_stage(portal, deal_id, "LOSE"),
+               COMMENTS=reason)
     comment(portal, user_id, "deal", deal_id, reason)
 
 
-def win_deal(portal: Any, user_id: int, deal_id: int, stage: str = "WON") -> None:
-    move_stage(portal, user_id, deal_id, stage)
+def win_deal(portal: Any, user_id: int, deal_id: int, stage: str | None = None) -> None:
+    move_stage(portal, user_id, deal_id, stage or final_stage(portal, deal_id, "WON"))
 
 
 def phone_fields(phone: str | None, email: str | None = None) -> dict:

@@ -70,7 +70,7 @@ class CallFacts:
 def new_call_id(portal: Any, phone: str, moment: datetime, *, external: bool) -> str:
     """`externalCall.<md5>.<ts>` for REST telephony, a Voximplant-like id otherwise (§4.2)."""
     seq = cc.next_seq(portal, "call")
-    digest = hashlib.md5(f"{seq}:{phone}:{moment.timestamp()}".encode()).hexdigest()
+    digest = hashlib.md5(f"{seq}:{phone}:{int(moment.timestamp())}".encode()).hexdigest()
     if external:
         return f"externalCall.{digest}.{int(moment.timestamp())}"
     return f"{digest[:16].upper()}.{int(moment.timestamp())}.{seq:07d}"
