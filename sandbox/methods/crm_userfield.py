@@ -17,6 +17,7 @@ from sandbox import crm_entity as ce
 from sandbox.errors import RestError
 from sandbox.listing import param, parse_order
 from sandbox.listing_ops import INT, STR, as_list, compile_filter, sort_key
+from sandbox.methods import crm_item  # noqa: F401  registers crm.item.* (same entities)
 from sandbox.methods.crm_company import COMPANY
 from sandbox.methods.crm_contact import CONTACT
 from sandbox.methods.crm_deal import DEAL
