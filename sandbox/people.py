@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sandbox.crm_common import find_by_phone
 from sandbox.methods import voximplant as vox
 from sandbox.methods.telephony_line import create_call_lead
 from sandbox.registry import CallContext
@@ -92,12 +93,10 @@ def web_form_deal(portal: Any, *, name: str, phone: str, assigned_by: int,
     """A form in deal mode: finds the contact by phone or creates it, then the deal.
 
     Returns (deal id, contact id, whether the contact already existed)."""
-    found = portal.invoke("crm.duplicate.findbycomm", {"type": "PHONE", "values": [phone],
-                                                       "entity_type": "CONTACT"},
-                          user_id=AUTOMATION)
-    known = bool(found) and bool(found.get("CONTACT"))
+    found = find_by_phone(portal, phone, ("CONTACT",))  # the form's own duplicate control
+    known = bool(found)
     if known:
-        contact_id = int(found["CONTACT"][0])
+        contact_id = int(found[0][1]["ID"])
     else:
         contact_id = portal.invoke("crm.contact.add", {"fields": {
             "NAME": name, "SOURCE_ID": source, "ASSIGNED_BY_ID": assigned_by,

@@ -20,6 +20,7 @@ from typing import Any
 
 from sandbox import people
 from sandbox import seed_names as names
+from sandbox.crm_common import find_by_phone
 from sandbox.scenario_plan import Plan, draw_plan
 
 Action = Callable[[], "list[tuple[datetime, Callable[[], Any]]] | None"]
@@ -176,8 +177,7 @@ class Actors:
     def incoming(self, user_id: int, phone: str, answered: bool, duration: int,
                  callback: tuple[int, int] | None) -> list:
         """callback: (minutes after the missed call, talk seconds) or None = never."""
-        known = bool(self.portal.invoke("crm.duplicate.findbycomm", {
-            "type": "PHONE", "values": [phone]}, user_id=user_id))
+        known = bool(find_by_phone(self.portal, phone, ("CONTACT", "COMPANY", "LEAD")))
         entry = people.call(self.portal, user_id=user_id, phone=phone, incoming=True,
                             duration=duration, answered=answered)
         self._count_call(entry, "in")
