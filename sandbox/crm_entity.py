@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from sandbox import crm_common as cc
-from sandbox.crm_fields import descriptors, list_fields, read_only
+from sandbox.crm_fields import UF_KIND, descriptors, list_fields, read_only
 from sandbox.errors import RestError, not_found
 from sandbox.listing import Fields, param, projector, run_list
 from sandbox.listing_ops import MULTI, as_list
@@ -52,7 +52,6 @@ def user_fields(portal: Any, entity: Entity) -> list[dict]:
 
 def fields_of(portal: Any, entity: Entity) -> Fields:
     """The list engine's view of the entity including the portal's current user fields."""
-    from sandbox.crm_fields import UF_KIND
     ufs = [(u["FIELD_NAME"], UF_KIND.get(u["USER_TYPE_ID"], "str"), u.get("MULTIPLE") == "Y")
            for u in user_fields(portal, entity)]
     return list_fields(entity.name).with_uf(ufs)

@@ -149,7 +149,7 @@ def page_of(source: Table | Iterable[Row], test: Callable[[Row], bool] | None,
     id_order = [o for o in order if o[0] == id_field]
     if isinstance(source, Table) and (not order or order == id_order[:1]):
         desc = bool(order and order[0][1])
-        return _walk_ids(source, test, start, draw, desc, _lower_bound(raw_filter, id_field))
+        return _walk_ids(source, test, start, draw, desc, _bounds(raw_filter, id_field))
     rows = [r for r in source if test is None or test(r)]
     for name, desc in reversed(order):  # stable sort, last key first
         rows.sort(key=sort_key(name, fields.kinds.get(name, "str")), reverse=desc)
@@ -161,46 +161,53 @@ def page_of(source: Table | Iterable[Row], test: Callable[[Row], bool] | None,
 
 
 def _walk_ids(table: Table, test: Callable[[Row], bool] | None, start: int,
-              draw: Callable[[Row], Row], desc: bool, lower: int | None) -> Page:
+              draw: Callable[[Row], Row], desc: bool, bounds: tuple[int, int]) -> Page:
+    """Walk the id index between the filter's own ID bounds, newest first when DESC."""
+    lower, upper = bounds
     rows = table.rows
-    if desc:
-        ids: Iterable[int] = table.ids_descending()
-    elif lower is not None:
-        ids = table.ids_after(lower)
-    else:
-        ids = table.ids_after(-(1 << 62))
+    ids: Iterable[int] = table.ids_descending() if desc else table.ids_after(lower)
     page: list[Row] = []
-    if start < 0:  # fast mode: stop at the first full page, no count (§7)
-        for i in ids:
-            row = rows[i]
-            if test is None or test(row):
-                page.append(draw(row))
-                if len(page) == PAGE_SIZE:
-                    break
-        return Page(page, None, None)
     count = 0
     end = start + PAGE_SIZE
     for i in ids:
+        if (i > upper and not desc) or (desc and i <= lower):
+            break
+        if desc and i > upper:
+            continue
         row = rows[i]
-        if test is None or test(row):
-            if start <= count < end:
-                page.append(draw(row))
-            count += 1
+        if test is not None and not test(row):
+            continue
+        if start < 0:  # fast mode: stop at the first full page, no count (§7)
+            page.append(draw(row))
+            if len(page) == PAGE_SIZE:
+                break
+            continue
+        if start <= count < end:
+            page.append(draw(row))
+        count += 1
+    if start < 0:
+        return Page(page, None, None)
     return Page(page, count, end if end < count else None)
 
 
-def _lower_bound(raw_filter: Any, id_field: str) -> int | None:
-    """The `>ID` / `>=ID` bound of the filter as the last id to skip, if it is a number."""
+def _bounds(raw_filter: Any, id_field: str) -> tuple[int, int]:
+    """(last id to skip, last id to keep) from `>ID`/`>=ID`/`<ID`/`<=ID`; conservative, since
+    the filter itself still checks every row."""
+    lower, upper = -(1 << 62), 1 << 62
     if not isinstance(raw_filter, Mapping):
-        return None
-    best: int | None = None
+        return lower, upper
+    shifts = {">=": (1, None), ">": (0, None), "<=": (None, 0), "<": (None, 0)}
     for key, value in raw_filter.items():
-        for prefix, shift in ((">=", 1), (">", 0)):
-            if str(key).upper() == prefix + id_field:
-                try:
-                    bound = int(float(value)) - shift
-                except (TypeError, ValueError):
-                    break
-                best = bound if best is None else max(best, bound)
+        for prefix, (low, high) in shifts.items():
+            if str(key).upper() != prefix + id_field:
+                continue
+            try:
+                bound = int(float(value))
+            except (TypeError, ValueError):
                 break
-    return best
+            if low is not None:
+                lower = max(lower, bound - low)
+            else:
+                upper = min(upper, bound - high)
+            break
+    return lower, upper

@@ -193,3 +193,11 @@ def test_fast_path_reads_100k_rows_quickly():
     rate = seen / (time.perf_counter() - began)
     assert seen == 100_000
     assert rate > 20_000, f"{rate:.0f} rows/s"
+
+
+def test_id_walk_respects_both_bounds_in_either_direction(table):
+    assert ids(table, filter={">ID": 10, "<ID": 14}, order={"ID": "ASC"}) == [11, 12, 13]
+    assert ids(table, filter={">=ID": 10, "<=ID": 12}, order={"ID": "DESC"}) == [12, 11, 10]
+    assert ids(table, filter={">ID": "10.5", "<ID": 12.5}) == [11, 12]
+    page = run_list(table, {"filter": {"<ID": 60}, "order": {"ID": "DESC"}}, FIELDS)
+    assert (page.total, page.next, page.items[0]["ID"]) == (59, 50, "59")
