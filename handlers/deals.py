@@ -8,6 +8,7 @@ from b24.errors import B24ApiError
 from b24.events import B24Event
 from b24.values import to_int
 from handlers.context import HandlerContext
+from handlers.exchange import reactions as exchange_reactions
 from handlers.router import Read, router
 from store import mirror
 
@@ -38,7 +39,9 @@ def on_deal_change(event: B24Event, ctx: HandlerContext) -> None:
             mirror.mark_deal_deleted(ctx.session, ctx.portal.id, did)  # deleted since
             return
         raise
-    mirror.upsert_deal(ctx.session, ctx.portal.id, fields)
+    deal, changed = mirror.upsert_deal(ctx.session, ctx.portal.id, fields)
+    # The domain reactions, in a fixed and visible order.
+    exchange_reactions.on_deal_changed(ctx, deal, changed, fields)
 
 
 @router.on("ONCRMDEALDELETE")

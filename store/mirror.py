@@ -24,8 +24,9 @@ def _one(session: Session, model: type, **keys: Any) -> Any:
     return session.scalar(select(model).filter_by(**keys))
 
 
-def upsert_deal(session: Session, portal_id: int, fields: Mapping[str, Any]) -> tuple[Deal, dict]:
-    """Returns the row and the previous values of what changed ({} for a new deal)."""
+def upsert_deal(session: Session, portal_id: int,
+                fields: Mapping[str, Any]) -> tuple[Deal, dict | None]:
+    """Returns the row and the previous values of what changed (None for a deal new to us)."""
     deal_id = to_int(fields["ID"])
     row = _one(session, Deal, portal_id=portal_id, b24_deal_id=deal_id)
     before: dict[str, Any] = {}
@@ -55,7 +56,7 @@ def upsert_deal(session: Session, portal_id: int, fields: Mapping[str, Any]) -> 
     row.fields = {k: v for k, v in fields.items() if k not in DEAL_COLUMNS}
     changed = {k: v for k, v in before.items() if getattr(row, k) != v}
     session.flush()
-    return row, changed
+    return row, (changed if before else None)
 
 
 def mark_deal_deleted(session: Session, portal_id: int, deal_id: int) -> None:

@@ -244,3 +244,81 @@ class Call(Base):
     crm_entity_type: Mapped[str | None] = mapped_column(String(16))
     crm_entity_id: Mapped[int | None] = mapped_column(Integer)
     crm_activity_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Contact(Base):
+    """Contacts and companies by phone/e-mail: who the client is, whose client it is."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("portal_id", "entity_type", "b24_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
+    entity_type: Mapped[str] = mapped_column(String(8))  # CONTACT | COMPANY
+    b24_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(512), default="")
+    assigned_by_id: Mapped[int | None] = mapped_column(Integer)
+    phones: Mapped[list[str]] = mapped_column(JSON, default=list)  # normalised (E.164)
+    emails: Mapped[list[str]] = mapped_column(JSON, default=list)
+    date_modify: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PortalSettings(Base):
+    """The settings the admin edits in the app tab: one JSON document per portal, per section."""
+
+    __tablename__ = "portal_settings"
+    __table_args__ = (UniqueConstraint("portal_id", "section"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
+    section: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class ExchangeEvent(Base):
+    """The exchange's journal: landed, claimed, reverted, returned, stale, swept, restored."""
+
+    __tablename__ = "exchange_events"
+    __table_args__ = (
+        UniqueConstraint("portal_id", "dedupe_key"),
+        Index("ix_exchange_events_kind_time", "portal_id", "kind", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
+    b24_deal_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(Integer)  # the manager it concerns
+    reason: Mapped[str | None] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    dedupe_key: Mapped[str] = mapped_column(String(128))  # a retried event records nothing new
+
+
+class Sweep(Base):
+    """A "keep" sweep: every open deal of the chosen managers not marked keep goes back."""
+
+    __tablename__ = "keep_sweeps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
+    manager_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # planned | done | undone | cancelled
+    status: Mapped[str] = mapped_column(String(12), default="planned")
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SweepItem(Base):
+    __tablename__ = "keep_sweep_items"
+    __table_args__ = (UniqueConstraint("sweep_id", "b24_deal_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("keep_sweeps.id", ondelete="CASCADE"),
+                                          index=True)
+    b24_deal_id: Mapped[int] = mapped_column(Integer)
+    previous_assigned_id: Mapped[int] = mapped_column(Integer)

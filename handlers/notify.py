@@ -1,0 +1,89 @@
+"""Notifications and timeline comments the app writes into the portal, in the portal's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "landed": {
+        "ru": "Сделка передана на биржу лидов: новые обращения распределяются через биржу.",
+        "en": "The deal was moved to the lead exchange: new requests are shared through it."},
+    "over_cap": {
+        "ru": "Сделка «{title}» возвращена на биржу: у вас уже {open} открытых сделок при лимите "
+              "{cap}. Закройте или верните часть сделок, чтобы взять новые.",
+        "en": "Deal “{title}” went back to the exchange: you already have {open} open deals "
+              "and your cap is {cap}. Close or return some to take new ones."},
+    "over_cap_comment": {
+        "ru": "Возвращено на биржу: у {name} превышен лимит открытых сделок ({open} из {cap}).",
+        "en": "Returned to the exchange: {name} is over the open-deal cap ({open} of {cap})."},
+    "taken_by_other": {
+        "ru": "Сделку «{title}» уже взял(а) {name}. Выберите другую сделку на бирже.",
+        "en": "Deal “{title}” was already taken by {name}. Pick another deal on the exchange."},
+    "claimed_comment": {
+        "ru": "{name} взял(а) сделку с биржи.",
+        "en": "{name} took the deal from the exchange."},
+    "returned_comment": {
+        "ru": "{name} вернул(а) сделку на биржу. Причина: {reason}.",
+        "en": "{name} returned the deal to the exchange. Reason: {reason}."},
+    "stale_comment": {
+        "ru": "Возвращено на биржу автоматически: нет движения по стадиям и активности "
+              "{days} дн.",
+        "en": "Returned to the exchange automatically: no stage move and no activity for "
+              "{days} days."},
+    "stale_notice": {
+        "ru": "На биржу возвращено сделок без движения более {days} дн.: {count}. {titles}",
+        "en": "Deals without movement for over {days} days returned to the exchange: "
+              "{count}. {titles}"},
+    "swept_comment": {
+        "ru": "Возвращено на биржу при разборе сделок: не отмечено «Оставить за мной».",
+        "en": "Returned to the exchange by the keep sweep: not marked “keep”."},
+    "swept_notice": {
+        "ru": "Разбор сделок: на биржу возвращено {count} ваших сделок без отметки "
+              "«Оставить за мной».",
+        "en": "Keep sweep: {count} of your deals without the “keep” mark went back to the "
+              "exchange."},
+    "restored_comment": {
+        "ru": "Разбор сделок отменён: сделка возвращена прежнему ответственному.",
+        "en": "The keep sweep was undone: the deal is back with its previous owner."},
+    "exchange_alert": {
+        "ru": "Биржа лидов: ждут {waiting} сделок, самая старая — {hours} ч. Проверьте, "
+              "кто из менеджеров может взять.",
+        "en": "Lead exchange: {waiting} deals waiting, the oldest for {hours} h. Check who "
+              "can take them."},
+}
+REASONS = {
+    "no_answer": {"ru": "клиент не отвечает", "en": "client does not answer"},
+    "not_my_profile": {"ru": "не мой профиль", "en": "not my profile"},
+    "duplicate": {"ru": "дубль", "en": "duplicate"},
+    "overloaded": {"ru": "нет времени", "en": "overloaded"},
+    "other": {"ru": "другое", "en": "other"},
+    "kanban": {"ru": "в канбане", "en": "in the Kanban"},
+}
+
+
+def text(key: str, lang: str, **params: Any) -> str:
+    table = MESSAGES[key]
+    return table.get(lang, table["ru"]).format(**params)
+
+
+def reason_text(reason: str | None, lang: str) -> str:
+    table = REASONS.get(reason or "other", REASONS["other"])
+    return table.get(lang, table["ru"])
+
+
+def notify(user_id: int, message: str, *, tag: str | None = None) -> tuple[str, dict]:
+    """im.notify.system.add (§11); a TAG replaces the previous notice with the same tag."""
+    params: dict[str, Any] = {"USER_ID": user_id, "MESSAGE": message}
+    if tag:
+        params["TAG"] = tag
+    return "im.notify.system.add", params
+
+
+def deal_comment(deal_id: int, comment: str) -> tuple[str, dict]:
+    """crm.timeline.comment.add with lower-case `fields` (crm >= 23.100.0, §8.7)."""
+    return "crm.timeline.comment.add", {"fields": {
+        "ENTITY_ID": deal_id, "ENTITY_TYPE": "deal", "COMMENT": comment}}
+
+
+def set_responsible(deal_id: int, user_id: int) -> tuple[str, dict]:
+    return "crm.deal.update", {"id": deal_id, "fields": {"ASSIGNED_BY_ID": user_id}}
