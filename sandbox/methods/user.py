@@ -83,7 +83,7 @@ def _user_row(ctx: CallContext) -> dict:
     return row
 
 
-@method("user.current", scope="basic")
+@method("user.current", scope="user")  # user, user_brief, user_basic (user-current.md)
 def user_current(ctx: CallContext, params: dict) -> dict:
     """The token's user (the installer for stored tokens, the viewer for AUTH_ID, §10)."""
     return projector(("*",), FIELDS, ("*",))(_user_row(ctx))
