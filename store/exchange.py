@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,12 @@ def take_from(session: Session, portal_id: int, deal_id: int, *, holder: int,
                            Deal.deleted.is_(False))
         .values(assigned_by_id=new_holder).execution_options(synchronize_session=False))
     return result.rowcount == 1
+
+
+def forget(session: Session, portal_id: int, key: str) -> None:
+    """Drop a journal entry whose action the portal refused."""
+    session.execute(delete(ExchangeEvent).where(ExchangeEvent.portal_id == portal_id,
+                                                ExchangeEvent.dedupe_key == key[:128]))
 
 
 def last_event(session: Session, portal_id: int, deal_id: int,
