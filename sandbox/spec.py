@@ -29,6 +29,16 @@ EXTRA_PARAMS: dict[str, frozenset[str]] = {
     "event.offline.get": frozenset({"clear", "process_id", "error", "auth_connector"}),
     # EN:api-reference/events/offline-events.md: offline bindings pass no handler
     "event.bind": frozenset(),
+    # EN:api-reference/crm/leads/crm-lead-list.md documents `order` (the RU schema omits it)
+    "crm.lead.list": frozenset({"order"}),
+}
+
+# Parameters documented as "one of these is required" (the schema marks each as required).
+# EN:api-reference/telephony/telephony-external-call-register.md, ...-finish.md:
+# "USER_ID or USER_PHONE_INNER".
+ONE_OF: dict[str, tuple[str, ...]] = {
+    "telephony.externalcall.register": ("USER_ID", "USER_PHONE_INNER"),
+    "telephony.externalcall.finish": ("USER_ID", "USER_PHONE_INNER"),
 }
 
 # Methods whose top-level names are data, not parameters (SRC CRestProvider::appOptionSet and
@@ -95,9 +105,12 @@ def violations(method: str, params: dict) -> list[tuple[str, str]]:
         low = str(key).lower()
         if low not in allowed and not low.startswith(schema.prefixes or ("\0",)):
             found.append(("unknown", str(key)))
+    group = ONE_OF.get(schema.method.lower(), ())
     for name in _required(schema, params):
-        if name.lower() not in sent:
+        if name.lower() not in sent and name not in group:
             found.append(("missing", name))
+    if group and not {g.lower() for g in group} & sent:
+        found.append(("missing", " or ".join(group)))
     return found
 
 

@@ -5,27 +5,31 @@ methods in sandbox.registry.METHODS.
 
 from __future__ import annotations
 
-import importlib
-
 from sandbox import batch  # noqa: F401  registers `batch`
-from sandbox.methods import app, events, placement  # noqa: F401  registers their methods
-
-# Written in parallel by another helper. TEMPORARY guard: a module that does not exist yet is
-# skipped (only that exact module's absence; any other import error still fails). Remove the
-# guard once every module below exists.
-PARALLEL_MODULES = (
-    "crm_deal", "crm_lead", "crm_contact", "crm_company", "crm_status", "crm_category",
-    "crm_activity", "crm_timeline", "crm_stagehistory", "crm_duplicate", "crm_userfield",
-    "crm_item", "user", "department", "telephony", "voximplant", "im", "tasks",
+from sandbox.methods import (  # noqa: F401  each import registers that family's methods
+    app,
+    crm_activity,
+    crm_category,
+    crm_company,
+    crm_contact,
+    crm_deal,
+    crm_duplicate,
+    crm_item,
+    crm_lead,
+    crm_stagehistory,
+    crm_status,
+    crm_timeline,
+    crm_userfield,
+    department,
+    events,
+    im,
+    placement,
+    tasks,
+    telephony,
+    telephony_line,
+    user,
+    voximplant,
 )
-
-for _name in PARALLEL_MODULES:
-    _full = f"{__name__}.{_name}"
-    try:
-        importlib.import_module(_full)
-    except ModuleNotFoundError as exc:
-        if exc.name != _full:
-            raise
 
 
 def load_all() -> None:

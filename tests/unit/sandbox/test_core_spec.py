@@ -98,3 +98,20 @@ def test_every_schema_loads() -> None:
 def test_app_option_set_takes_options_directly(post, portal: PortalState) -> None:
     assert post("app.option.set", color="red")[0] == 200
     assert portal.app_options == {"color": "red"}
+
+
+def test_one_of_user_id_or_inner_phone_is_enough():
+    from sandbox import spec
+
+    base = {"PHONE_NUMBER": "+79120000000", "TYPE": 2}
+    assert spec.violations("telephony.externalCall.register", {**base, "USER_ID": 3}) == []
+    assert spec.violations("telephony.externalCall.register",
+                           {**base, "USER_PHONE_INNER": "101"}) == []
+    assert spec.violations("telephony.externalCall.register", base) == [
+        ("missing", "USER_ID or USER_PHONE_INNER")]
+
+
+def test_lead_list_accepts_order():
+    from sandbox import spec
+
+    assert spec.violations("crm.lead.list", {"order": {"ID": "ASC"}}) == []
