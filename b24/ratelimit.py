@@ -86,3 +86,9 @@ def bucket_for(key: str) -> LeakyBucket:
         if bucket is None:
             bucket = _buckets[key] = LeakyBucket()
         return bucket
+
+
+def forget_buckets() -> None:
+    """Tests and benchmarks start every emulated portal with a fresh allowance."""
+    with _buckets_lock:
+        _buckets.clear()

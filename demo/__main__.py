@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import threading
 import time
@@ -136,9 +135,8 @@ def summarize(app, portal, log) -> str:  # noqa: ANN001
         by_via[call.via] = by_via.get(call.via, 0) + 1
     lines.append(f"  REST-запросы приложения / app requests: {by_via.get('http', 0)} "
                  f"(в batch: {by_via.get('batch', 0)} команд)")
-    day = dataclasses.asdict(log) if dataclasses.is_dataclass(log) else dict(vars(log))
     lines.append("  сценарий дня / the day: " + ", ".join(
-        f"{k}={v}" for k, v in day.items() if isinstance(v, int)))
+        f"{k}={v}" for k, v in sorted(log.counts.items())))
     return "\n".join(lines) + "\n"
 
 

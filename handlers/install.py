@@ -21,6 +21,7 @@ from b24.oauth import OAuthClient
 from b24.tokens import MemoryTokens, TokenSet
 from b24.values import to_int
 from config import Settings
+from handlers.exchange.fields import ensure_keep_field
 from store import portals
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def install(session: Session, req: InstallRequest, settings: Settings, manifest:
         b24 = B24Client(tokens)
         bind_events(b24, manifest, settings.app_public_url)
         bind_placements(b24, manifest, settings.app_public_url)
+        ensure_keep_field(b24)
     finally:
         fresh = tokens.current()  # binding may have rotated the pair: keep the newest
         portals.save_tokens(session, portal, access_token=fresh.access_token,

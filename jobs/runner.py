@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from handlers.context import client_for, oauth_client
+from handlers.exchange.actions import ActionContext, action_context
 from handlers.tokens import PortalTokens
+from jobs import exchange as exchange_jobs
 from jobs.inbox import process_inbox
 from jobs.sync import sync_portal
 from jobs.tokens import refresh_idle_tokens
@@ -66,10 +68,41 @@ def drain_inbox(app: Flask) -> int:
     return process_inbox(sessions_of(app), settings_of(app), max_rounds=10)
 
 
+def for_each_portal(app: Flask, job: Callable[[ActionContext], object]) -> dict[str, object]:
+    """Run a per-portal job on every active portal, each isolated (STYLE rule 8)."""
+    sessions, settings = sessions_of(app), settings_of(app)
+    with sessions() as session:
+        active = list(portals.active(session))
+    results: dict[str, object] = {}
+    for portal in active:
+        try:
+            with action_context(portal, sessions, settings) as ctx:
+                results[portal.member_id] = job(ctx)
+        except Exception:
+            logger.exception("job.portal_failed", extra={"member_id": portal.member_id,
+                                                          "job": job.__name__})
+    return results
+
+
+def exchange_sweeps(app: Flask) -> dict[str, object]:
+    return for_each_portal(app, exchange_jobs.run_due_sweeps)
+
+
+def exchange_stale(app: Flask) -> dict[str, object]:
+    return for_each_portal(app, exchange_jobs.return_stale)
+
+
+def exchange_alerts(app: Flask) -> dict[str, object]:
+    return for_each_portal(app, exchange_jobs.alert_head)
+
+
 def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
     return (
         JobSpec("sync_all", sync_all, "interval", {"seconds": settings.sync_interval_seconds}),
         JobSpec("refresh_tokens", refresh_tokens, "interval", {"hours": 24}),
+        JobSpec("exchange_sweeps", exchange_sweeps, "interval", {"minutes": 1}),
+        JobSpec("exchange_stale", exchange_stale, "interval", {"hours": 1}),
+        JobSpec("exchange_alerts", exchange_alerts, "interval", {"minutes": 15}),
     )
 
 

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from b24.client import B24Client
 from b24.values import iso, to_datetime, to_int
 from handlers.calls import call_values
+from handlers.contacts import SELECT as CONTACT_SELECT
+from handlers.phones import normalize
 from handlers.stored import synthetic_payload
 from store import inbox, mirror
 from store.calls import upsert_call
@@ -50,6 +52,7 @@ def sync_portal(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
     _sync_directory(sessions, portal_id, b24, report)
     for entity in ENTITIES:
         _sync_entity(sessions, portal_id, b24, entity, report, clock)
+    _sync_contacts(sessions, portal_id, b24, report, clock)
     _sync_stage_history(sessions, portal_id, b24, report, clock)
     _sync_calls(sessions, portal_id, b24, report, clock)
     logger.info("job.sync.portal_done", extra={"portal_id": portal_id, **report.counts,
@@ -143,6 +146,28 @@ def _later(current: str | None, candidate: Any) -> str | None:
     if current is None or to_datetime(candidate) > to_datetime(current):
         return str(candidate)
     return current
+
+
+def _sync_contacts(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
+                   report: SyncReport, clock: Callable[[], datetime]) -> None:
+    """No business rule hangs on a contact change yet, so the mirror is written directly."""
+    with sessions() as session:
+        watermark = _cursor(session, portal_id, "contact", clock()).watermark
+        session.commit()
+    params: dict[str, Any] = {"select": CONTACT_SELECT}
+    if watermark:
+        params["filter"] = {">=DATE_MODIFY": watermark}
+    newest = watermark
+    for batch in chunks(b24.list_all("crm.contact.list", params)):
+        with sessions() as session, session.begin():
+            for fields in batch:
+                mirror.upsert_contact(session, portal_id, fields, normalize=normalize)
+                newest = _later(newest, fields.get("DATE_MODIFY"))
+        report.add("contacts", len(batch))
+    with sessions() as session, session.begin():
+        cursor = _cursor(session, portal_id, "contact", clock())
+        cursor.watermark = newest or cursor.watermark or iso(clock())
+        cursor.updated_at = clock()
 
 
 def _sync_stage_history(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,

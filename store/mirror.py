@@ -6,14 +6,14 @@ the sync job share one code path and one idempotent result.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from b24.values import to_datetime, to_decimal, to_int, yes
-from store.models import Deal, DealStageHistory, Department, Lead, Stage, User
+from store.models import Contact, Deal, DealStageHistory, Department, Lead, Stage, User
 
 DEAL_COLUMNS = {"ID", "TITLE", "CATEGORY_ID", "STAGE_ID", "STAGE_SEMANTIC_ID", "ASSIGNED_BY_ID",
                 "CREATED_BY_ID", "CONTACT_ID", "COMPANY_ID", "LEAD_ID", "SOURCE_ID", "OPPORTUNITY",
@@ -154,3 +154,27 @@ def add_stage_history(session: Session, portal_id: int,
         added += 1
     session.flush()
     return added
+
+
+def upsert_contact(session: Session, portal_id: int, fields: Mapping[str, Any], *,
+                   entity_type: str = "CONTACT",
+                   normalize: Callable[[str], str] = str) -> Contact:
+    """Phones are stored normalised so a lookup by any spelling of the number finds them."""
+    b24_id = to_int(fields["ID"])
+    row = _one(session, Contact, portal_id=portal_id, entity_type=entity_type, b24_id=b24_id)
+    if row is None:
+        row = Contact(portal_id=portal_id, entity_type=entity_type, b24_id=b24_id)
+        session.add(row)
+    if entity_type == "COMPANY":
+        row.name = str(fields.get("TITLE") or "")
+    else:
+        row.name = " ".join(str(fields.get(k) or "") for k in ("LAST_NAME", "NAME",
+                                                                "SECOND_NAME")).strip()
+    row.assigned_by_id = to_int(fields.get("ASSIGNED_BY_ID"))
+    row.phones = [normalize(str(p["VALUE"])) for p in fields.get("PHONE") or []
+                  if isinstance(p, dict) and p.get("VALUE")]
+    row.emails = [str(e["VALUE"]).strip().lower() for e in fields.get("EMAIL") or []
+                  if isinstance(e, dict) and e.get("VALUE")]
+    row.date_modify = to_datetime(fields.get("DATE_MODIFY"))
+    session.flush()
+    return row

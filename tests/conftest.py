@@ -70,6 +70,14 @@ def sessions(engine) -> Iterator[sessionmaker[Session]]:
             conn.execute(table.delete())
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_buckets() -> None:
+    """Emulated portals reuse member_ids across tests; their allowance must not carry over."""
+    from b24.ratelimit import forget_buckets
+
+    forget_buckets()
+
+
 @pytest.fixture
 def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     with sessions() as s:
