@@ -44,6 +44,7 @@ def configure_logging(level: str) -> None:
 def create_app(settings: Settings | None = None, *, manifest_path: Path = MANIFEST) -> Flask:
     from b24.manifest import Manifest
     from jobs import init_app as init_jobs
+    from pages import init_pages
     from store.db import init_app as init_db
     from web import init_app as init_web
 
@@ -56,4 +57,5 @@ def create_app(settings: Settings | None = None, *, manifest_path: Path = MANIFE
     init_db(app)
     init_web(app)
     init_jobs(app)
+    init_pages(app)
     return app

@@ -1,0 +1,70 @@
+"""Numbers, money, waiting times and phones the way a Russian (or English) reader expects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import phonenumbers
+
+from i18n import t
+
+NBSP = "\u00a0"
+CURRENCY = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br", "UAH": "₴"}
+
+
+def number(value: int | float | Decimal, lang: str) -> str:
+    """Thousands grouped the local way: '120 000' (no-break space) or '120,000'."""
+    grouped = f"{round(value):,}"
+    return grouped if lang == "en" else grouped.replace(",", NBSP)
+
+
+def money(amount: Decimal | float | int | None, currency: str | None, lang: str) -> str:
+    """'120 000 ₽'; kopecks are noise on a board of deals, so amounts are whole."""
+    sign = CURRENCY.get((currency or "RUB").upper(), currency or "")
+    return f"{number(amount or 0, lang)}{NBSP}{sign}".rstrip()
+
+
+def duration(seconds: float, lang: str) -> str:
+    """'2 ч 15 мин', '3 д 4 ч', '< 1 мин': two units are enough to compare waiting times."""
+    minutes = max(0, int(seconds // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    unit = {"d": t(lang, "unit.d"), "h": t(lang, "unit.h"), "m": t(lang, "unit.m")}
+    if days:
+        parts = [f"{days}{NBSP}{unit['d']}"] + ([f"{hours}{NBSP}{unit['h']}"] if hours else [])
+    elif hours:
+        parts = [f"{hours}{NBSP}{unit['h']}"] + ([f"{mins}{NBSP}{unit['m']}"] if mins else [])
+    elif mins:
+        parts = [f"{mins}{NBSP}{unit['m']}"]
+    else:
+        return t(lang, "unit.now")
+    return " ".join(parts)
+
+
+def age(since: datetime | None, now: datetime, lang: str) -> str:
+    return "—" if since is None else duration((now - since).total_seconds(), lang)
+
+
+def stamp(value: datetime | None, lang: str) -> str:
+    """A fallback text for <time> elements (the browser rewrites it in the viewer's zone)."""
+    if value is None:
+        return "—"
+    return value.strftime("%Y-%m-%d %H:%M UTC" if lang == "en" else "%d.%m.%Y %H:%M UTC")
+
+
+def phone(value: str | None) -> str:
+    """'+79161234567' -> '+7 916 123-45-67'; anything unparseable is shown as stored."""
+    if not value:
+        return ""
+    try:
+        parsed = phonenumbers.parse(value, "RU")
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def initials(name: str) -> str:
+    """Two letters for the avatar circle: 'Иван Петров' -> 'ИП'."""
+    letters = [part[0] for part in name.split() if part and part[0].isalpha()]
+    return "".join(letters[:2]).upper() or "•"

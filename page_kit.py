@@ -1,0 +1,149 @@
+"""What every app page needs: the viewer's session from the request, and a render helper.
+
+The session token travels in links (?s=), hidden form fields and the X-App-Session header,
+never in a cookie: portal iframes lose third-party cookies (portal_auth docstring).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app, g, render_template, request, url_for
+from sqlalchemy.orm import Session, sessionmaker
+
+import formats
+import i18n
+from config import Settings
+from portal_auth import SESSION_HEADER, Forbidden, Viewer, active_portal, viewer_from
+from store.db import get_session
+from store.models import Portal
+
+HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def settings() -> Settings:
+    return current_app.config["SETTINGS"]
+
+
+def sessions() -> sessionmaker[Session]:
+    return current_app.extensions["db_sessions"]
+
+
+def session_token() -> str | None:
+    """GET: ?s= or the header. POST: the form field or the header, never the query string.
+
+    CSRF: the session is not a cookie, so nothing is attached to a request by the browser on
+    its own; a cross-site form or fetch would have to contain the token, which only our own
+    pages (inside the portal frame) ever hold. That is why every POST must carry it itself.
+    """
+    header = request.headers.get(SESSION_HEADER)
+    if request.method == "GET":
+        return request.args.get("s") or header
+    return request.form.get("s") or header
+
+
+def viewer_required(*, admin: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Every page and API route: a valid, unexpired session for an active portal (401);
+    admin-only routes also need a portal administrator (403)."""
+    def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            token = session_token()
+            viewer = viewer_from(token, settings().secret_key.value)
+            g.viewer, g.session_token = viewer, token
+            g.portal = active_portal(get_session(), viewer)
+            if admin and not viewer.is_admin:
+                raise Forbidden(viewer.user_id)
+            return view(*args, **kwargs)
+        return inner
+    return wrap
+
+
+def viewer() -> Viewer:
+    return g.viewer
+
+
+def portal() -> Portal:
+    return g.portal
+
+
+@dataclass(frozen=True)
+class Kit:
+    """Bound to one request's language and clock, so templates stay short."""
+
+    lang: str
+    now: datetime
+    token: str
+
+    def t(self, key: str, **params: Any) -> str:
+        return i18n.t(self.lang, key, **params)
+
+    def deals(self, n: int) -> str:
+        return i18n.plural(self.lang, n, "deals")
+
+    def num(self, value: int | float | Decimal) -> str:
+        return formats.number(value, self.lang)
+
+    def money(self, amount: Decimal | float | int | None, currency: str | None = None) -> str:
+        return formats.money(amount, currency, self.lang)
+
+    def age(self, since: datetime | None) -> str:
+        return formats.age(since, self.now, self.lang)
+
+    def hours(self, since: datetime | None) -> float:
+        return 0.0 if since is None else (self.now - since).total_seconds() / 3600
+
+    def stamp(self, value: datetime | None) -> str:
+        return formats.stamp(value, self.lang)
+
+    def phone(self, value: str | None) -> str:
+        return formats.phone(value)
+
+    def initials(self, name: str) -> str:
+        return formats.initials(name)
+
+    def url(self, endpoint: str, **values: Any) -> str:
+        """A link inside the app: the session rides along in ?s=."""
+        return url_for(endpoint, s=self.token, **values)
+
+
+def kit() -> Kit:
+    lang = g.viewer.lang if g.get("viewer") else g.get("lang", "ru")
+    return Kit(lang, datetime.now(UTC), g.get("session_token") or "")
+
+
+@functools.cache
+def _static_version(filename: str) -> str:
+    """Content hash for cache busting; computed once per process."""
+    path = current_app.static_folder and f"{current_app.static_folder}/{filename}"
+    try:
+        with open(path or "", "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()[:10]
+    except OSError:
+        return "0"
+
+
+def static_url(filename: str) -> str:
+    return url_for("static", filename=filename, v=_static_version(filename))
+
+
+def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    k = kit()
+    return render_template(template, k=k, lang=k.lang, viewer=g.get("viewer"),
+                           static_url=static_url, **context), status
+
+
+def frame_ancestors() -> str:
+    """Who may frame this response (see pages.security_headers)."""
+    viewer_ = g.get("viewer")
+    domain = viewer_.domain if viewer_ else ""
+    if domain and HOST.match(domain):
+        return f"'self' https://{domain} http://{domain}"
+    return "*"

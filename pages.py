@@ -1,0 +1,205 @@
+"""The app inside the portal: entry (app page and CRM tabs), the board, the workload page.
+
+Settings and the JSON actions hang on the same blueprint (pages_settings.py, pages_api.py).
+Pages read the local mirror only; actions call the exchange domain, which may call REST.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, Response, g, jsonify, redirect, request, url_for
+from werkzeug.exceptions import HTTPException
+
+import i18n
+from handlers.exchange import config, queries
+from page_data import header_load, my_deals, names, user_name
+from page_kit import (
+    frame_ancestors,
+    kit,
+    portal,
+    render,
+    settings,
+    viewer,
+    viewer_required,
+)
+from portal_auth import (
+    Forbidden,
+    PageAuthError,
+    issue,
+    lang_of,
+    placement_of,
+    verify_page_request,
+)
+from store import exchange as journal
+from store.db import get_session
+from store.models import Deal
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("pages", __name__, url_prefix="/app")
+PAGE_SIZE = 100
+TABS = {"CRM_DEAL_DETAIL_TAB": "pages.deal_tab", "CRM_LEAD_DETAIL_TAB": "pages.lead_tab"}
+
+
+@bp.post("")
+@bp.post("/placement")
+def enter() -> Response:
+    """The portal's POST (§1.2, §12): verify once, then continue on our own signed session.
+
+    303 turns the POST into a GET, so reloading the frame never re-sends the viewer's AUTH_ID.
+    """
+    who = verify_page_request(get_session(), request.form, request.args, settings())
+    g.viewer = who
+    token = issue(who, settings().secret_key.value)
+    placement, options = placement_of(request.form)
+    logger.info("web.page.opened", extra={"member_id": who.member_id, "user": who.user_id,
+                                          "placement": placement})
+    entity_id = str(options.get("ID") or "")
+    if placement in TABS and entity_id.isdigit():
+        return redirect(url_for(TABS[placement], entity_id=int(entity_id), s=token), 303)
+    return redirect(url_for("pages.board", s=token), 303)
+
+
+@bp.get("")
+def outside() -> tuple[str, int]:
+    """Someone opened the handler URL directly: it only works inside the portal."""
+    return render("error.html", 400, title_key="err.title", text_key="err.missing")
+
+
+@bp.get("/board")
+@viewer_required()
+def board() -> tuple[str, int]:
+    session, who, k = get_session(), viewer(), kit()
+    cfg = config.load(session, portal().id)
+    sort = request.args.get("sort", "age")
+    sort = sort if sort in queries.SORTS else "age"
+    rows = queries.board(session, portal().id, cfg, sort=sort)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    first = (page - 1) * PAGE_SIZE
+    oldest = min((r.waiting_since for r in rows if r.waiting_since), default=None)
+    late = sum(1 for r in rows if k.hours(r.waiting_since) >= cfg.alert_wait_hours)
+    return render("board.html", cfg=cfg, rows=rows[first:first + PAGE_SIZE], total=len(rows),
+                  page=page, first=first, sort=sort, oldest=oldest, late=late,
+                  amount=sum(r.amount for r in rows), names=names(session, portal().id),
+                  load=header_load(session, portal().id, cfg, who.user_id, who.is_admin, k.now),
+                  active="board")
+
+
+@bp.get("/taken")
+@viewer_required()
+def taken() -> tuple[str, int]:
+    from handlers.exchange.caps import sales_managers
+
+    session, who, k = get_session(), viewer(), kit()
+    cfg = config.load(session, portal().id)
+    managers = sales_managers(session, portal().id, cfg)
+    loads = queries.taken(session, portal().id, cfg, managers, k.now)
+    return render("taken.html", cfg=cfg, loads=loads, names=names(session, portal().id),
+                  mine=my_deals(session, portal().id, cfg, who.user_id),
+                  reasons=config.RETURN_REASONS,
+                  load=header_load(session, portal().id, cfg, who.user_id, who.is_admin, k.now),
+                  active="taken")
+
+
+@bp.get("/deal/<int:entity_id>")
+@viewer_required()
+def deal_tab(entity_id: int) -> tuple[str, int]:
+    """The CRM deal card's tab: this deal's place on the exchange, and the one button that fits."""
+    from sqlalchemy import select
+
+    session, who, k = get_session(), viewer(), kit()
+    pid = portal().id
+    cfg = config.load(session, pid)
+    deal = session.scalar(select(Deal).where(Deal.portal_id == pid, Deal.b24_deal_id == entity_id))
+    state, holder, since = _deal_state(cfg, deal, who.user_id), None, None
+    if deal is not None and state in ("waiting", "taken", "yours"):
+        kinds = ("landed", "reverted", "returned", "stale", "swept") if state == "waiting" \
+            else ("claimed",)
+        last = journal.last_event(session, pid, entity_id, kinds)
+        since = last.at if last else (deal.date_create if state == "waiting" else None)
+        holder = user_name(session, pid, deal.assigned_by_id) if state == "taken" else None
+    return render("deal.html", cfg=cfg, deal=deal, deal_id=entity_id, state=state,
+                  holder=holder, since=since, names=names(session, pid),
+                  reasons=config.RETURN_REASONS,
+                  load=header_load(session, pid, cfg, who.user_id, False, k.now), tab=True)
+
+
+def _deal_state(cfg: config.ExchangeConfig, deal: Deal | None, user_id: int) -> str:
+    if not cfg.ready:
+        return "not_ready"
+    if deal is None or deal.deleted:
+        return "unknown"
+    if deal.category_id not in cfg.categories:
+        return "other_pipeline"
+    if deal.stage_semantic != "P":
+        return "closed"
+    if deal.assigned_by_id == cfg.exchange_user_id:
+        return "waiting"
+    return "yours" if deal.assigned_by_id == user_id else "taken"
+
+
+@bp.get("/lead/<int:entity_id>")
+@viewer_required()
+def lead_tab(entity_id: int) -> tuple[str, int]:
+    return render("lead.html", lead_id=entity_id, tab=True)
+
+
+@bp.after_request
+def security_headers(response: Response) -> Response:
+    """Framing: only the portal the session was verified for (and ourselves) may frame a page
+    that has a session; error pages carry nothing and stay frameable so the portal frame can
+    show them. No X-Frame-Options: it cannot name the portal (ALLOW-FROM is dead). The token
+    in our URLs must not leak through Referer, and no page is cached."""
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
+        f"frame-ancestors {frame_ancestors()}")
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/app/api/")
+
+
+@bp.errorhandler(PageAuthError)
+def auth_failed(error: PageAuthError) -> tuple[Response | str, int]:
+    logger.warning(f"web.page.{error.key}", extra={
+        "path": request.path, "reason": str(error), "remote": request.remote_addr,
+        "member_id": request.form.get("member_id") if request.method == "POST" else None})
+    g.pop("viewer", None)  # an unverified request gets the open frame policy, nothing else
+    g.lang = lang = lang_of(request.args.get("LANG"))
+    if _wants_json():
+        return jsonify(ok=False, error=error.key,
+                       message=i18n.t(lang, f"err.{error.key}")), error.status
+    return render("error.html", error.status, title_key="err.title",
+                  text_key=f"err.{error.key}")
+
+
+@bp.errorhandler(Forbidden)
+def forbidden(error: Forbidden) -> tuple[Response | str, int]:
+    logger.warning("web.page.forbidden", extra={"path": request.path, "user": str(error)})
+    if _wants_json():
+        return jsonify(ok=False, error="forbidden", message=kit().t("err.forbidden")), 403
+    return render("error.html", 403, title_key="err.forbidden.title", text_key="err.forbidden")
+
+
+@bp.errorhandler(Exception)
+def failed(error: Exception) -> tuple[Response | str, int] | HTTPException:
+    if isinstance(error, HTTPException):
+        return error
+    logger.exception("web.page.failed", extra={"path": request.path})
+    get_session().rollback()
+    if _wants_json():
+        return jsonify(ok=False, error="internal", message=kit().t("err.internal")), 500
+    return render("error.html", 500, title_key="err.title", text_key="err.internal")
+
+
+def init_pages(app: Flask) -> None:
+    """Register the pages blueprint with its settings and API routes."""
+    import pages_api  # noqa: F401 - registers the JSON actions on bp
+    import pages_settings  # noqa: F401 - registers the settings routes on bp
+
+    app.register_blueprint(bp)
