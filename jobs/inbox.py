@@ -11,21 +11,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from b24.client import B24Client
 from b24.errors import B24Error, PortalGone
+from b24.values import to_int
 from config import Settings
 from handlers import router
 from handlers.context import HandlerContext, Write, client_for
 from handlers.router import Read, Route
 from handlers.stored import StoredEvent, from_row
-from store import inbox, portals
+from store import echoes, inbox, portals
 from store.models import InboxEvent, Portal
 
 logger = logging.getLogger(__name__)
+ECHO_CODES = {"ONCRMDEALUPDATE": "deal", "ONCRMLEADUPDATE": "lead", "ONCRMCONTACTUPDATE": "contact"}
+WRITE_ENTITIES = {"crm.deal.update": "deal", "crm.lead.update": "lead",
+                  "crm.contact.update": "contact"}
+ECHO_WINDOW = timedelta(minutes=2)
 ClientFactory = Callable[[Portal], B24Client]
 
 
@@ -72,11 +77,13 @@ def process_chunk(sessions: sessionmaker[Session], settings: Settings, portal_id
         _finish(sessions, settings, rows, outcome, clock())  # nothing to do for a removed app
         return len(rows)
     events = {row.id: from_row(row, portal) for row in rows}
+    _drop_echoes(sessions, portal, events, clock())
     b24 = factory(portal)
     try:
         results, read_errors = _run_reads(b24, events, outcome)
         writes = _run_handlers(sessions, settings, portal, b24, events, results, read_errors,
                                outcome, clock())
+        _expect_echoes(sessions, portal, writes, clock())
         _run_writes(b24, writes, outcome)
     except PortalGone as exc:
         _portal_gone(sessions, portal, rows, outcome, exc, clock())
@@ -89,6 +96,30 @@ def process_chunk(sessions: sessionmaker[Session], settings: Settings, portal_id
         b24.close()
     _finish(sessions, settings, rows, outcome, clock())
     return len(rows)
+
+
+def _drop_echoes(sessions: sessionmaker[Session], portal: Portal,
+                 events: dict[int, StoredEvent], now: datetime) -> None:
+    """Our own update's event, by our own user, right after we wrote: nothing to learn."""
+    if portal.installer_user_id is None:
+        return
+    with sessions() as session, session.begin():
+        for row_id, event in list(events.items()):
+            entity = ECHO_CODES.get(event.code)
+            fields = event.data.get("FIELDS") if isinstance(event.data, dict) else None
+            entity_id = to_int((fields or {}).get("ID"))
+            if (entity and entity_id and event.auth.user_id == portal.installer_user_id
+                    and echoes.consume(session, portal.id, entity, entity_id, now)):
+                del events[row_id]
+
+
+def _expect_echoes(sessions: sessionmaker[Session], portal: Portal,
+                   writes: dict[str, tuple[Write, set[int]]], now: datetime) -> None:
+    marks = [(WRITE_ENTITIES[w.method], to_int(w.params.get("id")))
+             for w, _ in writes.values() if w.method in WRITE_ENTITIES]
+    if marks:
+        with sessions() as session, session.begin():
+            echoes.expect(session, portal.id, [m for m in marks if m[1]], now + ECHO_WINDOW)
 
 
 def _routes(event: StoredEvent) -> tuple[Route, ...]:

@@ -22,7 +22,7 @@ from jobs import exchange as exchange_jobs
 from jobs.inbox import process_inbox
 from jobs.sync import sync_portal
 from jobs.tokens import refresh_idle_tokens
-from store import portals
+from store import echoes, portals
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,8 @@ def settings_of(app: Flask) -> Settings:
 def sync_all(app: Flask) -> int:
     """Every active portal in turn; one failing portal never stops the others."""
     sessions, settings = sessions_of(app), settings_of(app)
+    with sessions() as session, session.begin():
+        echoes.purge(session, datetime.now(UTC))
     with sessions() as session:
         active = list(portals.active(session))
     done = 0

@@ -322,3 +322,16 @@ class SweepItem(Base):
                                           index=True)
     b24_deal_id: Mapped[int] = mapped_column(Integer)
     previous_assigned_id: Mapped[int] = mapped_column(Integer)
+
+
+class EchoMark(Base):
+    """We just wrote this entity: its next update event by our own user is our echo (§14.3)."""
+
+    __tablename__ = "echo_marks"
+    __table_args__ = (UniqueConstraint("portal_id", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
+    entity: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -143,3 +143,22 @@ def test_failing_portal_does_not_block_another(sessions, settings) -> None:
                   client_factory=lambda p: bad_fake if p.id == bad.id else good_fake)
     with sessions() as s:
         assert inbox.stats(s, good.id).done == 1 and inbox.stats(s, bad.id).pending == 1
+
+
+def test_echo_of_our_own_write_is_not_read_again(sessions, settings) -> None:  # noqa: ANN001
+    from store import echoes
+
+    with sessions() as s:
+        portal = make_portal(s)  # installer_user_id=1
+        echoes.expect(s, portal.id, [("deal", 7)], NOW + timedelta(minutes=2))
+        for user_id in (1, 5):  # our echo, then a person's change
+            inbox.record(s, portal_id=portal.id, code="ONCRMDEALUPDATE", event_ts=str(user_id),
+                         payload={"event": "ONCRMDEALUPDATE", "auth": {"user_id": user_id},
+                                  "data": {"FIELDS": {"ID": "7", "n": user_id}}}, now=NOW)
+        s.commit()
+    fake = ScriptedPortal({7: deal(7)})
+    assert run(sessions, settings, fake) == 2
+    assert [set(b) for b in fake.batches] == [{"deal:7"}]  # read once, for the person's change
+    with sessions() as s:
+        assert inbox.stats(s).done == 2
+        assert not echoes.consume(s, portal.id, "deal", 7, NOW)  # the mark was used up
