@@ -88,6 +88,7 @@ RU: dict[str, str] = {
     "settings.cap_mode.results": "По результатам: больше тем, у кого выше конверсия "
                                  "за 30 дней",
     "settings.cap_min": "Не меньше", "settings.cap_max": "Не больше",
+    "settings.bounds": "Границы лимита при расчёте по результатам",
     "settings.managers": "Менеджеры и личные лимиты",
     "settings.managers.hint": "Если никого не отметить, на бирже работают все сотрудники "
                               "отделов продаж, кроме руководителя. Пустой лимит — общий.",
@@ -233,6 +234,7 @@ EN: dict[str, str] = {
     "settings.cap_mode.fixed": "The same for everyone, except personal caps below",
     "settings.cap_mode.results": "By results: more for those with a higher 30-day conversion",
     "settings.cap_min": "At least", "settings.cap_max": "At most",
+    "settings.bounds": "Bounds of a cap set by results",
     "settings.managers": "Managers and personal caps",
     "settings.managers.hint": "Nobody ticked: everyone in the sales departments except the "
                               "head. An empty cap means the common one.",

@@ -51,6 +51,10 @@
     });
   }
 
+  function number(n) {
+    return new Intl.NumberFormat(body.dataset.lang === "en" ? "en-US" : "ru-RU").format(n);
+  }
+
   function dropRow(row) {
     if (!row) { return; }
     var table = row.closest("table");
@@ -60,7 +64,14 @@
       var waiting = document.querySelector("[data-waiting]");
       if (waiting) {
         var n = parseInt(waiting.textContent.replace(/\D/g, ""), 10);
-        if (n > 0) { waiting.textContent = String(n - 1); }
+        if (n > 0) { waiting.textContent = number(n - 1); }
+      }
+      var total = document.querySelector("[data-amount-total]");
+      if (total && row.dataset.amount) {
+        var left = Number(total.dataset.amountTotal) - Number(row.dataset.amount);
+        total.dataset.amountTotal = String(left);
+        total.textContent = total.textContent.replace(/^[\d\s\u00a0\u202f,]+/,
+          number(left) + "\u00a0");
       }
       if (table && !table.querySelector("tbody tr")) {
         var wrap = table.closest(".table-wrap");
