@@ -19,9 +19,12 @@ def main() -> None:
                  f"{d['ours_events_per_s']:.1f} ev/s (naive {d['naive_events_per_s']:.2f})",
                  ">= 40 ev/s (naive <= 1)"))
     b = bulk.main([])
-    rows.append(("bulk read 100 000 deals",
-                 f"{b['ours_items_per_s']:,.0f} deals/s (fast_bitrix24 "
-                 f"{b.get('peer_items_per_s', float('nan')):,.0f})", ">= 4 500 deals/s"))
+    rows.append(("bulk read 100 000 deals, burst spent",
+                 f"{b['ours_steady']:,.0f} deals/s (fast_bitrix24 "
+                 f"{b.get('peer_steady', float('nan')):,.0f})", ">= 4 500 deals/s"))
+    rows.append(("bulk read 100 000 deals, fresh burst",
+                 f"{b['ours_burst']:,.0f} deals/s (fast_bitrix24 "
+                 f"{b.get('peer_burst', float('nan')):,.0f})", "-"))
     print()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")

@@ -92,15 +92,18 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(portal.placements)} вкладок привязано")
 
         runner.sync_all(app)
-        say("4/6 Первичная синхронизация / initial sync done")
+        exchange_user = configure_exchange(app, portal)
+        say(f"4/6 Первичная синхронизация, биржа настроена / initial sync, exchange set up: "
+            f"пользователь биржи #{exchange_user}")
 
         say("5/6 Рабочий день / playing the working day…")
         started = time.monotonic()
         log = play_day(portal, seed=args.seed, step=lambda: wait_drained(app, portal))
         wait_drained(app, portal)
+        say(f"    сыграно за {time.monotonic() - started:.1f} s; вечерние задания / evening jobs…")
+        runner.exchange_stale(app)
         runner.sync_all(app)
         wait_drained(app, portal)
-        say(f"    сыграно за {time.monotonic() - started:.1f} s")
 
         stop.set()
         worker.join(5)
@@ -113,9 +116,29 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def configure_exchange(app, portal) -> int:  # noqa: ANN001
+    """What the admin does once in the settings tab: accept the pre-selected exchange user."""
+    from datetime import UTC, datetime
+
+    from handlers.exchange import config
+    from store import portals
+
+    with app.extensions["db_sessions"]() as session:
+        portal_id = portals.find(session, portal.member_id).id
+        cfg = config.load(session, portal_id)
+        cfg.exchange_user_id = config.guess_exchange_user(session, portal_id)
+        config.save(session, portal_id, cfg, user_id=min(portal.admins), now=datetime.now(UTC))
+        session.commit()
+    return cfg.exchange_user_id
+
+
 def summarize(app, portal, log) -> str:  # noqa: ANN001
+    from datetime import UTC, datetime
+
     from sqlalchemy import func, select
 
+    from store import exchange as journal
+    from store import portals
     from store.models import Call, Deal, DealStageHistory, Lead, User
 
     lines = []
@@ -130,6 +153,12 @@ def summarize(app, portal, log) -> str:  # noqa: ANN001
         lines.append(f"  зеркало / mirror: сделок {count(Deal)}, лидов {count(Lead)}, "
                      f"звонков {count(Call)}, сотрудников {count(User)}, "
                      f"переходов по стадиям {count(DealStageHistory)}")
+        portal_id = portals.find(session, portal.member_id).id
+        ex = journal.counts(session, portal_id, datetime(2000, 1, 1, tzinfo=UTC))
+        lines.append(f"  биржа / exchange: поступило {ex.get('landed', 0)}, взято "
+                     f"{ex.get('claimed', 0)}, возвращено за превышение лимита "
+                     f"{ex.get('reverted', 0)}, возвращено менеджерами {ex.get('returned', 0)}, "
+                     f"возвращено без движения {ex.get('stale', 0)}")
     by_via: dict[str, int] = {}
     for call in portal.calls:
         by_via[call.via] = by_via.get(call.via, 0) + 1
