@@ -153,6 +153,13 @@ def summarize(app, portal, log) -> str:  # noqa: ANN001
         lines.append(f"  зеркало / mirror: сделок {count(Deal)}, лидов {count(Lead)}, "
                      f"звонков {count(Call)}, сотрудников {count(User)}, "
                      f"переходов по стадиям {count(DealStageHistory)}")
+        same = (count(Deal) == len(portal.table("crm.deal"))
+                and count(Lead) == len(portal.table("crm.lead"))
+                and count(Call) == len(portal.table("voximplant.statistic")))
+        lines.append(f"  сверка с порталом / matches the portal: {'да' if same else 'НЕТ'} "
+                     f"(в портале сделок {len(portal.table('crm.deal'))}, лидов "
+                     f"{len(portal.table('crm.lead'))}, звонков "
+                     f"{len(portal.table('voximplant.statistic'))})")
         portal_id = portals.find(session, portal.member_id).id
         ex = journal.counts(session, portal_id, datetime(2000, 1, 1, tzinfo=UTC))
         lines.append(f"  биржа / exchange: поступило {ex.get('landed', 0)}, взято "
