@@ -70,6 +70,13 @@ def seed(url: str, waiting: int) -> int:
         config.save(s, pid, config.ExchangeConfig(exchange_user_id=EXCHANGE, head_user_id=HEAD),
                     user_id=HEAD, now=now)
         s.commit()
+    if url.startswith("postgresql"):
+        # Bulk-inserted tables have no planner statistics until autovacuum's analyze runs (within
+        # a minute in production); without them PostgreSQL picks nested loops (seconds, not ms).
+        engine = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        engine.dispose()
     return pid
 
 
