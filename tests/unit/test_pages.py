@@ -318,3 +318,13 @@ def test_sweep_at_a_later_time_is_planned(client, app, portal, sessions) -> None
         sweep = s.query(Sweep).one()
         assert sweep.status == "planned" and sweep.run_at > datetime.now(UTC) + timedelta(hours=23)
         assert s.query(Deal).filter_by(b24_deal_id=401).one().assigned_by_id == ANNA
+
+
+def test_handler_url_opened_directly_says_where_it_works(client) -> None:
+    resp = client.get("/app")
+    assert resp.status_code == 400 and "Откройте приложение из меню Битрикс24" in resp.text
+
+
+def test_lead_tab_is_honest_about_what_exists(client, app, portal) -> None:
+    page = client.get(f"/app/lead/5?s={token(app, portal)}")
+    assert page.status_code == 200 and "Проверка лида" in page.text
