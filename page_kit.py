@@ -66,6 +66,16 @@ def viewer_required(*, admin: bool = False) -> Callable[[Callable[..., Any]], Ca
     return wrap
 
 
+def release() -> None:
+    """End the request's read transaction before a domain action opens its own session.
+
+    On SQLite every transaction takes the write lock at BEGIN (store.db), so a request that
+    kept its read open would wait on itself. Commit, not rollback: loaded rows (the portal)
+    stay usable without a new query.
+    """
+    get_session().commit()
+
+
 def viewer() -> Viewer:
     return g.viewer
 

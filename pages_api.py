@@ -15,7 +15,7 @@ from flask import Response, jsonify, request
 import i18n
 from handlers.exchange import actions, config
 from page_data import header_load
-from page_kit import kit, portal, sessions, settings, viewer, viewer_required
+from page_kit import kit, portal, release, sessions, settings, viewer, viewer_required
 from pages import bp
 from store.db import get_session
 
@@ -62,6 +62,7 @@ def api_claim() -> tuple[Response, int]:
     deal_id = _deal_id(_payload())
     if deal_id is None:
         return jsonify(ok=False, code="bad_request", message=kit().t("msg.bad_request")), 400
+    release()
     with actions.action_context(portal(), sessions(), settings()) as ctx:
         result = actions.claim(ctx, viewer().user_id, deal_id)
     logger.info("web.page.claim", extra={"member_id": viewer().member_id, "deal": deal_id,
@@ -76,6 +77,7 @@ def api_return() -> tuple[Response, int]:
     deal_id, reason = _deal_id(data), str(data.get("reason") or "")
     if deal_id is None:
         return jsonify(ok=False, code="bad_request", message=kit().t("msg.bad_request")), 400
+    release()
     with actions.action_context(portal(), sessions(), settings()) as ctx:
         result = actions.give_back(ctx, viewer().user_id, deal_id, reason)
     logger.info("web.page.return", extra={"member_id": viewer().member_id, "deal": deal_id,

@@ -16,7 +16,16 @@ from flask import Response, redirect, request
 from handlers.exchange import actions, caps, config, sweep
 from page_data import categories, header_load, names, users
 from page_forms import candidates, parse_settings
-from page_kit import kit, portal, render, sessions, settings, viewer, viewer_required
+from page_kit import (
+    kit,
+    portal,
+    release,
+    render,
+    sessions,
+    settings,
+    viewer,
+    viewer_required,
+)
 from pages import bp
 from store.db import get_session
 
@@ -92,6 +101,7 @@ def sweep_undo() -> Response:
     last = sweep.latest(get_session(), portal().id)
     if sweep_id is None or last is None or last.id != sweep_id or not _undoable(last, k.now):
         return redirect(k.url("pages.settings_page", notice="sweep.undo_late"), 303)
+    release()
     with actions.action_context(portal(), sessions(), settings()) as ctx:
         restored = sweep.undo(ctx, sweep_id)
     logger.info("web.sweep.undone", extra={"member_id": viewer().member_id, "sweep": sweep_id,

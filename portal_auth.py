@@ -88,14 +88,16 @@ def verify_page_request(session: Session, form: Mapping[str, str], args: Mapping
     if not hmac.compare_digest(form["APPLICATION_TOKEN"].encode(),
                                portal.application_token.encode()):
         raise PageAuthError("bad_token", "APPLICATION_TOKEN differs from the stored one")
+    portal_id, stored_domain, endpoint = portal.id, portal.domain, portal.client_endpoint
+    session.rollback()  # no database transaction stays open while we wait on the network
     domain = _confirm(auth_id, member_id, args.get("DOMAIN") or "", settings, oauth)
-    user, is_admin = whoami(portal, auth_id, settings)
+    user, is_admin = whoami(member_id, endpoint, auth_id, settings)
     user_id = to_int(user.get("ID"))
     if user_id is None:
         raise PageAuthError("refused", "user.current answered without an ID")
     name = f"{user.get('NAME') or ''} {user.get('LAST_NAME') or ''}".strip() or f"#{user_id}"
-    return Viewer(portal_id=portal.id, member_id=member_id, user_id=user_id, is_admin=is_admin,
-                  lang=lang_of(args.get("LANG")), name=name, domain=domain or portal.domain)
+    return Viewer(portal_id=portal_id, member_id=member_id, user_id=user_id, is_admin=is_admin,
+                  lang=lang_of(args.get("LANG")), name=name, domain=domain or stored_domain)
 
 
 def _confirm(auth_id: str, member_id: str, domain: str, settings: Settings,
@@ -137,12 +139,13 @@ class _ViewerTokens:
         raise ExpiredToken("expired_token", "the page's AUTH_ID expired", 401)
 
 
-def whoami(portal: Portal, auth_id: str, settings: Settings) -> tuple[dict, bool]:
-    """user.current and user.admin in one batch, with the viewer's token on the stored portal."""
-    tokens = _ViewerTokens(TokenSet(auth_id, "", None, portal.client_endpoint,
-                                    member_id=portal.member_id))
+def whoami(member_id: str, client_endpoint: str, auth_id: str,
+           settings: Settings) -> tuple[dict, bool]:
+    """user.current and user.admin in one batch, with the viewer's token, at the portal's
+    STORED client_endpoint (never one built from the request's DOMAIN)."""
+    tokens = _ViewerTokens(TokenSet(auth_id, "", None, client_endpoint, member_id=member_id))
     try:
-        with B24Client(tokens, limiter=bucket_for(portal.member_id), max_attempts=2,
+        with B24Client(tokens, limiter=bucket_for(member_id), max_attempts=2,
                        backoff=settings.rest_backoff) as b24:
             answer = b24.batch({"user": ("user.current", {}), "admin": ("user.admin", {})})
             user, admin = answer.get("user"), answer.get("admin")
