@@ -24,6 +24,7 @@ from handlers.context import HandlerContext, Write, client_for
 from handlers.router import Read, Route
 from handlers.stored import StoredEvent, from_row
 from store import echoes, inbox, portals
+from store.db import write_lock
 from store.models import InboxEvent, Portal
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ def _drop_echoes(sessions: sessionmaker[Session], portal: Portal,
     if portal.installer_user_id is None:
         return
     with sessions() as session, session.begin():
+        write_lock(session)
         for row_id, event in list(events.items()):
             entity = ECHO_CODES.get(event.code)
             fields = event.data.get("FIELDS") if isinstance(event.data, dict) else None
@@ -119,6 +121,7 @@ def _expect_echoes(sessions: sessionmaker[Session], portal: Portal,
              for w, _ in writes.values() if w.method in WRITE_ENTITIES]
     if marks:
         with sessions() as session, session.begin():
+            write_lock(session)
             echoes.expect(session, portal.id, [m for m in marks if m[1]], now + ECHO_WINDOW)
 
 
@@ -154,6 +157,7 @@ def _run_handlers(sessions: sessionmaker[Session], settings: Settings, portal: P
     """Run every handler; returns the deduplicated writes with the events that asked for them."""
     writes: dict[str, tuple[Write, set[int]]] = {}
     with sessions() as session:
+        write_lock(session)
         portal = session.merge(portal, load=False)
         for row_id, event in events.items():
             for route in _routes(event):
@@ -208,6 +212,7 @@ def _portal_gone(sessions: sessionmaker[Session], portal: Portal, rows: Sequence
 def _finish(sessions: sessionmaker[Session], settings: Settings, rows: Sequence[InboxEvent],
             outcome: Outcome, now: datetime) -> None:
     with sessions() as session, session.begin():
+        write_lock(session)
         for row in rows:
             row = session.merge(row, load=True)
             if row.id in outcome.errors:

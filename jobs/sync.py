@@ -26,6 +26,7 @@ from handlers.phones import normalize
 from handlers.stored import synthetic_payload
 from store import inbox, mirror
 from store.calls import upsert_call
+from store.db import write_lock
 from store.models import Call, Deal, Lead, SyncCursor
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def _sync_directory(sessions: sessionmaker[Session], portal_id: int, b24: B24Cli
     deps = list(pages(b24, "department.get", {}))
     stages = list(pages(b24, "crm.status.list", {}))
     with sessions() as session, session.begin():
+        write_lock(session)
         for u in users:
             mirror.upsert_user(session, portal_id, u)
         for d in deps:
@@ -107,6 +109,7 @@ def _sync_entity(sessions: sessionmaker[Session], portal_id: int, b24: B24Client
                  report: SyncReport, clock: Callable[[], datetime]) -> None:
     method, model, id_col, code = ENTITIES[entity]
     with sessions() as session:
+        write_lock(session)
         watermark = _cursor(session, portal_id, entity, clock()).watermark
         session.commit()
     select = ["*", "UF_*", "PHONE"] if entity == "lead" else ["*", "UF_*"]
@@ -117,6 +120,7 @@ def _sync_entity(sessions: sessionmaker[Session], portal_id: int, b24: B24Client
     newest = watermark
     for batch in chunks(b24.list_all(method, params)):
         with sessions() as session, session.begin():
+            write_lock(session)
             for fields in batch:
                 if watermark is None:
                     upsert(session, portal_id, fields)
@@ -127,6 +131,7 @@ def _sync_entity(sessions: sessionmaker[Session], portal_id: int, b24: B24Client
                 newest = _later(newest, fields.get("DATE_MODIFY"))
         report.add(entity + "s", len(batch))
     with sessions() as session, session.begin():
+        write_lock(session)
         cursor = _cursor(session, portal_id, entity, clock())
         # An empty portal still gets a watermark, so its first deals are not mistaken for history.
         cursor.watermark = newest or cursor.watermark or iso(clock())
@@ -152,6 +157,7 @@ def _sync_contacts(sessions: sessionmaker[Session], portal_id: int, b24: B24Clie
                    report: SyncReport, clock: Callable[[], datetime]) -> None:
     """No business rule hangs on a contact change yet, so the mirror is written directly."""
     with sessions() as session:
+        write_lock(session)
         watermark = _cursor(session, portal_id, "contact", clock()).watermark
         session.commit()
     params: dict[str, Any] = {"select": CONTACT_SELECT}
@@ -160,11 +166,13 @@ def _sync_contacts(sessions: sessionmaker[Session], portal_id: int, b24: B24Clie
     newest = watermark
     for batch in chunks(b24.list_all("crm.contact.list", params)):
         with sessions() as session, session.begin():
+            write_lock(session)
             for fields in batch:
                 mirror.upsert_contact(session, portal_id, fields, normalize=normalize)
                 newest = _later(newest, fields.get("DATE_MODIFY"))
         report.add("contacts", len(batch))
     with sessions() as session, session.begin():
+        write_lock(session)
         cursor = _cursor(session, portal_id, "contact", clock())
         cursor.watermark = newest or cursor.watermark or iso(clock())
         cursor.updated_at = clock()
@@ -173,11 +181,13 @@ def _sync_contacts(sessions: sessionmaker[Session], portal_id: int, b24: B24Clie
 def _sync_stage_history(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
                         report: SyncReport, clock: Callable[[], datetime]) -> None:
     with sessions() as session:
+        write_lock(session)
         last_id = _cursor(session, portal_id, "stagehistory", clock()).last_id
         session.commit()
     params = {"entityTypeId": 2, "filter": {">ID": last_id}}
     for batch in chunks(b24.list_all("crm.stagehistory.list", params, items_key="items")):
         with sessions() as session, session.begin():
+            write_lock(session)
             report.add("stage_history", mirror.add_stage_history(session, portal_id, batch))
             cursor = _cursor(session, portal_id, "stagehistory", clock())
             cursor.last_id = max(cursor.last_id, *(to_int(i["ID"]) or 0 for i in batch))
@@ -187,12 +197,14 @@ def _sync_stage_history(sessions: sessionmaker[Session], portal_id: int, b24: B2
 def _sync_calls(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
                 report: SyncReport, clock: Callable[[], datetime]) -> None:
     with sessions() as session:
+        write_lock(session)
         cursor = _cursor(session, portal_id, "calls", clock())
         last_id, initial = cursor.last_id, cursor.watermark is None
         session.commit()
     params = {"FILTER": {">ID": last_id}, "SORT": "ID", "ORDER": "ASC"}
     for batch in chunks(pages(b24, "voximplant.statistic.get", params)):
         with sessions() as session, session.begin():
+            write_lock(session)
             for row in batch:
                 known = session.scalar(select(Call.id).where(
                     Call.portal_id == portal_id, Call.call_id == str(row["CALL_ID"])))
@@ -207,5 +219,6 @@ def _sync_calls(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
             cursor.watermark, cursor.updated_at = "seen", clock()
         report.add("calls", len(batch))
     with sessions() as session, session.begin():
+        write_lock(session)
         cursor = _cursor(session, portal_id, "calls", clock())
         cursor.watermark = cursor.watermark or "seen"

@@ -62,6 +62,21 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+def write_lock(session: Session) -> None:
+    """Start this unit of work holding SQLite's write lock (BEGIN IMMEDIATE).
+
+    A deferred SQLite transaction that reads first and writes later fails at once with
+    "database is locked" when another connection committed meanwhile (the busy timeout does
+    not cover that upgrade). Units that read-then-write (the inbox worker, the sync) take the
+    lock up front and so simply wait their turn. PostgreSQL needs nothing: no-op there.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    connection = session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def is_postgres(session_or_engine: Session | Engine) -> bool:
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) \
         else session_or_engine
