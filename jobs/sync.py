@@ -26,11 +26,12 @@ from handlers.phones import normalize
 from handlers.stored import synthetic_payload
 from store import inbox, mirror
 from store.calls import upsert_call
-from store.db import write_lock
+from store.db import analyze, write_lock
 from store.models import Call, Deal, Lead, SyncCursor
 
 logger = logging.getLogger(__name__)
 CHUNK = 500
+BULK = 5000  # rows after which the planner's statistics are refreshed
 ENTITIES = {  # entity -> (list method, mirror model, id column, event code for a missed change)
     "deal": ("crm.deal.list", Deal, "b24_deal_id", "ONCRMDEALUPDATE"),
     "lead": ("crm.lead.list", Lead, "b24_lead_id", "ONCRMLEADUPDATE"),
@@ -56,6 +57,9 @@ def sync_portal(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
     _sync_contacts(sessions, portal_id, b24, report, clock)
     _sync_stage_history(sessions, portal_id, b24, report, clock)
     _sync_calls(sessions, portal_id, b24, report, clock)
+    if sum(report.counts.values()) > BULK:
+        with sessions() as session, session.begin():
+            analyze(session, ["deals", "leads", "contacts", "calls", "deal_stage_history"])
     logger.info("job.sync.portal_done", extra={"portal_id": portal_id, **report.counts,
                                                "queued": report.queued})
     return report

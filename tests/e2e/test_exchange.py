@@ -18,7 +18,7 @@ EX_KEEP = config.KEEP_FIELD
 
 
 @pytest.fixture
-def exchange(installed, live_app):  # noqa: ANN001, ANN201
+def exchange(installed, live_app):
     """Installed, mirrored, and the admin has chosen the exchange user; caps are small."""
     sync_all(live_app.app)
     with live_app.sessions() as s:
@@ -30,34 +30,34 @@ def exchange(installed, live_app):  # noqa: ANN001, ANN201
     return installed
 
 
-def deal(portal, deal_id: int) -> dict:  # noqa: ANN001
+def deal(portal, deal_id: int) -> dict:
     return portal.table("crm.deal").get(deal_id)
 
 
-def app_writes(portal) -> int:  # noqa: ANN001
+def app_writes(portal) -> int:
     """REST calls the app made that change something (the loop detector)."""
     return sum(1 for c in portal.calls if c.via in ("http", "batch")
                and c.method.split(".")[-1] in ("update", "add"))
 
 
-def open_deals(portal, user_id: int) -> list[int]:  # noqa: ANN001
+def open_deals(portal, user_id: int) -> list[int]:
     return [int(d["ID"]) for d in portal.table("crm.deal")
             if int(d["ASSIGNED_BY_ID"]) == user_id and d["STAGE_SEMANTIC_ID"] == "P"]
 
 
-def journal_kinds(live_app, portal) -> dict[str, int]:  # noqa: ANN001
+def journal_kinds(live_app, portal) -> dict[str, int]:
     with live_app.sessions() as s:
         pid = portals.find(s, portal.member_id).id
         return journal.counts(s, pid, datetime(2000, 1, 1, tzinfo=UTC))
 
 
-def new_web_deal(portal, phone: str = "+7 912 000-11-22") -> int:  # noqa: ANN001
+def new_web_deal(portal, phone: str = "+7 912 000-11-22") -> int:
     deal_id, _, _ = people.web_form_deal(portal, name="Иван Петров", phone=phone,
                                          assigned_by=portal.meta["head"])
     return deal_id
 
 
-def test_web_form_deal_lands_on_the_exchange(exchange, live_app) -> None:  # noqa: ANN001
+def test_web_form_deal_lands_on_the_exchange(exchange, live_app) -> None:
     deal_id = new_web_deal(exchange)
     live_app.drain(exchange)
     assert int(deal(exchange, deal_id)["ASSIGNED_BY_ID"]) == exchange.meta["exchange"]
@@ -67,7 +67,7 @@ def test_web_form_deal_lands_on_the_exchange(exchange, live_app) -> None:  # noq
     assert journal_kinds(live_app, exchange).get("landed") == 1
 
 
-def test_claim_under_cap_is_kept_and_no_loop(exchange, live_app) -> None:  # noqa: ANN001
+def test_claim_under_cap_is_kept_and_no_loop(exchange, live_app) -> None:
     deal_id = new_web_deal(exchange)
     live_app.drain(exchange)
     manager = min(exchange.meta["managers"], key=lambda m: len(open_deals(exchange, m)))
@@ -83,7 +83,7 @@ def test_claim_under_cap_is_kept_and_no_loop(exchange, live_app) -> None:  # noq
     assert app_writes(exchange) - before <= 1
 
 
-def test_claim_over_cap_goes_back_with_a_notification(exchange, live_app) -> None:  # noqa: ANN001
+def test_claim_over_cap_goes_back_with_a_notification(exchange, live_app) -> None:
     manager = exchange.meta["managers"][0]
     ids = [new_web_deal(exchange, f"+7 912 000-00-{i:02d}") for i in range(5)]
     live_app.drain(exchange)
@@ -100,7 +100,7 @@ def test_claim_over_cap_goes_back_with_a_notification(exchange, live_app) -> Non
     assert journal_kinds(live_app, exchange).get("reverted") == len(reverted)
 
 
-def test_return_from_kanban_and_from_the_tab_are_recorded(exchange, live_app) -> None:  # noqa: ANN001
+def test_return_from_kanban_and_from_the_tab_are_recorded(exchange, live_app) -> None:
     manager = exchange.meta["managers"][1]
     for extra in open_deals(exchange, manager):
         people.win_deal(exchange, manager, extra)
@@ -122,7 +122,7 @@ def test_return_from_kanban_and_from_the_tab_are_recorded(exchange, live_app) ->
     assert journal_kinds(live_app, exchange).get("returned") == 2
 
 
-def test_button_claim_race_has_one_winner(exchange, live_app) -> None:  # noqa: ANN001
+def test_button_claim_race_has_one_winner(exchange, live_app) -> None:
     deal_id = new_web_deal(exchange)
     live_app.drain(exchange)
     m1, m2 = exchange.meta["managers"][2:4]
@@ -140,7 +140,7 @@ def test_button_claim_race_has_one_winner(exchange, live_app) -> None:  # noqa: 
     assert int(deal(exchange, deal_id)["ASSIGNED_BY_ID"]) == m1
 
 
-def test_stale_deals_go_back(exchange, live_app) -> None:  # noqa: ANN001
+def test_stale_deals_go_back(exchange, live_app) -> None:
     manager = exchange.meta["managers"][4]
     deal_id = new_web_deal(exchange)
     live_app.drain(exchange)
@@ -151,7 +151,7 @@ def test_stale_deals_go_back(exchange, live_app) -> None:  # noqa: ANN001
     with live_app.sessions() as s:
         portal = portals.find(s, exchange.member_id)
     with action_context(portal, live_app.sessions, live_app.settings) as ctx:
-        assert exchange_jobs.return_stale(ctx) == 0 or deal_id not in []  # fresh deal stays
+        exchange_jobs.return_stale(ctx)  # other, older deals may go; this fresh one stays
     assert int(deal(exchange, deal_id)["ASSIGNED_BY_ID"]) == manager
     with action_context(portal, live_app.sessions, live_app.settings) as ctx:
         ctx.now = ctx.now + timedelta(days=4)
@@ -163,7 +163,7 @@ def test_stale_deals_go_back(exchange, live_app) -> None:  # noqa: ANN001
     assert journal_kinds(live_app, exchange).get("returned", 0) == 0  # ours is not a return
 
 
-def test_keep_sweep_moves_exactly_unmarked_and_undo_restores(exchange, live_app) -> None:  # noqa: ANN001
+def test_keep_sweep_moves_exactly_unmarked_and_undo_restores(exchange, live_app) -> None:
     manager = exchange.meta["managers"][5]
     mine = open_deals(exchange, manager)
     assert len(mine) >= 2, "the seed gives every manager open deals"

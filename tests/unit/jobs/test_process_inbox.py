@@ -145,7 +145,7 @@ def test_failing_portal_does_not_block_another(sessions, settings) -> None:
         assert inbox.stats(s, good.id).done == 1 and inbox.stats(s, bad.id).pending == 1
 
 
-def test_echo_of_our_own_write_is_not_read_again(sessions, settings) -> None:  # noqa: ANN001
+def test_echo_of_our_own_write_is_not_read_again(sessions, settings) -> None:
     from store import echoes
 
     with sessions() as s:

@@ -11,7 +11,7 @@ from tests.factories import make_portal
 from tests.unit.jobs.test_process_inbox import NOW, ScriptedPortal, deal, enqueue
 
 
-def test_two_workers_split_the_backlog_without_overlap(sessions, settings) -> None:  # noqa: ANN001
+def test_two_workers_split_the_backlog_without_overlap(sessions, settings) -> None:
     with sessions() as s:
         portal = make_portal(s)
     ids = list(range(1, 301))
