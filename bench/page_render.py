@@ -20,7 +20,7 @@ from sqlalchemy import insert
 from bench.common import MEMBER_ID, percentile, prepared_database, temp_sqlite_url
 from config import Secret, Settings
 from handlers.exchange import config
-from portal_auth import Viewer, issue
+from pages.auth import Viewer, issue
 from store import portals
 from store.db import make_engine, make_session_factory
 from store.models import Contact, Deal, Department, ExchangeEvent, Stage, User

@@ -1,6 +1,6 @@
 """The pages over a mirror seeded directly: what a head of sales and a manager see and do.
 
-The viewer's session is issued directly (portal_auth has its own tests); the portal's REST is a
+The viewer's session is issued directly (pages.auth has its own tests); the portal's REST is a
 `responses` mock that only the buttons reach — rendering a page never calls it.
 """
 
@@ -13,7 +13,7 @@ import pytest
 import responses
 
 from handlers.exchange import config
-from portal_auth import Viewer, issue
+from pages.auth import Viewer, issue
 from store import exchange as journal
 from store import mirror
 from store.models import Deal, Sweep

@@ -14,7 +14,7 @@ import pytest
 import responses
 from itsdangerous.timed import TimestampSigner
 
-from portal_auth import PageAuthError, Viewer, issue, viewer_from
+from pages.auth import PageAuthError, Viewer, issue, viewer_from
 from tests.conftest import CLIENT_ID
 from tests.factories import APP_TOKEN, make_portal
 

@@ -1,7 +1,7 @@
 """JSON actions behind the buttons: "Взять" (claim) and "Вернуть" (give back).
 
 Called by fetch() from our pages with the session in the X-App-Session header (the CSRF
-argument is in page_kit.session_token). The answer carries the text to show, already in the
+argument is in pages.kit.session_token). The answer carries the text to show, already in the
 viewer's language, and the viewer's new load so the header updates without a reload.
 """
 
@@ -12,11 +12,10 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-import i18n
 from handlers.exchange import actions, config
-from page_data import header_load
-from page_kit import kit, portal, release, sessions, settings, viewer, viewer_required
-from pages import bp
+from pages import bp, i18n
+from pages.data import header_load
+from pages.kit import kit, portal, release, sessions, settings, viewer, viewer_required
 from store.db import get_session
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """What every app page needs: the viewer's session from the request, and a render helper.
 
 The session token travels in links (?s=), hidden form fields and the X-App-Session header,
-never in a cookie: portal iframes lose third-party cookies (portal_auth docstring).
+never in a cookie: portal iframes lose third-party cookies (pages/auth.py docstring).
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from typing import Any
 from flask import current_app, g, render_template, request, url_for
 from sqlalchemy.orm import Session, sessionmaker
 
-import formats
-import i18n
 from config import Settings
-from portal_auth import SESSION_HEADER, Forbidden, Viewer, active_portal, viewer_from
+from pages import formats, i18n
+from pages.auth import SESSION_HEADER, Forbidden, Viewer, active_portal, viewer_from
 from store.db import get_session
 from store.models import Portal
 

@@ -1,6 +1,6 @@
 """Settings of the exchange (admins only) and the "keep" sweep: preview, confirm, undo.
 
-Forms post back with the session in a hidden field (CSRF: page_kit.session_token). A form with
+Forms post back with the session in a hidden field (CSRF: pages.kit.session_token). A form with
 mistakes is shown again with the admin's input and an inline message per field; nothing is
 saved until ExchangeConfig.validate() is satisfied.
 """
@@ -14,9 +14,10 @@ from typing import Any
 from flask import Response, redirect, request
 
 from handlers.exchange import actions, caps, config, sweep
-from page_data import categories, header_load, names, users
-from page_forms import candidates, parse_settings
-from page_kit import (
+from pages import bp
+from pages.data import categories, header_load, names, users
+from pages.forms import candidates, parse_settings
+from pages.kit import (
     kit,
     portal,
     release,
@@ -26,7 +27,6 @@ from page_kit import (
     viewer,
     viewer_required,
 )
-from pages import bp
 from store.db import get_session
 
 logger = logging.getLogger(__name__)

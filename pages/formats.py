@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import phonenumbers
 
-from i18n import t
+from pages.i18n import t
 
 NBSP = "\u00a0"
 CURRENCY = {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br", "UAH": "₴"}

@@ -1,6 +1,6 @@
 """The app inside the portal: entry (app page and CRM tabs), the board, the workload page.
 
-Settings and the JSON actions hang on the same blueprint (pages_settings.py, pages_api.py).
+Settings and the JSON actions hang on the same blueprint (pages/admin.py, pages/api.py).
 Pages read the local mirror only; actions call the exchange domain, which may call REST.
 """
 
@@ -11,10 +11,18 @@ import logging
 from flask import Blueprint, Flask, Response, g, jsonify, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
-import i18n
 from handlers.exchange import config, queries
-from page_data import header_load, my_deals, names, user_name
-from page_kit import (
+from pages import i18n
+from pages.auth import (
+    Forbidden,
+    PageAuthError,
+    issue,
+    lang_of,
+    placement_of,
+    verify_page_request,
+)
+from pages.data import header_load, my_deals, names, user_name
+from pages.kit import (
     frame_ancestors,
     kit,
     portal,
@@ -22,14 +30,6 @@ from page_kit import (
     settings,
     viewer,
     viewer_required,
-)
-from portal_auth import (
-    Forbidden,
-    PageAuthError,
-    issue,
-    lang_of,
-    placement_of,
-    verify_page_request,
 )
 from store import exchange as journal
 from store.db import get_session
@@ -199,7 +199,6 @@ def failed(error: Exception) -> tuple[Response | str, int] | HTTPException:
 
 def init_pages(app: Flask) -> None:
     """Register the pages blueprint with its settings and API routes."""
-    import pages_api  # noqa: F401 - registers the JSON actions on bp
-    import pages_settings  # noqa: F401 - registers the settings routes on bp
+    from pages import admin, api  # noqa: F401 - register the settings routes and JSON actions
 
     app.register_blueprint(bp)
