@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pages import i18n_calls, i18n_leads, i18n_routing
+
 RU: dict[str, str] = {
     "app_name": "Контроль продаж",
     "nav.board": "Биржа лидов", "nav.taken": "Нагрузка", "nav.settings": "Настройки",
@@ -301,6 +303,11 @@ EN: dict[str, str] = {
     "err.not_found": "There is no such page.",
     "err.internal": "Something went wrong. The error was logged; please try again.",
 }
+
+# Each area keeps its own texts in its own module; they all land in the same two dicts.
+for _area in (i18n_calls, i18n_leads, i18n_routing):
+    RU.update(_area.RU)
+    EN.update(_area.EN)
 
 PLURALS = {
     "deals": {"ru": ("сделка", "сделки", "сделок"), "en": ("deal", "deals")},

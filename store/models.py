@@ -335,3 +335,7 @@ class EchoMark(Base):
     entity: Mapped[str] = mapped_column(String(16))
     entity_id: Mapped[int] = mapped_column(Integer)
     until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Each area's tables live in its own module; importing them here registers them on Base.
+from store import leads_models, routing_models, telephony_models  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""The leads area's business rules."""

@@ -1,0 +1,1 @@
+"""The telephony area's business rules."""

@@ -1,0 +1,6 @@
+"""Page texts for the calls pages (merged into pages.i18n): Russian first, English second."""
+
+from __future__ import annotations
+
+RU: dict[str, str] = {}
+EN: dict[str, str] = {}

@@ -1,0 +1,3 @@
+"""Tables of the leads area (imported by store.models so Alembic and create_all see them)."""
+
+from __future__ import annotations
