@@ -1,0 +1,1 @@
+"""Lead status rules: check, then convert or junk with a reason and evidence."""

@@ -1,1 +1,0 @@
-"""The leads area's business rules."""
