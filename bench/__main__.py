@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 
-from bench import ack, bulk, drain
+from bench import ack, bulk, drain, page_render
 
 
 def main() -> None:
@@ -25,6 +25,9 @@ def main() -> None:
     rows.append(("bulk read 100 000 deals, fresh burst",
                  f"{b['ours_burst']:,.0f} deals/s (fast_bitrix24 "
                  f"{b.get('peer_burst', float('nan')):,.0f})", "-"))
+    p = page_render.main([])
+    rows.append(("exchange board, 5 000 waiting deals",
+                 f"p50 {p['board_p50_ms']:.0f} ms, p99 {p['board_p99_ms']:.0f} ms", "< 300 ms"))
     print()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
