@@ -37,7 +37,8 @@ def configure_logging(level: str) -> None:
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {"werkzeug": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"},
-                    "urllib3": {"level": "WARNING"}},
+                    "urllib3": {"level": "WARNING"},
+                    "alembic.runtime.plugins": {"level": "WARNING"}},
     })
 
 
