@@ -57,6 +57,7 @@ def sync_portal(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
     _sync_contacts(sessions, portal_id, b24, report, clock)
     _sync_stage_history(sessions, portal_id, b24, report, clock)
     _sync_calls(sessions, portal_id, b24, report, clock)
+    _sync_open_activities(sessions, portal_id, b24, report)
     if sum(report.counts.values()) > BULK:
         with sessions() as session, session.begin():
             analyze(session, ["deals", "leads", "contacts", "calls", "deal_stage_history"])
@@ -180,6 +181,17 @@ def _sync_contacts(sessions: sessionmaker[Session], portal_id: int, b24: B24Clie
         cursor = _cursor(session, portal_id, "contact", clock())
         cursor.watermark = newest or cursor.watermark or iso(clock())
         cursor.updated_at = clock()
+
+
+def _sync_open_activities(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
+                          report: SyncReport) -> None:
+    """A deal's next step is an open activity; the report's hygiene checks need them all."""
+    params = {"filter": {"COMPLETED": "N"},
+              "select": ["ID", "OWNER_TYPE_ID", "OWNER_ID", "RESPONSIBLE_ID", "DEADLINE"]}
+    items = list(b24.list_all("crm.activity.list", params))
+    with sessions() as session, session.begin():
+        write_lock(session)
+        report.add("open_activities", mirror.replace_open_activities(session, portal_id, items))
 
 
 def _sync_stage_history(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,

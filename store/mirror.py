@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from b24.values import to_datetime, to_decimal, to_int, yes
 from store.models import Contact, Deal, DealStageHistory, Department, Lead, Stage, User
+from store.report_models import ContactKey, OpenActivity
 
 DEAL_COLUMNS = {"ID", "TITLE", "CATEGORY_ID", "STAGE_ID", "STAGE_SEMANTIC_ID", "ASSIGNED_BY_ID",
                 "CREATED_BY_ID", "CONTACT_ID", "COMPANY_ID", "LEAD_ID", "SOURCE_ID", "OPPORTUNITY",
@@ -176,5 +177,30 @@ def upsert_contact(session: Session, portal_id: int, fields: Mapping[str, Any], 
     row.emails = [str(e["VALUE"]).strip().lower() for e in fields.get("EMAIL") or []
                   if isinstance(e, dict) and e.get("VALUE")]
     row.date_modify = to_datetime(fields.get("DATE_MODIFY"))
+    _replace_keys(session, portal_id, entity_type, b24_id, {*row.phones, *row.emails})
     session.flush()
     return row
+
+
+def _replace_keys(session: Session, portal_id: int, entity_type: str, b24_id: int,
+                  keys: set[str]) -> None:
+    session.execute(delete(ContactKey).where(
+        ContactKey.portal_id == portal_id, ContactKey.entity_type == entity_type,
+        ContactKey.b24_id == b24_id))
+    session.add_all(ContactKey(portal_id=portal_id, entity_type=entity_type, b24_id=b24_id,
+                               key=key[:255]) for key in sorted(keys) if key)
+
+
+def replace_open_activities(session: Session, portal_id: int,
+                            items: Iterable[Mapping[str, Any]]) -> int:
+    """The sync reads every open activity; what is not open any more simply disappears."""
+    session.execute(delete(OpenActivity).where(OpenActivity.portal_id == portal_id))
+    rows = [OpenActivity(portal_id=portal_id, b24_activity_id=to_int(a["ID"]),
+                         owner_type_id=to_int(a.get("OWNER_TYPE_ID")) or 0,
+                         owner_id=to_int(a.get("OWNER_ID")) or 0,
+                         responsible_id=to_int(a.get("RESPONSIBLE_ID")),
+                         deadline=to_datetime(a.get("DEADLINE")), completed=False)
+            for a in items]
+    session.add_all(rows)
+    session.flush()
+    return len(rows)

@@ -1,0 +1,85 @@
+"""Funnel conversion from the stage history, not from today's stages.
+
+A deal *reached* a stage when its history (up to the period's end) holds that stage or any
+later in-progress or success stage of its pipeline: a deal that skipped "Счёт" on its way to
+"Оплата" still passed "Счёт". Failure stages are not progress. The cohort is every deal of the
+pipeline with a history entry inside the period. Stage-to-stage conversion is
+reached(next) / reached(this); the bottleneck is the lowest one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from handlers.report.period import Period
+from store.models import Deal, DealStageHistory, Stage
+
+
+@dataclass(frozen=True)
+class StageRow:
+    stage_id: str
+    name: str
+    reached: int
+    conversion: float | None  # to the next stage; None for the last
+
+
+@dataclass(frozen=True)
+class Funnel:
+    category_id: int
+    stages: list[StageRow]
+
+    @property
+    def bottleneck(self) -> StageRow | None:
+        rated = [s for s in self.stages if s.conversion is not None and s.reached]
+        return min(rated, key=lambda s: s.conversion) if rated else None
+
+
+def entity_of(category_id: int) -> str:
+    return "DEAL_STAGE" if category_id == 0 else f"DEAL_STAGE_{category_id}"
+
+
+def pipeline(session: Session, portal_id: int, category_id: int) -> list[Stage]:
+    """In-progress stages then success, in the portal's own SORT order."""
+    return list(session.scalars(select(Stage).where(
+        Stage.portal_id == portal_id, Stage.entity_id == entity_of(category_id),
+        Stage.semantics.in_(("P", "S"))).order_by(Stage.sort, Stage.status_id)))
+
+
+def funnel(session: Session, portal_id: int, category_id: int, period: Period, *,
+           manager_id: int | None = None) -> Funnel:
+    stages = pipeline(session, portal_id, category_id)
+    if not stages:
+        return Funnel(category_id, [])
+    sort_of = case({s.status_id: s.sort for s in stages}, value=DealStageHistory.stage_id,
+                   else_=None)
+    hist = DealStageHistory
+    cohort = (select(hist.b24_deal_id).distinct().where(
+        hist.portal_id == portal_id, hist.category_id == category_id,
+        hist.created_at >= period.since, hist.created_at < period.until))
+    reach = (select(hist.b24_deal_id.label("deal"), func.max(sort_of).label("top"))
+             .where(hist.portal_id == portal_id, hist.category_id == category_id,
+                    hist.created_at < period.until, hist.b24_deal_id.in_(cohort))
+             .group_by(hist.b24_deal_id))
+    if manager_id is not None:
+        reach = reach.join(Deal, and_(Deal.portal_id == portal_id,
+                                      Deal.b24_deal_id == hist.b24_deal_id)).where(
+            Deal.assigned_by_id == manager_id)
+    reach = reach.subquery()
+    counts = session.execute(select(*[
+        func.coalesce(func.sum(case((reach.c.top >= s.sort, 1), else_=0)), 0)
+        for s in stages])).one()
+    rows = []
+    for i, stage in enumerate(stages):
+        nxt = counts[i + 1] if i + 1 < len(stages) else None
+        conv = (nxt / counts[i]) if nxt is not None and counts[i] else None
+        rows.append(StageRow(stage.status_id, stage.name, int(counts[i]), conv))
+    return Funnel(category_id, rows)
+
+
+def categories(session: Session, portal_id: int) -> list[int]:
+    entities = session.scalars(select(Stage.entity_id).distinct().where(
+        Stage.portal_id == portal_id, Stage.entity_id.like("DEAL_STAGE%")))
+    return sorted(0 if e == "DEAL_STAGE" else int(e.rsplit("_", 1)[1]) for e in entities)

@@ -1,0 +1,46 @@
+"""What the report needs beyond the core mirror: open activities and client keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.db import Base
+from store.types import BigId, UTCDateTime
+
+
+def _portal_fk() -> ForeignKey:
+    return ForeignKey("portals.id", ondelete="CASCADE")
+
+
+class OpenActivity(Base):
+    """Planned, not completed activities (calls, meetings, to-dos): a deal's next step."""
+
+    __tablename__ = "open_activities"
+    __table_args__ = (UniqueConstraint("portal_id", "b24_activity_id"),
+                      Index("ix_open_activities_owner", "portal_id", "owner_type_id", "owner_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    b24_activity_id: Mapped[int] = mapped_column(Integer)
+    owner_type_id: Mapped[int] = mapped_column(Integer)  # 2 = deal (§8.1)
+    owner_id: Mapped[int] = mapped_column(Integer)
+    responsible_id: Mapped[int | None] = mapped_column(Integer)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ContactKey(Base):
+    """One row per phone or e-mail of a contact/company: duplicates found with a GROUP BY."""
+
+    __tablename__ = "contact_keys"
+    __table_args__ = (UniqueConstraint("portal_id", "entity_type", "b24_id", "key"),
+                      Index("ix_contact_keys_key", "portal_id", "key"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    entity_type: Mapped[str] = mapped_column(String(8))
+    b24_id: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(255))
