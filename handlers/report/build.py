@@ -1,0 +1,88 @@
+"""Assemble the owner's report for a period: every section computed in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handlers.exchange import config as exchange_config
+from handlers.exchange.caps import sales_managers
+from handlers.report import funnel as funnels
+from handlers.report import hygiene, people
+from handlers.report.period import Period
+from store import exchange as journal
+from store.models import Deal, DealStageHistory
+
+STALE_DAYS = 7
+
+
+@dataclass
+class Report:
+    period: Period
+    funnels: list[funnels.Funnel]
+    won_count: int
+    won_amount: float
+    lost_count: int
+    managers: list[people.ManagerDay]
+    exchange: dict[str, int]
+    hygiene: dict[str, list]
+    sections: dict[str, Any] = field(default_factory=dict)  # the other areas' figures
+
+    @property
+    def bottleneck(self) -> tuple[int, funnels.StageRow] | None:
+        found = [(f.category_id, f.bottleneck) for f in self.funnels if f.bottleneck]
+        return min(found, key=lambda x: x[1].conversion) if found else None
+
+    def headline(self) -> dict[str, Any]:
+        neck = self.bottleneck
+        return {
+            "won": self.won_count, "won_amount": self.won_amount, "lost": self.lost_count,
+            "bottleneck": (neck[1].name, neck[1].conversion) if neck else None,
+            "never_moved": len(self.hygiene["never_moved"]),
+            "no_next_step": len(self.hygiene["no_next_step"]),
+            "shared_clients": len(self.hygiene["shared_clients"]),
+            "claimed": self.exchange.get("claimed", 0),
+            "returned": self.exchange.get("returned", 0) + self.exchange.get("stale", 0),
+            **{k: v for k, v in self.sections.get("headline", {}).items()},
+        }
+
+
+def outcomes(session: Session, portal_id: int, period: Period) -> tuple[int, float, int]:
+    """Deals that reached success / failure inside the period (from the stage history)."""
+    hist = DealStageHistory
+    rows = session.execute(
+        select(hist.stage_semantic, func.count(hist.b24_deal_id.distinct()),
+               func.coalesce(func.sum(Deal.opportunity), 0))
+        .join(Deal, (Deal.portal_id == portal_id) & (Deal.b24_deal_id == hist.b24_deal_id))
+        .where(hist.portal_id == portal_id, hist.created_at >= period.since,
+               hist.created_at < period.until, hist.stage_semantic.in_(("S", "F")))
+        .group_by(hist.stage_semantic)).all()
+    by = {sem: (int(n), float(amount)) for sem, n, amount in rows}
+    return by.get("S", (0, 0.0))[0], by.get("S", (0, 0.0))[1], by.get("F", (0, 0.0))[0]
+
+
+def build(session: Session, portal_id: int, period: Period, now: datetime) -> Report:
+    cfg = exchange_config.load(session, portal_id)
+    managers = sales_managers(session, portal_id, cfg)
+    won, amount, lost = outcomes(session, portal_id, period)
+    return Report(
+        period=period,
+        funnels=[funnels.funnel(session, portal_id, c, period)
+                 for c in funnels.categories(session, portal_id)],
+        won_count=won, won_amount=amount, lost_count=lost,
+        managers=people.activity(session, portal_id, period, managers),
+        exchange=journal.counts(session, portal_id, period.since, period.until),
+        hygiene={"never_moved": hygiene.never_moved(session, portal_id, now, STALE_DAYS),
+                 "no_next_step": hygiene.no_next_step(session, portal_id),
+                 "shared_clients": hygiene.shared_clients(session, portal_id),
+                 "empty_timeline": hygiene.empty_timeline(session, portal_id)},
+        sections=area_sections(session, portal_id, period))
+
+
+def area_sections(session: Session, portal_id: int, period: Period) -> dict[str, Any]:
+    """Telephony, routing, lead and audit figures: filled in as those areas provide them."""
+    return {}

@@ -1,0 +1,74 @@
+"""Per manager, per period: calls, stage entries, wins and losses, exchange behaviour."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from handlers.report.period import Period
+from store.models import Call, Deal, DealStageHistory, ExchangeEvent, User
+
+LONG_CALL = 180  # seconds: "outgoing calls that lasted at least 3 minutes"
+
+
+@dataclass
+class ManagerDay:
+    user_id: int
+    name: str
+    counters: dict[str, int] = field(default_factory=dict)
+    stage_entries: dict[str, int] = field(default_factory=dict)
+
+
+def activity(session: Session, portal_id: int, period: Period, managers: list[int], *,
+             long_call: int = LONG_CALL) -> list[ManagerDay]:
+    rows = {m: ManagerDay(m, f"#{m}") for m in managers}
+    for user in session.scalars(select(User).where(User.portal_id == portal_id,
+                                                   User.b24_user_id.in_(managers))):
+        rows[user.b24_user_id].name = user.full_name
+    in_period = and_(Call.portal_id == portal_id, Call.start_at >= period.since,
+                     Call.start_at < period.until, Call.user_id.in_(managers))
+    calls = session.execute(select(
+        Call.user_id,
+        func.sum(case((Call.call_type == 1, 1), else_=0)),
+        func.sum(case((and_(Call.call_type == 1, Call.duration >= long_call), 1), else_=0)),
+        func.sum(case((and_(Call.call_type.in_((2, 3)), Call.answered.is_(True)), 1),
+                      else_=0)),
+        func.sum(Call.duration)).where(in_period).group_by(Call.user_id)).all()
+    for uid, out, out_long, answered, talk in calls:
+        rows[uid].counters.update(calls_out=int(out or 0), calls_out_long=int(out_long or 0),
+                                  calls_in_answered=int(answered or 0),
+                                  talk_minutes=int((talk or 0) // 60))
+    entries = session.execute(
+        select(Deal.assigned_by_id, DealStageHistory.stage_id, DealStageHistory.stage_semantic,
+               func.count())
+        .join(Deal, and_(Deal.portal_id == portal_id,
+                         Deal.b24_deal_id == DealStageHistory.b24_deal_id))
+        .where(DealStageHistory.portal_id == portal_id, DealStageHistory.created_at >=
+               period.since, DealStageHistory.created_at < period.until,
+               Deal.assigned_by_id.in_(managers))
+        .group_by(Deal.assigned_by_id, DealStageHistory.stage_id,
+                  DealStageHistory.stage_semantic)).all()
+    for uid, stage, semantic, n in entries:
+        rows[uid].stage_entries[stage] = int(n)
+        key = {"S": "won", "F": "lost"}.get(semantic)
+        if key:
+            rows[uid].counters[key] = rows[uid].counters.get(key, 0) + int(n)
+    journal = session.execute(
+        select(ExchangeEvent.user_id, ExchangeEvent.kind, func.count())
+        .where(ExchangeEvent.portal_id == portal_id, ExchangeEvent.at >= period.since,
+               ExchangeEvent.at < period.until, ExchangeEvent.user_id.in_(managers))
+        .group_by(ExchangeEvent.user_id, ExchangeEvent.kind)).all()
+    for uid, kind, n in journal:
+        rows[uid].counters[f"exchange_{kind}"] = int(n)
+    return [rows[m] for m in managers]
+
+
+def totals(days: list[ManagerDay]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for day in days:
+        for key, value in day.counters.items():
+            out[key] += value
+    return dict(out)
