@@ -17,6 +17,7 @@ from b24.events import B24Event, parse_event, redacted, verify_application_token
 from handlers import install as installer
 from handlers import router
 from handlers.context import HandlerContext, oauth_client
+from handlers.routing import api as routing_api
 from handlers.stored import storable
 from store import inbox, portals
 from store.db import get_session
@@ -103,6 +104,7 @@ def _reject(status: int, key: str, error: Exception) -> tuple[Response, int]:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    routing_api.init_app(app)  # POST /pbx/<member_id>/route[/<routing_id>/progress]
 
     @app.errorhandler(EventPayloadError)
     def bad_payload(error: EventPayloadError):  # noqa: ANN202

@@ -1,0 +1,42 @@
+"""Everything routing needs about one portal, read once from the mirror and held in memory.
+
+The PBX waits for our answer while the caller hears ringing, so the routing path never reads
+more than this snapshot (and never the portal's REST). Building it costs a few queries over
+users, departments, contacts, open leads and open deals; the cache (handlers.routing.cache)
+rebuilds it in the background when it gets old.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from handlers.exchange import config as exchange_config
+from handlers.phones import normalize
+from handlers.routing import config
+from handlers.routing.clients import Directory, load_directory
+from handlers.routing.structure import Org, load_org
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    config: config.RoutingConfig
+    org: Org = field(default_factory=Org)
+    directory: Directory = field(default_factory=Directory)
+    sales_departments: tuple[int, ...] = ()
+    exchange_user_id: int | None = None
+
+    def routable(self, user_id: int) -> bool:
+        """A person a call may ring: known, active, not the exchange's service account."""
+        person = self.org.person(user_id)
+        return person is not None and person.active and user_id != self.exchange_user_id
+
+
+def load_snapshot(session: Session, portal_id: int) -> Snapshot:
+    cfg = config.load(session, portal_id)
+    sales = cfg.sales_department_ids or config.guess_sales_departments(session, portal_id)
+    exchange = exchange_config.load(session, portal_id).exchange_user_id \
+        or exchange_config.guess_exchange_user(session, portal_id)
+    return Snapshot(cfg, load_org(session, portal_id),
+                    load_directory(session, portal_id, normalize), tuple(sales), exchange)
