@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
 from b24.errors import B24Error, PortalGone
 from handlers.exchange.actions import ActionContext
 from handlers.routing import cards
@@ -19,6 +21,11 @@ from store import routing as store
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 BACKOFF = timedelta(seconds=2)
+
+
+def pending_portals(session: Session) -> list[int]:
+    """Portals with a call whose card lags (one indexed query: the job's idle cost)."""
+    return store.portals_with_pending_cards(session)
 
 
 def push_cards(ctx: ActionContext) -> int:

@@ -19,6 +19,7 @@ from handlers.context import client_for, oauth_client
 from handlers.exchange.actions import ActionContext, action_context
 from handlers.tokens import PortalTokens
 from jobs import exchange as exchange_jobs
+from jobs import routing as routing_jobs
 from jobs.inbox import process_inbox
 from jobs.sync import sync_portal
 from jobs.tokens import refresh_idle_tokens
@@ -98,6 +99,14 @@ def exchange_alerts(app: Flask) -> dict[str, object]:
     return for_each_portal(app, exchange_jobs.alert_head)
 
 
+def routing_cards(app: Flask) -> dict[str, object]:
+    """Call cards follow the PBX's reports; skipped at once while no call waits for one."""
+    with sessions_of(app)() as session:
+        if not routing_jobs.pending_portals(session):
+            return {}
+    return for_each_portal(app, routing_jobs.push_cards)
+
+
 def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
     return (
         JobSpec("sync_all", sync_all, "interval", {"seconds": settings.sync_interval_seconds}),
@@ -105,6 +114,7 @@ def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
         JobSpec("exchange_sweeps", exchange_sweeps, "interval", {"minutes": 1}),
         JobSpec("exchange_stale", exchange_stale, "interval", {"hours": 1}),
         JobSpec("exchange_alerts", exchange_alerts, "interval", {"minutes": 15}),
+        JobSpec("routing_cards", routing_cards, "interval", {"seconds": 1}),
     )
 
 
