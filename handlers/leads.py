@@ -8,13 +8,16 @@ from b24.errors import B24ApiError
 from b24.events import B24Event
 from handlers.context import HandlerContext
 from handlers.deals import deal_id as entity_id
+from handlers.lead_rules import reactions as lead_rules
 from handlers.router import Read, router
+from store import lead_rules as lead_store
 from store import mirror
 
 
 def lead_reads(event: B24Event) -> Iterable[Read]:
     lid = entity_id(event)
     yield Read(f"lead:{lid}", "crm.lead.get", {"id": lid})
+    yield from lead_rules.lead_reads(lid)
 
 
 @router.on("ONCRMLEADADD", reads=lead_reads)
@@ -28,7 +31,11 @@ def on_lead_change(event: B24Event, ctx: HandlerContext) -> None:
             mirror.mark_lead_deleted(ctx.session, ctx.portal.id, lid)
             return
         raise
-    mirror.upsert_lead(ctx.session, ctx.portal.id, fields)
+    known = lead_store.find_lead(ctx.session, ctx.portal.id, lid)
+    previous = (known.status_id, known.status_semantic) if known and not known.deleted else None
+    lead = mirror.upsert_lead(ctx.session, ctx.portal.id, fields)
+    # The domain reactions, in a fixed and visible order.
+    lead_rules.on_lead_changed(ctx, lead, previous, fields)
 
 
 @router.on("ONCRMLEADDELETE")

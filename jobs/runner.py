@@ -19,6 +19,7 @@ from handlers.context import client_for, oauth_client
 from handlers.exchange.actions import ActionContext, action_context
 from handlers.tokens import PortalTokens
 from jobs import exchange as exchange_jobs
+from jobs import lead_rules as lead_jobs
 from jobs import routing as routing_jobs
 from jobs.inbox import process_inbox
 from jobs.sync import sync_portal
@@ -107,6 +108,10 @@ def routing_cards(app: Flask) -> dict[str, object]:
     return for_each_portal(app, routing_jobs.push_cards)
 
 
+def lead_deadlines(app: Flask) -> dict[str, object]:
+    return for_each_portal(app, lead_jobs.check_lead_deadlines)
+
+
 def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
     return (
         JobSpec("sync_all", sync_all, "interval", {"seconds": settings.sync_interval_seconds}),
@@ -115,6 +120,7 @@ def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
         JobSpec("exchange_stale", exchange_stale, "interval", {"hours": 1}),
         JobSpec("exchange_alerts", exchange_alerts, "interval", {"minutes": 15}),
         JobSpec("routing_cards", routing_cards, "interval", {"seconds": 1}),
+        JobSpec("lead_deadlines", lead_deadlines, "interval", {"minutes": 5}),
     )
 
 
