@@ -34,10 +34,13 @@ class RoutingConfig:
         return ZoneInfo(self.time_zone)
 
     def in_hours(self, now: datetime) -> bool:
-        """Working time in the portal's zone; a shift may run past midnight (22:00-06:00)."""
+        """Working time in the portal's zone; a shift may run past midnight (22:00-06:00),
+        and the same start and end mean around the clock on working days."""
         local = now.astimezone(self.zone())
         start, end, moment = _clock(self.work_start), _clock(self.work_end), local.time()
-        if start <= end:
+        if start == end:
+            return local.weekday() in self.work_days
+        if start < end:
             return local.weekday() in self.work_days and start <= moment < end
         if moment >= start:  # the evening part belongs to the day the shift started
             return local.weekday() in self.work_days
@@ -50,9 +53,8 @@ class RoutingConfig:
         if any(d not in range(7) for d in self.work_days):
             problems.append("work_days")
         try:
-            if _clock(self.work_start) == _clock(self.work_end):
-                problems.append("work_hours")
-        except ValueError:
+            _clock(self.work_start), _clock(self.work_end)
+        except (TypeError, ValueError):
             problems.append("work_hours")
         try:
             self.zone()

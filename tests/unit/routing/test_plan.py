@@ -72,7 +72,7 @@ def test_the_fired_manager_the_exchange_account_and_other_departments_never_ring
 def test_the_head_listed_in_his_own_department_waits_for_step_3(snap) -> None:
     plan = build_plan(snap, UNKNOWN, IN_HOURS)
     assert HEAD not in plan.steps[0].user_ids()
-    assert [st.step for st in plan.steps if HEAD in st.user_ids()][0] == 3
+    assert next(st.step for st in plan.steps if HEAD in st.user_ids()) == 3
 
 
 def test_two_open_deals_with_different_managers_the_most_recent_wins(snap) -> None:
