@@ -85,7 +85,7 @@ def junk_reasons(session: Session, portal_id: int, *, since: datetime,
     reason = func.coalesce(func.nullif(LeadTrack.junk_reason, ""), Stage.name, Lead.status_id)
     key = GROUPS[by] if by else None
     columns = [key, reason, func.count()] if key is not None else [reason, func.count()]
-    stmt = (select(*columns)
+    stmt = (select(*columns).select_from(Lead)
             .outerjoin(LeadTrack, and_(LeadTrack.portal_id == Lead.portal_id,
                                        LeadTrack.b24_lead_id == Lead.b24_lead_id))
             .outerjoin(Stage, and_(Stage.portal_id == Lead.portal_id,

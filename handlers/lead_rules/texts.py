@@ -51,6 +51,7 @@ MISSING: dict[str, dict[str, str]] = {
     "email": {"ru": "отправленное письмо", "en": "a sent e-mail"},
     "meeting": {"ru": "проведённая встреча", "en": "a held meeting"},
     "or": {"ru": " или ", "en": " or "},
+    "comma": {"ru": ", ", "en": ", "},
     "found": {"ru": "найден", "en": "found"},
     "created": {"ru": "создан", "en": "created"},
 }
@@ -73,5 +74,7 @@ def missing_text(missing: Iterable[str], lang: str, *, seconds: int, longest: in
     options = [word(k, lang, seconds=seconds, longest=longest)
                for k in ("call", "email", "meeting") if k in missing]
     if options:
-        parts.append(word("evidence", lang, options=word("or", lang).join(options)))
+        listed = word("comma", lang).join(options[:-1])
+        listed = f"{listed}{word('or', lang)}{options[-1]}" if listed else options[-1]
+        parts.append(word("evidence", lang, options=listed))
     return "; ".join(parts)
