@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from b24.errors import B24ApiError
 from b24.events import B24Event
 from b24.values import to_int
+from handlers.audits import reactions as audit_reactions
 from handlers.context import HandlerContext
 from handlers.exchange import reactions as exchange_reactions
 from handlers.router import Read, router
@@ -42,6 +43,7 @@ def on_deal_change(event: B24Event, ctx: HandlerContext) -> None:
     deal, changed = mirror.upsert_deal(ctx.session, ctx.portal.id, fields)
     # The domain reactions, in a fixed and visible order.
     exchange_reactions.on_deal_changed(ctx, deal, changed, fields)
+    audit_reactions.on_deal_changed(ctx, deal, changed, fields)
 
 
 @router.on("ONCRMDEALDELETE")

@@ -18,6 +18,7 @@ from config import Settings
 from handlers.context import client_for, oauth_client
 from handlers.exchange.actions import ActionContext, action_context
 from handlers.tokens import PortalTokens
+from jobs import audits as audit_jobs
 from jobs import exchange as exchange_jobs
 from jobs import lead_rules as lead_jobs
 from jobs import routing as routing_jobs
@@ -112,6 +113,22 @@ def lead_deadlines(app: Flask) -> dict[str, object]:
     return for_each_portal(app, lead_jobs.check_lead_deadlines)
 
 
+def audit_rejections(app: Flask) -> dict[str, object]:
+    return for_each_portal(app, audit_jobs.audit_rejections)
+
+
+def audit_callbacks(app: Flask) -> dict[str, object]:
+    return for_each_portal(app, audit_jobs.fire_audit_callbacks)
+
+
+def audit_handoffs(app: Flask) -> dict[str, object]:
+    return for_each_portal(app, audit_jobs.hand_off_clients)
+
+
+def senior_counters(app: Flask) -> dict[str, object]:
+    return for_each_portal(app, audit_jobs.count_senior_days)
+
+
 def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
     return (
         JobSpec("sync_all", sync_all, "interval", {"seconds": settings.sync_interval_seconds}),
@@ -121,6 +138,10 @@ def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
         JobSpec("exchange_alerts", exchange_alerts, "interval", {"minutes": 15}),
         JobSpec("routing_cards", routing_cards, "interval", {"seconds": 1}),
         JobSpec("lead_deadlines", lead_deadlines, "interval", {"minutes": 5}),
+        JobSpec("audit_rejections", audit_rejections, "interval", {"minutes": 1}),
+        JobSpec("audit_callbacks", audit_callbacks, "interval", {"minutes": 5}),
+        JobSpec("audit_handoffs", audit_handoffs, "interval", {"minutes": 1}),
+        JobSpec("senior_counters", senior_counters, "interval", {"minutes": 15}),
     )
 
 

@@ -1,0 +1,1 @@
+"""Deal outcomes: rejection audits with callbacks, and the hand-off after the first purchase."""
