@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 
 from bench.common import free_port
 from config import ROOT, Secret, Settings
+from demo import report
 from jobs import runner
 from sandbox import running_cloud
 from sandbox.scenario import play_day
@@ -107,11 +108,21 @@ def main(argv: list[str] | None = None) -> int:
 
         stop.set()
         worker.join(5)
-        server.shutdown()
         summary = summarize(app, portal, log)
+        _, pid = report.owner_token(app, portal, settings)
+        head = report.headline(app, pid, log.day)
+        page, shot = report.save(app, portal, settings, log.day, out)
+        server.shutdown()
     (out / "demo-summary.txt").write_text(summary, encoding="utf-8")
     say("6/6 Итоги / summary:")
     say(summary)
+    neck = head["bottleneck"]
+    say(f"Отчёт руководителя за {log.day:%d.%m.%Y} / owner's report: выиграно {head['won']} "
+        f"на {head['won_amount']:,.0f} ₽, проиграно {head['lost']}, узкое место: "
+        + (f"«{neck[0]}» ({neck[1]:.0%} проходят дальше)" if neck else "нет данных")
+        + f"; без движения {head['never_moved']}, без следующего шага {head['no_next_step']}, "
+        f"клиент у нескольких менеджеров {head['shared_clients']}")
+    say(f"Отчёт / report: {page}" + (f", снимок / screenshot: {shot}" if shot else ""))
     say(f"Файлы / files: {out / 'demo-summary.txt'}, база / database: {db_path}")
     return 0
 

@@ -1,0 +1,57 @@
+"""The demo's last step: the owner's report for the played day, as a page, a file and a picture."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import requests
+
+from config import ROOT, Settings
+from handlers.report.build import build
+from handlers.report.period import Period
+from pages.auth import Viewer, issue
+from store import portals
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def owner_token(app, portal, settings: Settings) -> tuple[str, int]:  # noqa: ANN001
+    with app.extensions["db_sessions"]() as session:
+        pid = portals.find(session, portal.member_id).id
+    owner = portal.meta.get("owner", min(portal.admins))
+    who = Viewer(pid, portal.member_id, owner, True, "ru", "Владелец", portal.domain)
+    return issue(who, settings.secret_key.value), pid
+
+
+def headline(app, pid: int, day) -> dict:  # noqa: ANN001
+    from datetime import UTC, datetime
+
+    with app.extensions["db_sessions"]() as session:
+        return build(session, pid, Period.of("day", day), datetime.now(UTC)).headline()
+
+
+def save(app, portal, settings: Settings, day, out: Path) -> tuple[Path, Path | None]:  # noqa: ANN001
+    """out/report.html (self-contained) and, when Chromium is installed, out/report.png."""
+    token, _ = owner_token(app, portal, settings)
+    url = f"{settings.app_public_url}/app/report?s={token}&date={day.isoformat()}"
+    html = requests.get(url, timeout=30).text
+    css = (ROOT / "static" / "app.css").read_text(encoding="utf-8")
+    html = re.sub(r'<link rel="stylesheet"[^>]*>', f"<style>{css}</style>", html)
+    html = re.sub(r"<script[^>]*></script>", "", html)
+    page = out / "report.html"
+    page.write_text(html, encoding="utf-8")
+    if not CHROMIUM.exists():
+        return page, None
+    from playwright.sync_api import sync_playwright
+
+    shot = out / "report.png"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        tab.goto(url)
+        tab.screenshot(path=str(shot), full_page=True)
+        browser.close()
+    return page, shot
