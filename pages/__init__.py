@@ -199,6 +199,6 @@ def failed(error: Exception) -> tuple[Response | str, int] | HTTPException:
 
 def init_pages(app: Flask) -> None:
     """Register the pages blueprint with its settings and API routes."""
-    from pages import admin, api, report  # noqa: F401 - register their routes on bp
+    from pages import admin, api, audits, report  # noqa: F401 - register their routes on bp
 
     app.register_blueprint(bp)

@@ -1,0 +1,47 @@
+"""The audit queue page: opened from the portal by the quality controller, the verdict form,
+and closed to managers."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+
+from tests.e2e.test_audits import audited, lost_after_short_call, rejection_of  # noqa: F401
+from tests.e2e.test_pages import session_of, text
+
+
+def test_controller_sees_the_queue_and_decides(audited, live_app) -> None:  # noqa: F811
+    manager = audited.meta["managers"][0]
+    deal_id = lost_after_short_call(audited, live_app, manager, "+7 913 777-01-01")
+    opened = audited.open_app(audited.meta["quality"])  # not an admin: the controller
+    assert opened.status_code == 200
+    token = session_of(opened)
+    page = requests.get(f"{live_app.url}/app/audits", params={"s": token}, timeout=10)
+    assert page.status_code == 200
+    body = text(page.text)
+    assert "Отказы на проверке" in body and "только короткие звонки" in body
+    assert "Клиент не берет трубку" in body and "3 с" in body
+    assert re.search(r'href="https://[^"]+/records/[^"]+\.mp3"', page.text)
+    assert 'href="/app/audits?s=' in page.text  # the nav link for the controller
+    rid = rejection_of(live_app, deal_id).id
+    answer = requests.post(f"{live_app.url}/app/audits/{rid}",
+                           data={"s": token, "outcome": "confirmed"}, timeout=10)
+    assert answer.status_code == 200 and "Отказ подтверждён." in text(answer.text)
+    assert rejection_of(live_app, deal_id).state == "confirmed"
+    assert f'data-rejection="{rid}"' not in answer.text
+
+
+def test_a_manager_cannot_open_or_post_to_the_queue(audited, live_app) -> None:  # noqa: F811
+    manager = audited.meta["managers"][1]
+    deal_id = lost_after_short_call(audited, live_app, manager, "+7 913 777-02-02")
+    opened = audited.open_app(manager)
+    token = session_of(opened)
+    assert "/app/audits?s=" not in opened.text
+    page = requests.get(f"{live_app.url}/app/audits", params={"s": token}, timeout=10)
+    assert page.status_code == 403
+    rid = rejection_of(live_app, deal_id).id
+    post = requests.post(f"{live_app.url}/app/audits/{rid}",
+                         data={"s": token, "outcome": "false_rejection"}, timeout=10)
+    assert post.status_code == 403
+    assert rejection_of(live_app, deal_id).state == "open"
