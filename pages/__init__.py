@@ -141,7 +141,10 @@ def _deal_state(cfg: config.ExchangeConfig, deal: Deal | None, user_id: int) -> 
 @bp.get("/lead/<int:entity_id>")
 @viewer_required()
 def lead_tab(entity_id: int) -> tuple[str, int]:
-    return render("lead.html", lead_id=entity_id, tab=True)
+    """The CRM lead card's tab: the lead rules' check and conversion (pages/leads.py)."""
+    from pages.leads import lead_tab_view
+
+    return lead_tab_view(entity_id)
 
 
 @bp.after_request
@@ -199,6 +202,6 @@ def failed(error: Exception) -> tuple[Response | str, int] | HTTPException:
 
 def init_pages(app: Flask) -> None:
     """Register the pages blueprint with its settings and API routes."""
-    from pages import admin, api, audits, report  # noqa: F401 - register their routes on bp
+    from pages import admin, api, audits, leads, report  # noqa: F401 - register their routes on bp
 
     app.register_blueprint(bp)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
 
 from handlers import notify
 from handlers.exchange.actions import ActionContext
@@ -79,6 +80,17 @@ def check(ctx: ActionContext) -> DeadlineRun:
             run.overdue += 1
             _step(ctx, rules, track, lead, run)
     return run
+
+
+def refresh_dues(session: Session, portal_id: int) -> int:
+    """After a settings change: every open lead's deadline under the new rules at once."""
+    cfg = config.load(session, portal_id)
+    clock, statuses = WorkClock.of(cfg), Statuses.load(session, portal_id)
+    rows = session.execute(select(LeadTrack, Lead).join(Lead, and_(
+        Lead.portal_id == LeadTrack.portal_id, Lead.b24_lead_id == LeadTrack.b24_lead_id))
+        .where(LeadTrack.portal_id == portal_id, Lead.status_semantic == "P")).all()
+    return sum(tracks.refresh_due(t, lead, cfg=cfg, clock=clock, statuses=statuses)
+               for t, lead in rows)
 
 
 def _follow_mirror(track: LeadTrack, lead: Lead, now: datetime) -> None:

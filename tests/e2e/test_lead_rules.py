@@ -241,3 +241,46 @@ def test_repeat_request_links_the_contact_and_tells_the_deal_manager(leads, live
     assert len(journal(live_app, leads, "repeat")) == 1
     live_app.drain(leads)
     assert len([m for m in notices(leads, owner) if "Повторное обращение" in m]) == 1
+
+
+def test_lead_tab_checks_then_converts_and_the_leads_page_shows_it(leads, live_app) -> None:
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    manager = leads.meta["managers"][4]
+    lead_id = new_lead(leads, manager=manager, phone="+7 912 321-54-76", full=False)
+    live_app.drain(leads)
+    tab = leads.open_app(manager, "CRM_LEAD_DETAIL_TAB", {"ID": str(lead_id)})
+    assert tab.status_code == 200 and f"/app/lead/{lead_id}?s=" in tab.url
+    assert "фамилия, отчество" in tab.text and "disabled" in tab.text
+    people.edit(leads, manager, "lead", lead_id, LAST_NAME="Орлов", SECOND_NAME="Ильич")
+    live_app.drain(leads)
+    token = parse_qs(urlsplit(tab.url).query)["s"][0]
+    tab = requests.get(tab.url, timeout=10)
+    assert "Конвертировать" in tab.text and "disabled" not in tab.text
+    done = requests.post(f"{live_app.url}/app/lead/{lead_id}/convert", data={"s": token},
+                         timeout=10)
+    assert done.status_code == 200 and "Готово: лид сконвертирован." in done.text
+    assert re.search(r"crm/deal/details/\d+/", done.text)
+    assert lead(leads, lead_id)["STATUS_ID"] == "CONVERTED"
+    live_app.drain(leads)
+    page = leads.open_app(min(leads.admins))
+    token = parse_qs(urlsplit(page.url).query)["s"][0]
+    stats_page = requests.get(f"{live_app.url}/app/leads", params={"s": token}, timeout=10)
+    assert stats_page.status_code == 200 and "Качество лидов" in stats_page.text
+    assert 'id="lead-settings"' in stats_page.text  # admins see the rules
+    saved = requests.post(f"{live_app.url}/app/leads/settings", data={
+        "s": token, "sla_hours": "3", "grace_hours": "1", "stage_default_hours": "8",
+        "timezone": "Asia/Yekaterinburg", "work_start": "09:00", "work_end": "18:00",
+        "work_days": ["0", "1", "2", "3", "4"], "junk_mode": "block", "reason_mode": "field",
+        "evidence_kinds": ["call", "email"], "min_call_seconds": "30", "deal_owner": "manager",
+        "deal_category": "0", "require_patronymic": "y"}, timeout=10)
+    assert saved.status_code == 200 and "Правила для лидов сохранены." in saved.text
+    with live_app.sessions() as s:
+        cfg = config.load(s, portals.find(s, leads.member_id).id)
+    assert (cfg.sla_hours, cfg.junk_mode, cfg.timezone, cfg.reason_field_ready) == \
+        (3.0, "block", "Asia/Yekaterinburg", True)
+    fields = [u["FIELD_NAME"] for u in leads.table("userfield.CRM_LEAD")]
+    assert fields == [config.REASON_FIELD]  # created on first need, once
