@@ -10,6 +10,7 @@ import logging
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from b24.errors import BadApplicationToken, EventPayloadError, InvalidGrant, PortalGone
@@ -19,7 +20,10 @@ from handlers import router
 from handlers.context import HandlerContext, oauth_client
 from handlers.routing import api as routing_api
 from handlers.stored import storable
+from handlers.telephony import config as telephony_config
+from handlers.telephony import pbx_api
 from store import inbox, portals
+from store import routing as routing_store
 from store.db import get_session
 
 logger = logging.getLogger(__name__)
@@ -84,6 +88,27 @@ def install() -> Response | tuple[Response, int]:
     return jsonify(status="success"), 200
 
 
+@bp.post("/pbx/<member_id>/calls")
+def pbx_call(member_id: str) -> tuple[Response, int]:
+    """An external PBX reports a finished call (contract: handlers/telephony/pbx_api.py).
+
+    Verify the portal's secret, store the call once, queue its registration in Bitrix24."""
+    session = get_session()
+    portal = portals.find(session, member_id)
+    if portal is None or portal.status != "active" or not routing_store.check_pbx_secret(
+            session, portal.id, request.headers.get("X-PBX-Secret")):
+        raise pbx_api.PbxUnauthorized(member_id)
+    call = pbx_api.parse_body(request.get_data(cache=False))
+    region = telephony_config.load(session, portal.id).region
+    try:
+        created = pbx_api.accept(session, portal, call, region=region, now=datetime.now(UTC))
+        session.commit()
+    except IntegrityError:  # the same call delivered twice at the same moment
+        session.rollback()
+        created = False
+    return jsonify(ok=True, call_id=call.call_id, duplicate=not created), 200
+
+
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
     stats = inbox.stats(get_session())
@@ -117,6 +142,20 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(UnknownPortal)
     def unknown_portal(error: UnknownPortal):  # noqa: ANN202
         return _reject(401, "b24.event.unknown_portal", error)
+
+    @app.errorhandler(pbx_api.PbxPayloadError)
+    def pbx_bad_payload(error: pbx_api.PbxPayloadError):  # noqa: ANN202
+        logger.warning("pbx.call.rejected", extra={"error": str(error), "path": request.path,
+                                                    "remote": request.remote_addr})
+        get_session().rollback()
+        return jsonify(ok=False, error=error.kind, message=str(error)), 400
+
+    @app.errorhandler(pbx_api.PbxUnauthorized)
+    def pbx_unauthorized(error: pbx_api.PbxUnauthorized):  # noqa: ANN202
+        logger.warning("pbx.call.unauthorized", extra={"member_id": str(error),
+                                                        "remote": request.remote_addr})
+        get_session().rollback()
+        return jsonify(ok=False, error="unauthorized"), 401
 
     @app.errorhandler(InvalidGrant)
     @app.errorhandler(PortalGone)

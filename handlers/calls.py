@@ -1,8 +1,15 @@
-"""Store every finished call of Bitrix24's own telephony (ONVOXIMPLANTCALLEND, §4.2)."""
+"""Every finished call of Bitrix24's own telephony (ONVOXIMPLANTCALLEND, §4.2), stored once.
+
+The statistics row (§9.1) adds the recording and the CRM binding the event lacks; the CRM
+lookups for the telephony rules ride in the same read batch. A call our PBX endpoint already
+stored (registered by us, so the portal's CALL_ID is on its pbx_calls row) is enriched, not
+stored again. INIT and START only note when the call rang and was answered (time to answer).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from b24.errors import B24ApiError
@@ -11,7 +18,11 @@ from b24.values import to_datetime, to_int
 from handlers.context import HandlerContext
 from handlers.phones import normalize
 from handlers.router import Read, router
+from handlers.telephony import config as telephony_config
+from handlers.telephony import intake, matching
+from store import telephony
 from store.calls import upsert_call
+from store.models import Call
 
 MISSED = "304"
 
@@ -19,17 +30,17 @@ MISSED = "304"
 def call_id(event: B24Event) -> str:
     value = str(event.data.get("CALL_ID") or "")
     if not value:
-        raise ValueError("ONVOXIMPLANTCALLEND without CALL_ID")
+        raise ValueError(f"{event.code} without CALL_ID")
     return value
 
 
 def call_reads(event: B24Event) -> Iterable[Read]:
-    """The statistics row adds the recording and the CRM binding the event lacks (§9.1)."""
     cid = call_id(event)
     yield Read(f"call:{cid}", "voximplant.statistic.get", {"FILTER": {"CALL_ID": cid}})
+    yield from matching.reads(cid, event.data)
 
 
-def call_values(row: Mapping[str, Any]) -> dict[str, Any]:
+def call_values(row: Mapping[str, Any], region: str = "RU") -> dict[str, Any]:
     """Statistics row or event data (same field names) -> our Call columns."""
     failed = str(row.get("CALL_FAILED_CODE") or "") or None
     duration = to_int(row.get("CALL_DURATION")) or 0
@@ -37,7 +48,7 @@ def call_values(row: Mapping[str, Any]) -> dict[str, Any]:
         "call_id": str(row["CALL_ID"]), "source": "b24",
         "call_type": to_int(row.get("CALL_TYPE")) or 0,
         "phone_raw": str(row.get("PHONE_NUMBER") or ""),
-        "phone": normalize(row.get("PHONE_NUMBER")),
+        "phone": normalize(row.get("PHONE_NUMBER"), region),
         "line": str(row.get("PORTAL_NUMBER") or "") or None,
         "user_id": to_int(row.get("PORTAL_USER_ID")),
         "start_at": to_datetime(row.get("CALL_START_DATE")),
@@ -58,4 +69,49 @@ def on_call_end(event: B24Event, ctx: HandlerContext) -> None:
     except B24ApiError:  # statistics not readable (permission): the event alone still counts
         rows = []
     source = rows[0] if rows else {**event.data, "CALL_ID": cid}
-    upsert_call(ctx.session, ctx.portal.id, call_values(source))
+    cfg = telephony_config.load(ctx.session, ctx.portal.id)
+    values = call_values(source, cfg.region)
+    call = _ours_from_pbx(ctx, cid, source, values)
+    if call is None:
+        call, _ = upsert_call(ctx.session, ctx.portal.id, values)
+    telephony.apply_ring(ctx.session, ctx.portal.id, call.call_id)
+    telephony.note_call(ctx.session, call)
+    phone_raw = str(source.get("PHONE_NUMBER") or "")
+    portal_view = matching.from_portal(ctx, cid, phone_raw) if phone_raw else None
+    mirror_view = matching.from_mirror(ctx.session, ctx.portal.id, call.phone,
+                                       before=call.start_at, region=cfg.region)
+    intake.react(ctx, call, (portal_view or matching.Client()) | mirror_view)
+
+
+def _ours_from_pbx(ctx: HandlerContext, cid: str, source: Mapping[str, Any],
+                   values: dict[str, Any]) -> Call | None:
+    """The END of a call we registered for the PBX: add the portal's CRM facts to our row."""
+    pbx = telephony.find_pbx(ctx.session, ctx.portal.id, b24_call_id=cid)
+    external = str(source.get("EXTERNAL_CALL_ID") or "")
+    if pbx is None and external:
+        pbx = telephony.find_pbx(ctx.session, ctx.portal.id, call_id=external)
+    call = telephony.find_call(ctx.session, ctx.portal.id, pbx.call_id) if pbx else None
+    if call is None:
+        return None
+    for key in ("crm_entity_type", "crm_entity_id", "crm_activity_id", "record_url"):
+        if values.get(key) is not None and getattr(call, key) is None:
+            setattr(call, key, values[key])
+    ctx.session.flush()
+    return call
+
+
+def _moment(event: B24Event) -> datetime | None:
+    return datetime.fromtimestamp(event.ts, UTC) if event.ts else None
+
+
+@router.on("ONVOXIMPLANTCALLINIT")
+def on_call_init(event: B24Event, ctx: HandlerContext) -> None:
+    """The call started ringing (the event's ts is the moment)."""
+    telephony.note_ring(ctx.session, ctx.portal.id, call_id(event), init_at=_moment(event))
+
+
+@router.on("ONVOXIMPLANTCALLSTART")
+def on_call_start(event: B24Event, ctx: HandlerContext) -> None:
+    """Someone answered: answered_at - init_at is the call's time to answer."""
+    telephony.note_ring(ctx.session, ctx.portal.id, call_id(event), answered_at=_moment(event),
+                        answered_by=to_int(event.data.get("USER_ID")))

@@ -22,6 +22,7 @@ from jobs import audits as audit_jobs
 from jobs import exchange as exchange_jobs
 from jobs import lead_rules as lead_jobs
 from jobs import routing as routing_jobs
+from jobs import telephony as telephony_jobs
 from jobs.inbox import process_inbox
 from jobs.sync import sync_portal
 from jobs.tokens import refresh_idle_tokens
@@ -129,6 +130,18 @@ def senior_counters(app: Flask) -> dict[str, object]:
     return for_each_portal(app, audit_jobs.count_senior_days)
 
 
+def telephony_work(app: Flask) -> dict[str, object]:
+    """Deals, comments, to-dos and PBX registrations the calls queued; idle when none is."""
+    with sessions_of(app)() as session:
+        if not telephony_jobs.pending_portals(session):
+            return {}
+    return for_each_portal(app, telephony_jobs.run_call_work)
+
+
+def telephony_missed(app: Flask) -> dict[str, object]:
+    return for_each_portal(app, telephony_jobs.catch_up_missed)
+
+
 def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
     return (
         JobSpec("sync_all", sync_all, "interval", {"seconds": settings.sync_interval_seconds}),
@@ -142,6 +155,8 @@ def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
         JobSpec("audit_callbacks", audit_callbacks, "interval", {"minutes": 5}),
         JobSpec("audit_handoffs", audit_handoffs, "interval", {"minutes": 1}),
         JobSpec("senior_counters", senior_counters, "interval", {"minutes": 15}),
+        JobSpec("telephony_work", telephony_work, "interval", {"seconds": 5}),
+        JobSpec("telephony_missed", telephony_missed, "interval", {"minutes": 5}),
     )
 
 

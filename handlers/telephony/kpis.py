@@ -1,0 +1,261 @@
+"""Call KPIs over a period, computed by the database (aggregates, never a loop over calls).
+
+The rules, in one place:
+- incoming = CALL_TYPE 2 or 3 (§9.3); outgoing = 1; callbacks (4) and info calls (5) are
+  neither. Answered = status 200 (or a PBX answer time); missed = incoming and not answered.
+- lost = missed and not followed, within `callback_minutes`, by an answered call with the same
+  number in either direction, by any operator. A call-back at exactly N minutes is in time
+  (≤ N); a later one still leaves the call lost and marks it "recovered late". With `as_of`,
+  a missed call whose window is still open and has no call-back yet is "pending", not lost.
+- LCR = lost / incoming. Time to answer = answer_seconds of answered incoming calls where it
+  is known (PBX answered_at, or INIT -> START of Bitrix24's own calls); "within rings" =
+  answered in ≤ `ring_seconds`. Talk time = duration of answered calls (both directions);
+  utilisation = talk time / (days with calls × working-day hours).
+Days and hours are taken in one UTC offset for the whole period (Russia has no DST).
+Lost counts come from `missed_calls` (one row per missed call with its first call-back), so
+they aggregate a small table instead of searching all calls for each missed one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from handlers.telephony.config import TelephonyConfig
+from handlers.telephony.sqltime import day_number, epoch, hour_of_day
+from store.models import Call, Deal
+from store.telephony_models import CallDeal, MissedCall
+
+EPOCH_DAY = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime  # aware, included
+    end: datetime    # aware, excluded
+
+    @classmethod
+    def days(cls, first: date, last: date, tz: tzinfo) -> Period:
+        """Whole local days first..last (both included)."""
+        return cls(datetime.combine(first, time(), tz), datetime.combine(last + timedelta(days=1),
+                                                                         time(), tz))
+
+
+@dataclass(frozen=True)
+class Rules:
+    callback_minutes: int = 15
+    ring_seconds: int = 6
+    long_call_seconds: int = 180
+    workday_hours: float = 8.0
+    utc_offset: int = 3 * 3600
+    as_of: datetime | None = None
+
+    @classmethod
+    def of(cls, cfg: TelephonyConfig, period: Period, as_of: datetime | None = None) -> Rules:
+        offset = cfg.tz.utcoffset(period.start.replace(tzinfo=None)) or timedelta()
+        return cls(cfg.callback_minutes, cfg.ring_seconds, cfg.long_call_seconds,
+                   cfg.workday_hours, int(offset.total_seconds()), as_of)
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """One row of a breakdown (key: None, a date, an hour, a user id, a line...)."""
+
+    key: Any = None
+    incoming: int = 0
+    answered: int = 0
+    lost: int = 0
+    recovered_late: int = 0
+    pending: int = 0
+    answer_timed: int = 0
+    answer_seconds: int = 0
+    within_rings: int = 0
+    talked: int = 0
+    talk_seconds: int = 0
+    outgoing: int = 0
+    outgoing_answered: int = 0
+    long_outgoing: int = 0
+    active_days: int = 0
+    deals: int = 0
+    won: int = 0
+
+    @property
+    def missed(self) -> int:
+        return self.incoming - self.answered
+
+    @property
+    def lcr(self) -> float | None:
+        return self.lost / self.incoming if self.incoming else None
+
+    @property
+    def avg_answer(self) -> float | None:
+        return self.answer_seconds / self.answer_timed if self.answer_timed else None
+
+    @property
+    def within_rings_share(self) -> float | None:
+        return self.within_rings / self.answer_timed if self.answer_timed else None
+
+    @property
+    def avg_talk(self) -> float | None:
+        return self.talk_seconds / self.talked if self.talked else None
+
+    def utilisation(self, workday_hours: float) -> float | None:
+        days = self.active_days
+        return self.talk_seconds / (days * workday_hours * 3600) if days else None
+
+
+def _count(cond: Any) -> Any:
+    return func.sum(case((cond, 1), else_=0))
+
+
+def _call_columns(rules: Rules) -> list[Any]:
+    inc = Call.call_type.in_((2, 3))
+    out = Call.call_type == 1
+    ok = Call.answered.is_(True)
+    timed = and_(inc, ok, Call.answer_seconds.is_not(None))
+    return [
+        _count(inc).label("incoming"), _count(and_(inc, ok)).label("answered"),
+        _count(timed).label("answer_timed"),
+        func.sum(case((timed, Call.answer_seconds), else_=0)).label("answer_seconds"),
+        _count(and_(timed, Call.answer_seconds <= rules.ring_seconds)).label("within_rings"),
+        _count(ok).label("talked"),
+        func.sum(case((ok, Call.duration), else_=0)).label("talk_seconds"),
+        _count(out).label("outgoing"), _count(and_(out, ok)).label("outgoing_answered"),
+        _count(and_(out, ok, Call.duration >= rules.long_call_seconds)).label("long_outgoing"),
+    ]
+
+
+def _missed_columns(rules: Rules) -> list[Any]:
+    window = rules.callback_minutes * 60
+    gap = epoch(MissedCall.callback_at) - epoch(MissedCall.start_at)
+    called = MissedCall.callback_at.is_not(None)
+    waiting = and_(~called, MissedCall.start_at > rules.as_of - timedelta(seconds=window)) \
+        if rules.as_of is not None else literal(False)
+    in_time = and_(called, gap <= window)
+    return [_count(and_(~in_time, ~waiting)).label("lost"),
+            _count(and_(called, gap > window)).label("recovered_late"),
+            _count(waiting).label("pending")]
+
+
+def _rows(session: Session, columns: list[Any], keys: list[Any], where: list[Any]) -> dict:
+    stmt = select(*keys, *columns).where(*where)
+    if keys:
+        stmt = stmt.group_by(*keys)
+    out = {}
+    for row in session.execute(stmt).mappings():
+        key = tuple(row[k.name] for k in keys)
+        out[key] = {c.name: int(row[c.name] or 0) for c in columns}
+    return out
+
+
+def _breakdown(session: Session, portal_id: int, period: Period, rules: Rules,
+               dims: list[str]) -> dict[tuple, Kpis]:
+    """Calls aggregated by `dims` (day, hour, user, line), with the lost counts merged in."""
+    def keys(table: Any) -> list[Any]:
+        exprs = {"day": lambda: day_number(table.start_at, rules.utc_offset),
+                 "hour": lambda: hour_of_day(table.start_at, rules.utc_offset),
+                 "user": lambda: table.user_id, "line": lambda: table.line}
+        return [exprs[d]().label(d) for d in dims]
+
+    calls = _rows(session, _call_columns(rules), keys(Call), [
+        Call.portal_id == portal_id, Call.start_at >= period.start, Call.start_at < period.end])
+    missed = _rows(session, _missed_columns(rules), keys(MissedCall), [
+        MissedCall.portal_id == portal_id, MissedCall.start_at >= period.start,
+        MissedCall.start_at < period.end])
+    merged: dict[tuple, Kpis] = {}
+    for key in calls.keys() | missed.keys():
+        merged[key] = Kpis(key=key, **calls.get(key, {}), **missed.get(key, {}))
+    return merged
+
+
+def summary(session: Session, portal_id: int, period: Period, rules: Rules) -> Kpis:
+    """The period's totals."""
+    return _breakdown(session, portal_id, period, rules, []).get((), Kpis())
+
+
+def by_day(session: Session, portal_id: int, period: Period, rules: Rules) -> list[Kpis]:
+    """Every local day of the period (empty days included, so a trend has no gaps)."""
+    rows = {EPOCH_DAY + timedelta(days=k[0]): v
+            for k, v in _breakdown(session, portal_id, period, rules, ["day"]).items()}
+    first = (period.start + timedelta(seconds=rules.utc_offset)).date()
+    last = (period.end - timedelta(microseconds=1) + timedelta(seconds=rules.utc_offset)).date()
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return [_rekey(rows.get(d, Kpis()), d) for d in days]
+
+
+def by_hour(session: Session, portal_id: int, period: Period, rules: Rules, *,
+            per_operator: bool = False) -> list[Kpis]:
+    """Local hour of day (0-23), or (hour, operator) pairs."""
+    dims = ["hour", "user"] if per_operator else ["hour"]
+    rows = _breakdown(session, portal_id, period, rules, dims)
+    return [_rekey(v, k if per_operator else k[0]) for k, v in sorted(rows.items(), key=_sort)]
+
+
+def by_operator(session: Session, portal_id: int, period: Period, rules: Rules) -> list[Kpis]:
+    """Per operator (user id), with the days he had calls (the utilisation denominator)."""
+    rows = _breakdown(session, portal_id, period, rules, ["user"])
+    day = day_number(Call.start_at, rules.utc_offset)
+    days = dict(session.execute(select(Call.user_id, func.count(func.distinct(day))).where(
+        Call.portal_id == portal_id, Call.start_at >= period.start, Call.start_at < period.end)
+        .group_by(Call.user_id)).all())
+    return [_rekey(v, k[0], active_days=int(days.get(k[0], 0)))
+            for k, v in sorted(rows.items(), key=_sort)]
+
+
+def by_line(session: Session, portal_id: int, period: Period, rules: Rules) -> list[Kpis]:
+    """Per line (tracking number = marketing channel): calls, and the deals calls opened."""
+    rows = _breakdown(session, portal_id, period, rules, ["line"])
+    won = _count(Deal.stage_semantic == "S")
+    deals = {line: (int(n), int(w or 0)) for line, n, w in session.execute(
+        select(CallDeal.line, func.count(CallDeal.id), won)
+        .outerjoin(Deal, and_(Deal.portal_id == CallDeal.portal_id,
+                              Deal.b24_deal_id == CallDeal.b24_deal_id))
+        .where(CallDeal.portal_id == portal_id, CallDeal.status != "failed",
+               CallDeal.call_at >= period.start, CallDeal.call_at < period.end)
+        .group_by(CallDeal.line)).all()}
+    for line in deals.keys() - {k[0] for k in rows}:
+        rows[(line,)] = Kpis(key=(line,))
+    return [_rekey(v, k[0], deals=deals.get(k[0], (0, 0))[0], won=deals.get(k[0], (0, 0))[1])
+            for k, v in sorted(rows.items(), key=lambda kv: -kv[1].incoming)]
+
+
+def _rekey(row: Kpis, key: Any, **extra: Any) -> Kpis:
+    values = {f.name: getattr(row, f.name) for f in fields(Kpis)}
+    return Kpis(**{**values, "key": key, **extra})
+
+
+def _sort(item: tuple[tuple, Kpis]) -> tuple:
+    return tuple((v is None, v if v is not None else 0) for v in item[0])
+
+
+@dataclass(frozen=True)
+class LostCall:
+    call_id: str
+    phone: str
+    line: str | None
+    user_id: int | None
+    start_at: datetime
+    callback_at: datetime | None
+    state: str  # lost | late | pending
+
+
+def lost_calls(session: Session, portal_id: int, period: Period, rules: Rules, *,
+               limit: int = 200) -> list[LostCall]:
+    """Missed calls that are lost (or late, or still pending), newest first."""
+    window = rules.callback_minutes * 60
+    gap = epoch(MissedCall.callback_at) - epoch(MissedCall.start_at)
+    called = MissedCall.callback_at.is_not(None)
+    pending = and_(~called, MissedCall.start_at > rules.as_of - timedelta(seconds=window)) \
+        if rules.as_of is not None else literal(False)
+    state = case((pending, "pending"), (and_(called, gap > window), "late"), else_="lost")
+    stmt = (select(Call.call_id, MissedCall.phone, MissedCall.line, MissedCall.user_id,
+                   MissedCall.start_at, MissedCall.callback_at, state.label("state"))
+            .join(Call, Call.id == MissedCall.call_pk)
+            .where(MissedCall.portal_id == portal_id, MissedCall.start_at >= period.start,
+                   MissedCall.start_at < period.end, or_(~called, gap > window))
+            .order_by(MissedCall.start_at.desc()).limit(limit))
+    return [LostCall(*row) for row in session.execute(stmt).all()]

@@ -1,0 +1,83 @@
+"""Show an external PBX's call in Bitrix24: telephony.externalCall.register, then .finish (§9.2).
+
+Register is sent alone and its CALL_ID saved at once: everything after needs it, and a saved
+CALL_ID means we never register the call again. A crash between the answer and the save is
+covered by EXTERNAL_CALL_ID (= the PBX's call id): the portal answers a repeated register
+within 30 minutes with the same CALL_ID. Finish writes the CRM activity (with the recording)
+and fires ONVOXIMPLANTCALLEND, where handlers/calls.py applies the telephony rules to our row.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from b24.errors import B24ApiError
+from b24.values import iso
+from store import telephony as store
+from store.db import write_lock
+
+if TYPE_CHECKING:
+    from handlers.exchange.actions import ActionContext
+    from store.models import Call
+    from store.telephony_models import CallWork, PbxCall
+
+logger = logging.getLogger(__name__)
+
+
+def _operator(pbx: PbxCall) -> dict[str, object]:
+    return {"USER_ID": pbx.user_id} if pbx.user_id else {"USER_PHONE_INNER": pbx.extension}
+
+
+def register_params(call: Call, pbx: PbxCall) -> dict[str, object]:
+    return {**_operator(pbx), "PHONE_NUMBER": call.phone_raw or call.phone,
+            "TYPE": 2 if pbx.direction == "in" else 1, "CALL_START_DATE": iso(call.start_at),
+            "LINE_NUMBER": call.line or "", "EXTERNAL_CALL_ID": call.call_id, "CRM_CREATE": 0,
+            "SHOW": 0}
+
+
+def finish_params(call: Call, pbx: PbxCall) -> dict[str, object]:
+    params: dict[str, object] = {**_operator(pbx), "CALL_ID": pbx.b24_call_id,
+                                 "DURATION": call.duration,
+                                 "STATUS_CODE": "200" if call.answered else "304"}
+    if call.record_url:
+        params["RECORD_URL"] = call.record_url
+    return params
+
+
+def run(ctx: ActionContext, item: CallWork) -> str:
+    pbx = store.find_pbx(ctx.session, ctx.portal.id, call_id=item.call_id)
+    call = store.find_call(ctx.session, ctx.portal.id, item.call_id or "")
+    if pbx is None or call is None:
+        raise LookupError(f"PBX call {item.call_id} is gone")
+    if pbx.finished_at is not None:
+        return "done"
+    ctx.session.commit()
+    if not pbx.b24_call_id:
+        answer = ctx.b24.call("telephony.externalCall.register", register_params(call, pbx))
+        write_lock(ctx.session)
+        pbx.b24_call_id = str(answer["CALL_ID"])
+        ctx.session.commit()
+        logger.info("telephony.pbx.registered", extra={
+            "member_id": ctx.portal.member_id, "call": call.call_id, "b24_call": pbx.b24_call_id})
+    try:
+        ctx.b24.call("telephony.externalCall.finish", finish_params(call, pbx))
+    except B24ApiError as exc:
+        if "not found" not in exc.description.lower():
+            raise
+        if not _finished(ctx, pbx.b24_call_id):  # the portal forgot the call: register anew
+            write_lock(ctx.session)
+            pbx.b24_call_id = None
+            ctx.session.commit()
+            raise
+        # else: finished by an earlier attempt whose answer we lost, nothing left to do
+    write_lock(ctx.session)
+    pbx.finished_at = ctx.now
+    logger.info("telephony.pbx.finished", extra={"member_id": ctx.portal.member_id,
+                                                  "call": call.call_id})
+    return "done"
+
+
+def _finished(ctx: ActionContext, b24_call_id: str | None) -> bool:
+    rows = ctx.b24.call("voximplant.statistic.get", {"FILTER": {"CALL_ID": b24_call_id}})
+    return bool(rows)
