@@ -21,6 +21,7 @@ from handlers.tokens import PortalTokens
 from jobs import audits as audit_jobs
 from jobs import exchange as exchange_jobs
 from jobs import lead_rules as lead_jobs
+from jobs import report as report_jobs
 from jobs import routing as routing_jobs
 from jobs import telephony as telephony_jobs
 from jobs.inbox import process_inbox
@@ -142,6 +143,10 @@ def telephony_missed(app: Flask) -> dict[str, object]:
     return for_each_portal(app, telephony_jobs.catch_up_missed)
 
 
+def daily_report(app: Flask) -> dict[str, object]:
+    return for_each_portal(app, report_jobs.send_daily_report)
+
+
 def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
     return (
         JobSpec("sync_all", sync_all, "interval", {"seconds": settings.sync_interval_seconds}),
@@ -149,6 +154,7 @@ def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
         JobSpec("exchange_sweeps", exchange_sweeps, "interval", {"minutes": 1}),
         JobSpec("exchange_stale", exchange_stale, "interval", {"hours": 1}),
         JobSpec("exchange_alerts", exchange_alerts, "interval", {"minutes": 15}),
+        JobSpec("daily_report", daily_report, "interval", {"minutes": 5}),
         JobSpec("routing_cards", routing_cards, "interval", {"seconds": 1}),
         JobSpec("lead_deadlines", lead_deadlines, "interval", {"minutes": 5}),
         JobSpec("audit_rejections", audit_rejections, "interval", {"minutes": 1}),
