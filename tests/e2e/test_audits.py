@@ -205,3 +205,31 @@ def test_restart_between_scheduling_and_firing_loses_nothing_and_doubles_nothing
     assert sorted(fired) == [0, 0, 1]
     assert len(tasks_for(audited, deal_id)) == 1
     restarted.extensions["db_engine"].dispose()
+
+
+def test_a_junk_lead_from_the_lead_rules_is_audited_and_can_be_reopened(audited,
+                                                                          live_app) -> None:
+    from store.leads_models import LeadJunkAudit
+
+    manager = audited.meta["managers"][0]
+    lead_id = people.web_form_lead(audited, name="Пётр", phone="+7 913 555-07-07",
+                                   assigned_by=manager)
+    live_app.drain(audited)
+    people.call_back(audited, user_id=manager, phone="+7 913 555-07-07", duration=3)
+    people.edit(audited, manager, "lead", lead_id, STATUS_ID="JUNK")
+    live_app.drain(audited)
+    assert run(live_app, audited, audit_jobs.audit_rejections) == 1
+    row = rejection_of(live_app, lead_id)
+    assert (row.entity_type, row.stage_id, row.manager_id) == ("lead", "JUNK", manager)
+    assert "evidence_missing" in row.reasons and "short_calls_only" in row.reasons
+    assert [c["seconds"] for c in row.evidence["calls"]] == [3]
+    assert run(live_app, audited, audit_jobs.audit_rejections) == 0  # taken once
+    with live_app.sessions() as s:
+        portal = portals.find(s, audited.member_id)
+    with action_context(portal, live_app.sessions, live_app.settings) as ctx:
+        assert outcomes.decide(ctx, audited.meta["quality"], row.id, "false_rejection").ok
+    lead = audited.table("crm.lead").get(lead_id)
+    assert lead["STATUS_SEMANTIC_ID"] == "P"
+    with live_app.sessions() as s:
+        assert s.scalar(select(LeadJunkAudit.state)) == "false_rejection"
+        assert stats.false_rejections(s, portal.id) == {manager: 1}
