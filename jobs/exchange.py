@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from b24.values import to_datetime
 from handlers import notify
 from handlers.exchange import sweep
 from handlers.exchange.actions import ActionContext
@@ -22,8 +21,7 @@ logger = logging.getLogger(__name__)
 
 def last_touch(deal: Deal, claimed_at: datetime | None) -> datetime | None:
     """The latest of: stage move, any activity, the claim from the exchange."""
-    moments = [deal.moved_time, to_datetime((deal.fields or {}).get("LAST_ACTIVITY_TIME")),
-               claimed_at, deal.date_create]
+    moments = [deal.moved_time, deal.last_activity_at, claimed_at, deal.date_create]
     return max((m for m in moments if m is not None), default=None)
 
 

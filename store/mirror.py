@@ -18,7 +18,8 @@ from store.report_models import ContactKey, OpenActivity
 
 DEAL_COLUMNS = {"ID", "TITLE", "CATEGORY_ID", "STAGE_ID", "STAGE_SEMANTIC_ID", "ASSIGNED_BY_ID",
                 "CREATED_BY_ID", "CONTACT_ID", "COMPANY_ID", "LEAD_ID", "SOURCE_ID", "OPPORTUNITY",
-                "CURRENCY_ID", "DATE_CREATE", "DATE_MODIFY", "MOVED_TIME", "CLOSED"}
+                "CURRENCY_ID", "DATE_CREATE", "DATE_MODIFY", "MOVED_TIME", "CLOSED",
+                "LAST_ACTIVITY_TIME"}
 
 
 def _one(session: Session, model: type, **keys: Any) -> Any:
@@ -52,6 +53,7 @@ def upsert_deal(session: Session, portal_id: int,
     row.date_create = to_datetime(fields.get("DATE_CREATE"))
     row.date_modify = to_datetime(fields.get("DATE_MODIFY"))
     row.moved_time = to_datetime(fields.get("MOVED_TIME"))
+    row.last_activity_at = to_datetime(fields.get("LAST_ACTIVITY_TIME"))
     row.closed = yes(fields.get("CLOSED", "N"))
     row.deleted = False
     row.fields = {k: v for k, v in fields.items() if k not in DEAL_COLUMNS}

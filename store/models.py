@@ -171,6 +171,7 @@ class Deal(Base):
     date_create: Mapped[datetime | None] = mapped_column(UTCDateTime)
     date_modify: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moved_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # UF_* and the rest

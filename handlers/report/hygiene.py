@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from store.models import Deal, DealStageHistory
@@ -33,69 +33,87 @@ class SharedClient:
     deal_ids: list[int]
 
 
+LIMIT = 50  # rows listed per check; the count is always the full one
+
+
+class Found(list):
+    """The first LIMIT rows, but len() is the full count: the page shows "23", lists 5."""
+
+    def __init__(self, total: int, rows: list) -> None:
+        super().__init__(rows)
+        self.total = total
+
+    def __len__(self) -> int:
+        return self.total
+
+
 def _open(portal_id: int):  # noqa: ANN202 - SQL condition
     return and_(Deal.portal_id == portal_id, Deal.stage_semantic == "P", Deal.deleted.is_(False))
 
 
-def _refs(rows: list) -> list[DealRef]:
-    return [DealRef(r.b24_deal_id, r.title, r.assigned_by_id, r.moved_time) for r in rows]
+def _found(session: Session, stmt: Select) -> Found:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.execute(stmt.limit(LIMIT)).all()
+    return Found(int(total or 0), [DealRef(r.b24_deal_id, r.title, r.assigned_by_id,
+                                           r.moved_time) for r in rows])
 
 
-def never_moved(session: Session, portal_id: int, now: datetime, days: int) -> list[DealRef]:
+def never_moved(session: Session, portal_id: int, now: datetime, days: int) -> Found:
     """Open deals with no stage change since creation, or none for `days` days."""
     moves = (select(DealStageHistory.b24_deal_id, func.count().label("n"))
              .where(DealStageHistory.portal_id == portal_id)
              .group_by(DealStageHistory.b24_deal_id).subquery())
     limit = now - timedelta(days=days)
-    rows = session.execute(
-        select(Deal.b24_deal_id, Deal.title, Deal.assigned_by_id, Deal.moved_time)
-        .outerjoin(moves, moves.c.b24_deal_id == Deal.b24_deal_id)
-        .where(_open(portal_id), (func.coalesce(moves.c.n, 0) <= 1)
-               | (func.coalesce(Deal.moved_time, Deal.date_create) < limit))
-        .order_by(func.coalesce(Deal.moved_time, Deal.date_create), Deal.b24_deal_id)).all()
-    return _refs(rows)
+    return _found(session, select(Deal.b24_deal_id, Deal.title, Deal.assigned_by_id,
+                                  Deal.moved_time)
+                  .outerjoin(moves, moves.c.b24_deal_id == Deal.b24_deal_id)
+                  .where(_open(portal_id), (func.coalesce(moves.c.n, 0) <= 1)
+                         | (func.coalesce(Deal.moved_time, Deal.date_create) < limit))
+                  .order_by(func.coalesce(Deal.moved_time, Deal.date_create),
+                            Deal.b24_deal_id))
 
 
-def no_next_step(session: Session, portal_id: int) -> list[DealRef]:
+def no_next_step(session: Session, portal_id: int) -> Found:
     """Open deals with no planned activity: nobody has decided what happens next."""
     planned = exists().where(OpenActivity.portal_id == portal_id,
                              OpenActivity.owner_type_id == DEAL_OWNER,
                              OpenActivity.owner_id == Deal.b24_deal_id)
-    rows = session.execute(
-        select(Deal.b24_deal_id, Deal.title, Deal.assigned_by_id, Deal.moved_time)
-        .where(_open(portal_id), ~planned).order_by(Deal.b24_deal_id)).all()
-    return _refs(rows)
+    return _found(session, select(Deal.b24_deal_id, Deal.title, Deal.assigned_by_id,
+                                  Deal.moved_time)
+                  .where(_open(portal_id), ~planned).order_by(Deal.b24_deal_id))
 
 
-def shared_clients(session: Session, portal_id: int) -> list[SharedClient]:
+def shared_clients(session: Session, portal_id: int) -> Found:
     """The same phone or e-mail in open deals of different responsible people."""
     pairs = (select(ContactKey.key, Deal.assigned_by_id, Deal.b24_deal_id)
              .join(Deal, and_(Deal.portal_id == portal_id, Deal.contact_id == ContactKey.b24_id))
              .where(ContactKey.portal_id == portal_id, ContactKey.entity_type == "CONTACT",
                     _open(portal_id)).subquery())
-    groups = session.execute(
-        select(pairs.c.key, func.count(pairs.c.assigned_by_id.distinct()))
-        .group_by(pairs.c.key).having(func.count(pairs.c.assigned_by_id.distinct()) > 1)
-        .order_by(pairs.c.key)).all()
-    out = []
-    for key, managers in groups:
-        deals = session.scalars(select(pairs.c.b24_deal_id).where(pairs.c.key == key)
-                                .order_by(pairs.c.b24_deal_id))
-        out.append(SharedClient(key, int(managers), sorted(set(deals))))
-    return out
+    grouped = (select(pairs.c.key, func.count(pairs.c.assigned_by_id.distinct()).label("m"))
+               .group_by(pairs.c.key)
+               .having(func.count(pairs.c.assigned_by_id.distinct()) > 1))
+    total = session.scalar(select(func.count()).select_from(grouped.subquery()))
+    groups = session.execute(grouped.order_by(pairs.c.key).limit(LIMIT)).all()
+    deals: dict[str, set[int]] = {key: set() for key, _ in groups}
+    for key, deal_id in session.execute(select(pairs.c.key, pairs.c.b24_deal_id)
+                                        .where(pairs.c.key.in_(list(deals)))):
+        deals[key].add(deal_id)
+    return Found(int(total or 0), [SharedClient(key, int(m), sorted(deals[key]))
+                                   for key, m in groups])
 
 
-def empty_timeline(session: Session, portal_id: int) -> list[DealRef]:
+def empty_timeline(session: Session, portal_id: int) -> Found:
     """Open deals nobody has touched: no stage move, no planned activity, no activity time.
 
-    The mirror has no comments; LAST_ACTIVITY_TIME (kept in the deal's fields) stands in for
-    "anything happened in the card" and is checked in Python on the short candidate list.
+    The mirror has no comments; LAST_ACTIVITY_TIME stands in for "anything happened in the card".
     """
-    candidates = {d.deal_id: d for d in no_next_step(session, portal_id)}
+    planned = exists().where(OpenActivity.portal_id == portal_id,
+                             OpenActivity.owner_type_id == DEAL_OWNER,
+                             OpenActivity.owner_id == Deal.b24_deal_id)
     moves = (select(DealStageHistory.b24_deal_id).where(DealStageHistory.portal_id == portal_id)
              .group_by(DealStageHistory.b24_deal_id).having(func.count() > 1))
-    rows = session.execute(select(Deal.b24_deal_id, Deal.fields).where(
-        _open(portal_id), Deal.b24_deal_id.in_(list(candidates)),
-        Deal.b24_deal_id.not_in(moves))).all()
-    return [candidates[r.b24_deal_id] for r in rows
-            if not (r.fields or {}).get("LAST_ACTIVITY_TIME")]
+    return _found(session, select(Deal.b24_deal_id, Deal.title, Deal.assigned_by_id,
+                                  Deal.moved_time)
+                  .where(_open(portal_id), ~planned, Deal.b24_deal_id.not_in(moves),
+                         Deal.last_activity_at.is_(None))
+                  .order_by(Deal.b24_deal_id))

@@ -1,4 +1,4 @@
-"""report: open activities and contact keys
+"""report: open activities, contact keys, deals.last_activity_at
 
 Revision ID: edb245fe7dd0
 Revises: 054017a41606
@@ -25,6 +25,9 @@ def _portal_fk(table: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("last_activity_at", store.types.UTCDateTime(),
+                                      nullable=True))
     op.create_table(
         "contact_keys",
         sa.Column("id", BIG_ID, nullable=False),
@@ -70,3 +73,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contact_keys_portal_id"))
         batch_op.drop_index("ix_contact_keys_key")
     op.drop_table("contact_keys")
+    with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.drop_column("last_activity_at")
