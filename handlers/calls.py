@@ -3,7 +3,7 @@
 The statistics row (§9.1) adds the recording and the CRM binding the event lacks; the CRM
 lookups for the telephony rules ride in the same read batch. A call our PBX endpoint already
 stored (registered by us, so the portal's CALL_ID is on its pbx_calls row) is enriched, not
-stored again. INIT and START only note when the call rang and was answered (time to answer).
+stored or decided again. INIT and START only note when the call rang and was answered.
 """
 
 from __future__ import annotations
@@ -71,9 +71,9 @@ def on_call_end(event: B24Event, ctx: HandlerContext) -> None:
     source = rows[0] if rows else {**event.data, "CALL_ID": cid}
     cfg = telephony_config.load(ctx.session, ctx.portal.id)
     values = call_values(source, cfg.region)
-    call = _ours_from_pbx(ctx, cid, source, values)
-    if call is None:
-        call, _ = upsert_call(ctx.session, ctx.portal.id, values)
+    if _ours_from_pbx(ctx, cid, source, values) is not None:
+        return  # our PBX call: decided before we registered it (handlers/telephony/pbx_work)
+    call, _ = upsert_call(ctx.session, ctx.portal.id, values)
     telephony.apply_ring(ctx.session, ctx.portal.id, call.call_id)
     telephony.note_call(ctx.session, call)
     phone_raw = str(source.get("PHONE_NUMBER") or "")

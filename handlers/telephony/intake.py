@@ -5,30 +5,42 @@
 - a number unknown to the CRM: a new deal on the lead exchange with a contact for the number;
 - a missed call from a known client: a call-back to-do for the manager of the client's open
   deal, a comment if that deal waits on the exchange, or else a new deal on the exchange.
-The decisions become `call_work` rows under keys made of the call id, and the deal under
-`call_deals` (unique per originating call), so a retried event queues nothing twice. The work
-itself runs in jobs/telephony.py, which can wait for the portal's answers (ids) between steps.
+Bitrix24's own calls are decided in the ONVOXIMPLANTCALLEND handler (handlers/calls.py), a
+PBX call in the job before it is registered, so its deal exists when the call reaches the CRM
+card (handlers/telephony/pbx_work.py). The decisions become `call_work` rows under keys made
+of the call id, and the deal a `call_deals` row (unique per originating call), so a retried
+event queues nothing twice. The work runs in jobs/telephony.py, which can wait for the
+portal's answers (ids) between steps.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from handlers.context import HandlerContext
 from handlers.exchange import config as exchange_config
 from handlers.exchange.caps import head_of_sales
 from handlers.telephony.matching import Client, open_deal_of
 from store import telephony as store
-from store.models import Call, Deal
+from store.models import Call, Deal, Portal
 
 logger = logging.getLogger(__name__)
 STALE = timedelta(days=1)  # a call this old (found late by the sync) is counted, not acted on
 
 
-def react(ctx: HandlerContext, call: Call, client: Client) -> None:
+class Ctx(Protocol):
+    """An event handler's context or a job's ActionContext: both can decide and queue."""
+
+    portal: Portal
+    session: Session
+    now: datetime
+
+
+def react(ctx: Ctx, call: Call, client: Client) -> None:
     """Queue what this call needs; answered calls from known clients need nothing."""
     if call.call_type not in store.INCOMING or not call.phone:
         return
@@ -53,7 +65,7 @@ def react(ctx: HandlerContext, call: Call, client: Client) -> None:
             _queue(ctx, call, "comment", b24_deal_id=deal.b24_deal_id)
 
 
-def _to_earlier_deal(ctx: HandlerContext, call: Call, call_deal_id: int, deal_id: int | None,
+def _to_earlier_deal(ctx: Ctx, call: Call, call_deal_id: int, deal_id: int | None,
                      exchange_user_id: int | None, *, own: bool) -> None:
     _queue(ctx, call, "comment", call_deal_id=call_deal_id)
     if own or call.answered or deal_id is None:
@@ -64,7 +76,7 @@ def _to_earlier_deal(ctx: HandlerContext, call: Call, call_deal_id: int, deal_id
         _todo(ctx, call, deal_id, deal.assigned_by_id)
 
 
-def _new_deal(ctx: HandlerContext, call: Call, client: Client,
+def _new_deal(ctx: Ctx, call: Call, client: Client,
               ex: exchange_config.ExchangeConfig) -> None:
     """On the exchange (its user, its first funnel); without an exchange, the head of sales."""
     responsible = ex.exchange_user_id if ex.ready else (
@@ -84,10 +96,10 @@ def _new_deal(ctx: HandlerContext, call: Call, client: Client,
                                                  "call": call.call_id, "known": client.known})
 
 
-def _todo(ctx: HandlerContext, call: Call, deal_id: int, responsible: int) -> None:
+def _todo(ctx: Ctx, call: Call, deal_id: int, responsible: int) -> None:
     _queue(ctx, call, "todo", b24_deal_id=deal_id, responsible_id=responsible)
 
 
-def _queue(ctx: HandlerContext, call: Call, kind: str, **fields: object) -> None:
+def _queue(ctx: Ctx, call: Call, kind: str, **fields: object) -> None:
     store.queue(ctx.session, ctx.portal.id, key=f"{kind}:{call.call_id}", kind=kind,
                 now=ctx.now, call_id=call.call_id, **fields)

@@ -62,10 +62,11 @@ def reads(call_id: str, data: Mapping[str, Any]) -> Iterable[Read]:
 
 
 def from_portal(ctx: HandlerContext, call_id: str, phone: str) -> Client | None:
-    """The portal's answer, or None when it could not say (then the mirror alone decides)."""
+    """The portal's answer from the read batch, or None when it could not say (then the
+    mirror alone decides)."""
     digits = "".join(ch for ch in phone if ch.isdigit())
     try:
-        found = ctx.read(f"tel:dup:{digits}") or {}
+        found = ctx.read(f"tel:dup:{digits}")
         try:
             fresh = ctx.read(f"tel:fresh:{call_id}") or []
         except ReadMissing:  # no start date on the call: nothing can be that young
@@ -74,13 +75,17 @@ def from_portal(ctx: HandlerContext, call_id: str, phone: str) -> Client | None:
         logger.warning("telephony.match.portal_failed", extra={
             "member_id": ctx.portal.member_id, "call": call_id, "error": str(exc)})
         return None
-    if not isinstance(found, Mapping):
-        found = {}
-    young = {to_int(row.get("ID")) for row in fresh or () if isinstance(row, Mapping)}
+    young = {to_int(row.get("ID")) for row in fresh if isinstance(row, Mapping)}
+    return client_of(found, young)
+
+
+def client_of(found: Any, young_leads: set[int | None] = frozenset()) -> Client:
+    """crm.duplicate.findbycomm's answer ({"CONTACT": [..]} or [] for none, §8.6) -> Client."""
+    found = found if isinstance(found, Mapping) else {}
 
     def ids(kind: str) -> tuple[int, ...]:
         return tuple(sorted({i for i in map(to_int, found.get(kind) or ()) if i} - (
-            young if kind == "LEAD" else set())))
+            set(young_leads) if kind == "LEAD" else set())))
     return Client(ids("CONTACT"), ids("COMPANY"), ids("LEAD"))
 
 

@@ -170,8 +170,9 @@ def accept(session: Session, portal: Portal, call: PbxCallIn, *, region: str,
                         user_id=call.user_id, extension=call.extension,
                         answered_at=call.answered_at, ended_at=call.ended_at, received_at=now))
     store.note_call(session, row)
-    store.queue(session, portal.id, key=f"pbx:{call.call_id}", kind="pbx", now=now,
-                call_id=call.call_id)
+    for kind in ("rules", "pbx"):  # decide first (deal, to-do), then show it in Bitrix24
+        store.queue(session, portal.id, key=f"{kind}:{call.call_id}", kind=kind, now=now,
+                    call_id=call.call_id)
     logger.info("pbx.call.stored", extra={"member_id": portal.member_id, "call": call.call_id,
                                           "direction": call.direction,
                                           "answered": call.answered_at is not None})

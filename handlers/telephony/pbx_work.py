@@ -1,10 +1,15 @@
-"""Show an external PBX's call in Bitrix24: telephony.externalCall.register, then .finish (§9.2).
+"""An external PBX's call in Bitrix24: decide what it asks of the CRM, then register and finish.
 
-Register is sent alone and its CALL_ID saved at once: everything after needs it, and a saved
-CALL_ID means we never register the call again. A crash between the answer and the save is
-covered by EXTERNAL_CALL_ID (= the PBX's call id): the portal answers a repeated register
-within 30 minutes with the same CALL_ID. Finish writes the CRM activity (with the recording)
-and fires ONVOXIMPLANTCALLEND, where handlers/calls.py applies the telephony rules to our row.
+`decide` (work kind "rules") runs first: the portal's crm.duplicate.findbycomm and our mirror
+say whether the number is known, and handlers.telephony.intake queues the deal, comment or
+to-do. `run` (kind "pbx") waits until that call's deal exists, so the call lands in the CRM
+card: telephony.externalCall.register (bound to the deal's contact when we made one), then
+.finish (§9.2). Register is sent alone and its CALL_ID saved at once: everything after needs
+it, and a saved CALL_ID means we never register the call again. A crash between the answer
+and the save is covered by EXTERNAL_CALL_ID (= the PBX's call id): the portal answers a
+repeated register within 30 minutes with the same CALL_ID. Finish writes the CRM activity
+(with the recording) and fires ONVOXIMPLANTCALLEND, where handlers/calls.py adds the
+portal's CRM facts to our row.
 """
 
 from __future__ import annotations
@@ -12,28 +17,60 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from sqlalchemy import exists, select
+
 from b24.errors import B24ApiError
 from b24.values import iso
+from handlers.telephony import config as telephony_config
+from handlers.telephony import intake, matching
 from store import telephony as store
 from store.db import write_lock
+from store.telephony_models import CallDeal, CallWork
 
 if TYPE_CHECKING:
     from handlers.exchange.actions import ActionContext
     from store.models import Call
-    from store.telephony_models import CallWork, PbxCall
+    from store.telephony_models import PbxCall
 
 logger = logging.getLogger(__name__)
+WAIT = "wait"  # the outcome "not ready yet": the work queue tries again soon
 
 
 def _operator(pbx: PbxCall) -> dict[str, object]:
     return {"USER_ID": pbx.user_id} if pbx.user_id else {"USER_PHONE_INNER": pbx.extension}
 
 
-def register_params(call: Call, pbx: PbxCall) -> dict[str, object]:
-    return {**_operator(pbx), "PHONE_NUMBER": call.phone_raw or call.phone,
-            "TYPE": 2 if pbx.direction == "in" else 1, "CALL_START_DATE": iso(call.start_at),
-            "LINE_NUMBER": call.line or "", "EXTERNAL_CALL_ID": call.call_id, "CRM_CREATE": 0,
-            "SHOW": 0}
+def register_params(call: Call, pbx: PbxCall, contact_id: int | None = None) -> dict[str, object]:
+    params: dict[str, object] = {
+        **_operator(pbx), "PHONE_NUMBER": call.phone_raw or call.phone,
+        "TYPE": 2 if pbx.direction == "in" else 1, "CALL_START_DATE": iso(call.start_at),
+        "LINE_NUMBER": call.line or "", "EXTERNAL_CALL_ID": call.call_id, "CRM_CREATE": 0,
+        "SHOW": 0}
+    if contact_id:
+        params.update(CRM_ENTITY_TYPE="CONTACT", CRM_ENTITY_ID=contact_id)
+    return params
+
+
+def decide(ctx: ActionContext, item: CallWork) -> str:
+    """Known or new, missed or not: the same rules as for Bitrix24's own calls."""
+    call = store.find_call(ctx.session, ctx.portal.id, item.call_id or "")
+    if call is None:
+        raise LookupError(f"PBX call {item.call_id} is gone")
+    region = telephony_config.load(ctx.session, ctx.portal.id).region
+    ctx.session.commit()
+    found = ctx.b24.call("crm.duplicate.findbycomm", {
+        "type": "PHONE", "values": [call.phone_raw or call.phone]}) if call.phone else []
+    write_lock(ctx.session)
+    mirror = matching.from_mirror(ctx.session, ctx.portal.id, call.phone, before=call.start_at,
+                                  region=region)
+    intake.react(ctx, call, matching.client_of(found) | mirror)
+    return "done"
+
+
+def _deal_pending(ctx: ActionContext, call_id: str) -> bool:
+    return bool(ctx.session.scalar(select(exists().where(
+        CallWork.portal_id == ctx.portal.id, CallWork.call_id == call_id,
+        CallWork.kind.in_(("rules", "deal")), CallWork.status == "pending"))))
 
 
 def finish_params(call: Call, pbx: PbxCall) -> dict[str, object]:
@@ -52,9 +89,14 @@ def run(ctx: ActionContext, item: CallWork) -> str:
         raise LookupError(f"PBX call {item.call_id} is gone")
     if pbx.finished_at is not None:
         return "done"
+    if _deal_pending(ctx, call.call_id):
+        return WAIT
+    contact = ctx.session.scalar(select(CallDeal.contact_id).where(
+        CallDeal.portal_id == ctx.portal.id, CallDeal.origin_call_id == call.call_id))
     ctx.session.commit()
     if not pbx.b24_call_id:
-        answer = ctx.b24.call("telephony.externalCall.register", register_params(call, pbx))
+        answer = ctx.b24.call("telephony.externalCall.register",
+                              register_params(call, pbx, contact))
         write_lock(ctx.session)
         pbx.b24_call_id = str(answer["CALL_ID"])
         ctx.session.commit()

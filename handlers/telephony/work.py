@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from b24.errors import B24Error, PortalGone
 from b24.values import iso, to_int
@@ -29,7 +29,7 @@ from store.telephony_models import CallDeal, CallWork
 logger = logging.getLogger(__name__)
 ORIGINATOR = "sales-guard"
 MAX_ATTEMPTS = 8
-WAIT = "wait"  # not ready yet (its deal is not created): try again soon, no attempt spent
+WAIT = pbx_work.WAIT  # not ready (its deal is not made yet): again soon, no attempt spent
 
 
 def run_due(ctx: ActionContext, *, limit: int = 50) -> dict[str, int]:
@@ -119,6 +119,10 @@ def _run_deal(ctx: ActionContext, item: CallWork) -> str:
         "crm.deal.add", {"fields": fields})
     write_lock(ctx.session)
     cd.b24_deal_id, cd.status = to_int(deal), "open"
+    ctx.session.execute(update(CallWork).where(  # work waiting for this deal: due now
+        or_(CallWork.call_deal_id == cd.id, CallWork.call_id == item.call_id),
+        CallWork.status == "pending")
+        .values(next_attempt_at=ctx.now).execution_options(synchronize_session=False))
     logger.info("telephony.deal.created", extra={"member_id": ctx.portal.member_id,
                                                   "deal": cd.b24_deal_id, "call": item.call_id})
     return "done"
@@ -196,4 +200,5 @@ def callback_todo(ctx: ActionContext, deal_id: int, responsible: int, *, call_id
 
 
 RUNNERS: dict[str, Callable[[ActionContext, CallWork], str]] = {
-    "pbx": pbx_work.run, "deal": _run_deal, "comment": _run_comment, "todo": _run_todo}
+    "rules": pbx_work.decide, "pbx": pbx_work.run, "deal": _run_deal, "comment": _run_comment,
+    "todo": _run_todo}
