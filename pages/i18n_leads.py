@@ -20,8 +20,8 @@ RU: dict[str, str] = {
     "leads.none": "За этот период лидов нет.", "leads.no_reasons": "Некачественных лидов нет.",
     "leads.overdue": "Просроченные лиды",
     "leads.overdue.hint": "Лид должен дойти до конечного статуса (сделка или некачественный) "
-                          "за {sla} рабочих ч. Сначала уведомляется ответственный, через "
-                          "{grace} рабочих ч — руководитель.",
+                          "за {sla} ч рабочего времени. Сначала уведомляется ответственный, "
+                          "ещё через {grace} ч рабочего времени — руководитель.",
     "leads.overdue.none": "Просроченных лидов нет.",
     "leads.col.lead": "Лид", "leads.col.status": "Статус", "leads.col.due": "Срок",
     "leads.col.steps": "Кто уведомлён", "leads.step.manager": "менеджер",
@@ -81,8 +81,8 @@ RU: dict[str, str] = {
     # the lead card's tab
     "tab.lead.title": "Проверка лида",
     "tab.lead.text": "Лид ещё не попал в приложение. Обновите вкладку через минуту.",
-    "leadtab.due": "Срок обработки", "leadtab.overdue": "Просрочен с {due}",
-    "leadtab.in_time": "До {due}", "leadtab.final": "Лид закрыт: {status}",
+    "leadtab.due": "Срок обработки", "leadtab.overdue": "просрочен на {age}",
+    "leadtab.final": "Лид закрыт: {status}",
     "leadtab.checks": "Перед конвертацией",
     "leadtab.check.full_name": "ФИО полностью (фамилия, имя, отчество)",
     "leadtab.check.full_name_short": "Фамилия и имя",
@@ -182,8 +182,8 @@ EN: dict[str, str] = {
     "weekday.4": "Fri", "weekday.5": "Sat", "weekday.6": "Sun",
     "tab.lead.title": "Lead check",
     "tab.lead.text": "The app has not seen this lead yet. Reload the tab in a minute.",
-    "leadtab.due": "Handle by", "leadtab.overdue": "Overdue since {due}",
-    "leadtab.in_time": "By {due}", "leadtab.final": "Lead closed: {status}",
+    "leadtab.due": "Handle by", "leadtab.overdue": "overdue by {age}",
+    "leadtab.final": "Lead closed: {status}",
     "leadtab.checks": "Before converting",
     "leadtab.check.full_name": "Full name (surname, name, patronymic)",
     "leadtab.check.full_name_short": "Surname and name",

@@ -180,6 +180,7 @@ def test_conversion_creates_contact_and_deal_and_marks_the_lead(leads, live_app)
     contact = leads.table("crm.contact").get(result.params["contact"])
     assert (contact["LAST_NAME"], contact["SECOND_NAME"], contact["LEAD_ID"]) == \
         ("Петров", "Сергеевич", str(lead_id))
+    assert [p["VALUE"] for p in contact["PHONE"]] == ["+7 912 777-12-34"]
     deals = [d for d in leads.table("crm.deal") if d.get("LEAD_ID") == str(lead_id)]
     assert [int(d["ID"]) for d in deals] == [result.params["deal"]]
     assert int(deals[0]["ASSIGNED_BY_ID"]) == leads.meta["exchange"]
@@ -187,6 +188,26 @@ def test_conversion_creates_contact_and_deal_and_marks_the_lead(leads, live_app)
     assert card["STATUS_ID"] == "CONVERTED" and card["CONTACT_ID"] == str(contact["ID"])
     live_app.drain(leads)
     assert len([c for c in app_calls(leads, "crm.lead.update")]) == 1
+
+
+def test_conversion_retried_after_a_failure_creates_nothing_twice(leads, live_app) -> None:
+    manager = leads.meta["managers"][2]
+    lead_id = new_lead(leads, manager=manager, phone="+7 912 777-98-76")
+    live_app.drain(leads)
+    contacts, deals = len(leads.table("crm.contact")), len(leads.table("crm.deal"))
+    leads.fail_next("crm.lead.update", "ACCESS_DENIED", 403)  # the last step fails
+    first = convert_now(live_app, leads, lead_id, manager)
+    assert not first.ok and first.message_key == "portal_error"
+    assert lead(leads, lead_id)["STATUS_ID"] == "NEW"
+    with live_app.sessions() as s:  # and the ids were lost, as if we crashed before saving
+        row = store.find_conversion(s, portals.find(s, leads.member_id).id, lead_id)
+        row.contact_id = row.deal_id = None
+        s.commit()
+    second = convert_now(live_app, leads, lead_id, manager)
+    assert second.ok and second.message_key == "lead_converted"
+    assert len(leads.table("crm.contact")) == contacts + 1  # found by phone, not made again
+    assert len(leads.table("crm.deal")) == deals + 1  # found by LEAD_ID
+    assert lead(leads, lead_id)["STATUS_ID"] == "CONVERTED"
 
 
 def test_conversion_reuses_the_contact_with_the_same_phone(leads, live_app) -> None:
