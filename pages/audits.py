@@ -5,6 +5,7 @@ session rides in a hidden field, pages.kit.session_token). Quality controller or
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -15,8 +16,8 @@ from handlers.audits import config as audit_config
 from handlers.audits import outcomes, stats
 from handlers.exchange import config
 from handlers.exchange.actions import action_context
-from pages import bp
-from pages.data import header_load, names, users
+from pages import audits_forms, bp
+from pages.data import categories, header_load, names, users
 from pages.kit import (
     Forbidden,
     kit,
@@ -99,3 +100,44 @@ def audit_decide(rejection_id: int) -> Response:
     params = {key: str(value) for key, value in result.params.items() if key in ("name", "deal")}
     return redirect(k.url("pages.audits_page", notice=result.message_key,
                           ok="1" if result.ok else "0", **params), 303)
+
+
+@bp.get("/audits/settings")
+@viewer_required(admin=True)
+def audit_settings() -> tuple[str, int]:
+    cfg = audit_config.load(get_session(), portal().id)
+    return _settings_page(cfg, {}, saved=request.args.get("saved") == "1")
+
+
+@bp.post("/audits/settings")
+@viewer_required(admin=True)
+def audit_settings_save() -> tuple[str, int] | Response:
+    session, k = get_session(), kit()
+    pid = portal().id
+    current = audit_config.load(session, pid)
+    cfg, errors = audits_forms.parse(request.form, session, pid, current,
+                                     categories(session, pid, config.load(session, pid)))
+    if errors:
+        return _settings_page(cfg, errors, status=422)
+    audit_config.save(session, pid, cfg, user_id=viewer().user_id, now=k.now)
+    session.commit()
+    logger.info("web.audit.settings_saved", extra={"member_id": viewer().member_id,
+                                                   "user": viewer().user_id})
+    return redirect(k.url("pages.audit_settings", saved="1"), 303)
+
+
+def _settings_page(cfg: audit_config.AuditConfig, errors: dict[str, str], *,
+                   status: int = 200, saved: bool = False) -> tuple[str, int]:
+    session, k, who = get_session(), kit(), viewer()
+    pid = portal().id
+    exchange_cfg = config.load(session, pid)
+    people = users(session, pid)
+    guessed = {"controller": audit_config.controller(
+        session, pid, dataclasses.replace(cfg, controller_id=None)),
+        "senior": audit_config.senior(session, pid, dataclasses.replace(
+            cfg, senior_id=None, seniors={}), 0)}
+    return render("audits_settings.html", status, audit_cfg=cfg, errors=errors, saved=saved,
+                  people=people, by_id={u.b24_user_id: u for u in people}, guessed=guessed,
+                  reasons=audit_config.REASONS, pipelines=categories(session, pid, exchange_cfg),
+                  load=header_load(session, pid, exchange_cfg, who.user_id, True, k.now),
+                  active="audits")

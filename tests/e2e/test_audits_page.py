@@ -45,3 +45,36 @@ def test_a_manager_cannot_open_or_post_to_the_queue(audited, live_app) -> None: 
                          data={"s": token, "outcome": "false_rejection"}, timeout=10)
     assert post.status_code == 403
     assert rejection_of(live_app, deal_id).state == "open"
+
+
+def test_admin_tunes_the_audit_settings(audited, live_app) -> None:  # noqa: F811
+    from handlers.audits import config as audit_config
+    from store import portals
+
+    admin = min(audited.admins)
+    token = session_of(audited.open_app(admin))
+    page = requests.get(f"{live_app.url}/app/audits/settings", params={"s": token}, timeout=10)
+    assert page.status_code == 200
+    assert "Контролёр качества" in page.text and "Старший специалист" in page.text
+    form = {"s": token, "controller_id": str(audited.meta["head"]), "suspicious_score": "40",
+            "sample_percent": "25", "callback_days": "2", "callback_kind": "todo",
+            "reengage_to": "controller", "short_call_seconds": "15",
+            "quick_reject_minutes": "20", "rate_factor": "1,5", "rate_window_days": "30",
+            "rate_min_closed": "5", "followup_days": "4", "utc_offset_hours": "3",
+            "handoff_enabled": "on", "senior_1": str(audited.meta["quality"]),
+            "proposal_stages": "preparation, C1:PREPARATION", "invoice_stages": "FINAL_INVOICE",
+            **{f"weight_{r}": "10" for r in audit_config.REASONS}}
+    bad = requests.post(f"{live_app.url}/app/audits/settings",
+                        data={**form, "sample_percent": "250"}, timeout=10)
+    assert bad.status_code == 422
+    saved = requests.post(f"{live_app.url}/app/audits/settings", data=form, timeout=10)
+    assert saved.status_code == 200 and "Настройки сохранены" in text(saved.text)
+    with live_app.sessions() as s:
+        cfg = audit_config.load(s, portals.find(s, audited.member_id).id)
+    assert (cfg.controller_id, cfg.suspicious_score, cfg.callback_kind, cfg.rate_factor) == \
+        (audited.meta["head"], 40, "todo", 1.5)
+    assert cfg.seniors == {1: audited.meta["quality"]} and cfg.weights["no_call"] == 10
+    assert cfg.proposal_stages == ["PREPARATION"]  # pipeline prefixes dropped
+    manager = session_of(audited.open_app(audited.meta["managers"][0]))
+    assert requests.get(f"{live_app.url}/app/audits/settings", params={"s": manager},
+                        timeout=10).status_code == 403
