@@ -17,7 +17,7 @@ from store import mirror
 def lead_reads(event: B24Event) -> Iterable[Read]:
     lid = entity_id(event)
     yield Read(f"lead:{lid}", "crm.lead.get", {"id": lid})
-    yield from lead_rules.lead_reads(lid)
+    yield from lead_rules.lead_reads(event.code, lid)
 
 
 @router.on("ONCRMLEADADD", reads=lead_reads)

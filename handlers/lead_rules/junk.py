@@ -20,7 +20,7 @@ from sqlalchemy import and_, or_, select
 from b24.errors import B24ApiError
 from b24.values import to_int
 from handlers import notify
-from handlers.context import HandlerContext
+from handlers.context import HandlerContext, ReadMissing
 from handlers.lead_rules import evidence, texts
 from handlers.lead_rules.config import LeadRulesConfig
 from handlers.lead_rules.statuses import Statuses
@@ -48,6 +48,8 @@ def attempts(ctx: HandlerContext, lead: Lead, track: LeadTrack) -> list[evidence
     found = evidence.from_calls(ctx.session.scalars(stmt))
     try:
         rows = ctx.read(activities_key(lead.b24_lead_id)) or []
+    except ReadMissing:  # a lead just added: no activities can exist yet
+        rows = []
     except B24ApiError as exc:  # no access to activities: the call table still counts
         logger.warning("lead_rules.junk.activities_unreadable", extra={
             "member_id": ctx.portal.member_id, "lead": lead.b24_lead_id, "error": str(exc)})

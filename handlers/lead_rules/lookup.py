@@ -2,7 +2,7 @@
 
 crm.duplicate.findbycomm answers `[]` when nothing matches and a dict of id lists otherwise
 (§8.6); our contact mirror stores phones normalised, so it also catches a number written
-differently from the one the portal indexed.
+differently from the one the portal indexed. Companies are not mirrored: crm.company.list.
 """
 
 from __future__ import annotations
@@ -10,14 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
-
 from b24.values import to_int
 from handlers.exchange.actions import ActionContext
 from handlers.lead_rules.tracks import multi
 from handlers.phones import normalize
 from store import lead_rules as store
-from store.models import Contact
 
 MAX_VALUES = 20  # crm.duplicate.findbycomm takes at most 20 values
 
@@ -44,14 +41,13 @@ def find_contact(ctx: ActionContext, fields: Mapping[str, Any]) -> tuple[int | N
 
 
 def find_company(ctx: ActionContext, title: str) -> int | None:
-    """A company of the same name in the mirror (case-insensitive; SQLite's lower() knows
-    only ASCII, so the comparison is done here)."""
+    """A company of exactly this name (companies are not mirrored: the portal answers)."""
+    rows = ctx.b24.call("crm.company.list", {"filter": {"TITLE": title.strip()},
+                                             "select": ["ID", "TITLE"],
+                                             "order": {"ID": "ASC"}}) or []
     wanted = title.strip().casefold()
-    rows = ctx.session.execute(select(Contact.b24_id, Contact.name).where(
-        Contact.portal_id == ctx.portal.id, Contact.entity_type == "COMPANY")
-        .order_by(Contact.b24_id)).all()
-    ctx.session.commit()
-    return next((cid for cid, name in rows if (name or "").strip().casefold() == wanted), None)
+    return next((int(r["ID"]) for r in rows
+                 if str(r.get("TITLE") or "").strip().casefold() == wanted), None)
 
 
 def existing_deal(ctx: ActionContext, lead_id: int) -> int | None:

@@ -22,9 +22,13 @@ ACTIVITY_SELECT = ["ID", "TYPE_ID", "DIRECTION", "COMPLETED", "START_TIME", "END
                    "ORIGIN_ID", "SETTINGS"]
 
 
-def lead_reads(lead_id: int) -> Iterable[Read]:
+def lead_reads(code: str, lead_id: int) -> Iterable[Read]:
     """The lead's activities ride in the same batch as crm.lead.get: the junk check needs
-    them only sometimes, but a second request later would cost more than a batch slot."""
+    them only sometimes, but a second request later would cost more than a batch slot. A lead
+    just added has no activities yet, so ONCRMLEADADD skips the read (new-lead bursts stay at
+    one command per event)."""
+    if code.upper() != "ONCRMLEADUPDATE":
+        return
     yield Read(junk.activities_key(lead_id), "crm.activity.list", {
         "filter": {"OWNER_TYPE_ID": 1, "OWNER_ID": lead_id}, "select": ACTIVITY_SELECT,
         "order": {"ID": "DESC"}})

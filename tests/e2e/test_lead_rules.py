@@ -128,6 +128,27 @@ def test_block_mode_with_a_sent_email_lets_the_junk_stand(leads, live_app) -> No
     assert not notices(leads, manager)
 
 
+def test_field_mode_wants_the_reason_field_filled(leads, live_app) -> None:
+    setup(live_app, leads, reason_mode="field", reason_field_ready=True)
+    leads.invoke("crm.lead.userfield.add", {"fields": {
+        "FIELD_NAME": "JUNK_REASON", "USER_TYPE_ID": "string"}}, user_id=min(leads.admins))
+    first, manager = junk_after_call(leads, live_app, 30)  # a real call, but no reason
+    manager = leads.meta["managers"][0]
+    second = new_lead(leads, manager=manager, phone="+7 912 555-00-02")
+    live_app.drain(leads)
+    people.call_back(leads, user_id=manager, phone="+7 912 555-00-02", duration=45)
+    people.edit(leads, manager, "lead", second, STATUS_ID="JUNK",
+                **{config.REASON_FIELD: "Ищет только б/у"})
+    live_app.drain(leads)
+    with live_app.sessions() as s:
+        pid = portals.find(s, leads.member_id).id
+        audits = stats.flagged(s, pid)
+        reasons = {r.reason: r.count for r in stats.junk_reasons(
+            s, pid, since=datetime.now(UTC) - timedelta(hours=1))}
+    assert [(a.b24_lead_id, a.missing) for a in audits] == [(first, ["reason"])]
+    assert reasons.get("Ищет только б/у") == 1
+
+
 def run_job(live_app, portal, now: datetime) -> dict:
     with live_app.sessions() as s:
         row = portals.find(s, portal.member_id)
@@ -224,6 +245,25 @@ def test_conversion_reuses_the_contact_with_the_same_phone(leads, live_app) -> N
     deal = leads.table("crm.deal").get(result.params["deal"])
     assert int(deal["ASSIGNED_BY_ID"]) == manager and deal["CONTACT_ID"] == known["ID"]
     assert lead(leads, lead_id)["STATUS_ID"] == "CONVERTED"
+
+
+def test_conversion_links_a_known_company_or_creates_the_named_one(leads, live_app) -> None:
+    manager = leads.meta["managers"][4]
+    known = next(iter(leads.table("crm.company")))
+    first = new_lead(leads, manager=manager, phone="+7 912 600-00-01")
+    people.edit(leads, manager, "lead", first, COMPANY_TITLE=known["TITLE"])
+    second = new_lead(leads, manager=manager, phone="+7 912 600-00-02")
+    people.edit(leads, manager, "lead", second, COMPANY_TITLE="ООО «Новый клиент»")
+    live_app.drain(leads)
+    companies = len(leads.table("crm.company"))
+    one = convert_now(live_app, leads, first, manager)
+    two = convert_now(live_app, leads, second, manager)
+    assert one.ok and one.params["company"] == int(known["ID"])
+    assert two.ok and len(leads.table("crm.company")) == companies + 1
+    made = leads.table("crm.company").get(two.params["company"])
+    assert made["TITLE"] == "ООО «Новый клиент»" and made["LEAD_ID"] == str(second)
+    assert lead(leads, second)["COMPANY_ID"] == made["ID"]
+    assert leads.table("crm.deal").get(two.params["deal"])["COMPANY_ID"] == made["ID"]
 
 
 def test_incomplete_lead_is_not_converted(leads, live_app) -> None:
