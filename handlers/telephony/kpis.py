@@ -19,7 +19,7 @@ they aggregate a small table instead of searching all calls for each missed one.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select
@@ -181,8 +181,9 @@ def by_day(session: Session, portal_id: int, period: Period, rules: Rules) -> li
     """Every local day of the period (empty days included, so a trend has no gaps)."""
     rows = {EPOCH_DAY + timedelta(days=k[0]): v
             for k, v in _breakdown(session, portal_id, period, rules, ["day"]).items()}
-    first = (period.start + timedelta(seconds=rules.utc_offset)).date()
-    last = (period.end - timedelta(microseconds=1) + timedelta(seconds=rules.utc_offset)).date()
+    shift = timedelta(seconds=rules.utc_offset)
+    first = (period.start.astimezone(UTC) + shift).date()
+    last = (period.end.astimezone(UTC) - timedelta(microseconds=1) + shift).date()
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     return [_rekey(rows.get(d, Kpis()), d) for d in days]
 

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from b24.ratelimit import LeakyBucket
 from handlers.exchange import config
 from handlers.exchange.actions import action_context
 from jobs import telephony as telephony_jobs
 from jobs.runner import sync_all
 from store import portals
+
+
+def no_client_limit(monkeypatch) -> None:
+    """The emulator's rate limit is off in these tests (conftest), so is our model of it: a
+    day of calls would otherwise spend most of its time in the client's leaky-bucket sleeps."""
+    monkeypatch.setattr("handlers.context.bucket_for",
+                        lambda key: LeakyBucket(capacity=10**6, drain=10**6))
 
 
 def prepare(portal, live_app, *, exchange: bool = True) -> int:

@@ -10,6 +10,7 @@ from sandbox.crm_common import phone_key
 from store.telephony_models import CallWork
 from tests.e2e.telephony_kit import (
     comments_on,
+    no_client_limit,
     our_deals,
     prepare,
     run_work,
@@ -21,7 +22,8 @@ NEW = "+7 (999) 123-45-67"
 
 
 @pytest.fixture
-def phones(installed, live_app):
+def phones(installed, live_app, monkeypatch):
+    no_client_limit(monkeypatch)
     prepare(installed, live_app)
     return installed
 

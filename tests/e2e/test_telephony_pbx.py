@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from store import portals
 from store import routing as routing_store
 from store.models import Call
-from tests.e2e.telephony_kit import comments_on, our_deals, prepare, settle
+from tests.e2e.telephony_kit import comments_on, no_client_limit, our_deals, prepare, settle
 
 RECORD = "https://pbx.example.com/rec/pbx-1001.mp3"
 
@@ -31,7 +31,8 @@ def body(**overrides: object) -> dict:
 
 
 @pytest.fixture
-def pbx(installed, live_app):
+def pbx(installed, live_app, monkeypatch):
+    no_client_limit(monkeypatch)
     pid = prepare(installed, live_app)
     with live_app.sessions() as s:
         secret = routing_store.issue_pbx_secret(s, pid, user_id=1, now=datetime.now(UTC))
