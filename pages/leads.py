@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Response, redirect, request
 
+from b24.errors import B24Error
 from handlers.exchange import actions
 from handlers.exchange import config as exchange_config
 from handlers.lead_rules import config, deadlines, stats
@@ -77,7 +78,7 @@ def _create_reason_field() -> None:
     with actions.action_context(portal(), sessions(), settings()) as ctx:
         try:
             ensure_reason_field(ctx.b24)
-        except Exception:  # the deadline job tries again; saving the settings stands
+        except B24Error:  # the deadline job tries again; saving the settings stands
             logger.exception("web.leads.reason_field_failed",
                              extra={"member_id": viewer().member_id})
             return

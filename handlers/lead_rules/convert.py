@@ -49,8 +49,10 @@ def convert(ctx: ActionContext, user_id: int, lead_id: int) -> ActionResult:
         return ActionResult(True, "lead_already_converted", _ids(row))
     if not mine:
         return ActionResult(False, "lead_convert_busy")
+    cfg = config.load(ctx.session, ctx.portal.id)
+    ctx.session.commit()
     try:
-        return _run(ctx, config.load(ctx.session, ctx.portal.id), row, user_id)
+        return _run(ctx, cfg, row, user_id)
     except B24Error as exc:
         logger.warning("lead_rules.convert.portal_refused", extra={
             "member_id": ctx.portal.member_id, "lead": lead_id, "error": str(exc)})
