@@ -85,6 +85,15 @@ def schedule_callback(session: Session, portal_id: int, rejection_id: int, *,
         "responsible_id": responsible_id, "status": "scheduled", "attempts": 0}) is not None
 
 
+def hold_callback(session: Session, rejection_id: int, *, cancel: bool = True) -> None:
+    """A deal back in work needs no quality callback about its rejection (or, when the
+    verdict is taken back, needs it again)."""
+    frm, to = ("scheduled", "cancelled") if cancel else ("cancelled", "scheduled")
+    session.execute(update(AuditCallback).where(AuditCallback.rejection_id == rejection_id,
+                                                AuditCallback.status == frm)
+                    .values(status=to).execution_options(synchronize_session=False))
+
+
 def callback_of(session: Session, rejection_id: int) -> AuditCallback | None:
     return session.scalar(select(AuditCallback).where(AuditCallback.rejection_id == rejection_id))
 

@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from handlers.audits import config
@@ -59,17 +59,17 @@ def recount(ctx: ActionContext) -> int:
 
 
 def handed_off(session: Session, portal_id: int) -> dict[int, list[Client]]:
-    rows = session.scalars(select(ClientHandoff).where(
+    """Every client each senior took over, with the phones the calls are matched by."""
+    rows = session.execute(select(ClientHandoff, Contact.phones).outerjoin(Contact, and_(
+        Contact.portal_id == ClientHandoff.portal_id,
+        Contact.entity_type == ClientHandoff.entity_type,
+        Contact.b24_id == ClientHandoff.b24_client_id)).where(
         ClientHandoff.portal_id == portal_id, ClientHandoff.status == "done",
         ClientHandoff.senior_id.is_not(None)))
     out: dict[int, list[Client]] = defaultdict(list)
-    for row in rows:
-        contact = session.scalar(select(Contact).where(
-            Contact.portal_id == portal_id, Contact.entity_type == row.entity_type,
-            Contact.b24_id == row.b24_client_id))
+    for row, phones in rows:
         out[row.senior_id].append(Client(row.entity_type, row.b24_client_id,
-                                         row.done_at or row.won_at,
-                                         frozenset(contact.phones if contact else ())))
+                                         row.done_at or row.won_at, frozenset(phones or ())))
     return out
 
 
@@ -81,32 +81,53 @@ def count_day(session: Session, portal_id: int, cfg: config.AuditConfig, senior:
     return values
 
 
-def _owner(call: Call, clients: list[Client]) -> Client | None:
-    for client in clients:
-        bound = call.crm_entity_type == client.entity_type and call.crm_entity_id == client.b24_id
-        if (bound or call.phone in client.phones) and call.start_at >= client.since:
-            return client
-    return None
+class Book:
+    """Clients by phone and by CRM binding, so each call finds its client at once."""
+
+    def __init__(self, clients: list[Client]) -> None:
+        self.by_key = {(c.entity_type, c.b24_id): c for c in clients}
+        self.by_phone: dict[str, list[Client]] = defaultdict(list)
+        for client in clients:
+            for phone in client.phones:
+                self.by_phone[phone].append(client)
+
+    def owner(self, call: Call) -> Client | None:
+        bound = self.by_key.get((call.crm_entity_type or "", call.crm_entity_id or 0))
+        for client in ([bound] if bound else []) + self.by_phone.get(call.phone, []):
+            if call.start_at >= client.since:
+                return client
+        return None
+
+
+def _matches(client: Client):  # noqa: ANN202 - SQL expression
+    bound = and_(Call.crm_entity_type == client.entity_type,
+                 Call.crm_entity_id == client.b24_id)
+    return or_(bound, Call.phone.in_(sorted(client.phones))) if client.phones else bound
+
+
+def _called_before(session: Session, portal_id: int, senior: int, client: Client,
+                   start: datetime) -> bool:
+    return session.scalar(select(Call.id).where(
+        Call.portal_id == portal_id, Call.user_id == senior, Call.answered.is_(True),
+        Call.start_at >= client.since, Call.start_at < start, _matches(client)).limit(1)) \
+        is not None
 
 
 def _calls(session: Session, portal_id: int, senior: int, clients: list[Client],
            start: datetime, end: datetime) -> dict[str, int]:
+    """Only the day's calls are read; "first" is decided by one look back per client."""
     counts = dict.fromkeys(("first_calls", "repeat_calls", "feedback_calls"), 0)
-    if not clients:
-        return counts
-    seen: set[tuple[str, int]] = set()
+    book, seen = Book(clients), set()
     for call in session.scalars(select(Call).where(
             Call.portal_id == portal_id, Call.user_id == senior, Call.answered.is_(True),
-            Call.start_at >= min(c.since for c in clients), Call.start_at < end)
-            .order_by(Call.start_at, Call.id)):
-        client = _owner(call, clients)
+            Call.start_at >= start, Call.start_at < end).order_by(Call.start_at, Call.id)):
+        client = book.owner(call)
         if client is None:
             continue
         key = (client.entity_type, client.b24_id)
-        first = key not in seen
+        first = key not in seen and not _called_before(session, portal_id, senior, client,
+                                                       start)
         seen.add(key)
-        if call.start_at < start:
-            continue
         if first:
             counts["first_calls"] += 1
         elif _new_deal(session, portal_id, client, call.start_at):

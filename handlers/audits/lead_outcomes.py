@@ -36,6 +36,7 @@ def false_rejection(ctx: ActionContext, user_id: int, row: Rejection) -> ActionR
         ctx.session.rollback()
         return ActionResult(False, "audit_already_decided")
     leads.settle(ctx, row, "false_rejection")
+    audits.hold_callback(ctx.session, row.id)
     ctx.session.commit()
     comment = texts.text("false_lead_comment", ctx.portal.lang,
                          name=verdict.name(ctx, user_id), manager=verdict.name(ctx, row.manager_id))

@@ -7,9 +7,11 @@
 - "клиент вернулся" (re-engaged): a new deal for the same client, on the exchange or with the
   controller (setting), linked from the old one by a comment.
 
-As with the exchange's buttons: compare-and-set on our rows first (two controllers clicking at
-once: one decides), commit, then tell the portal; if the portal refuses, the rows are put back.
-The mirror is updated at once, so the portal's echo events find nothing changed.
+A deal back in work (false rejection, re-engaged) needs no quality callback about its
+rejection: one still scheduled is cancelled. As with the exchange's buttons: compare-and-set on
+our rows first (two controllers clicking at once: one decides), commit, then tell the portal; if
+the portal refuses, the rows are put back. The mirror is updated at once, so the portal's echo
+events find nothing changed.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ def _false_rejection(ctx: ActionContext, user_id: int, row: Rejection) -> Action
                               user_id=user_id, now=ctx.now):
         ctx.session.rollback()
         return ActionResult(False, "audit_already_decided")
+    audits.hold_callback(ctx.session, row.id)
     before = (deal.stage_id, deal.stage_semantic, deal.assigned_by_id, deal.closed)
     deal.stage_id, deal.stage_semantic, deal.assigned_by_id, deal.closed = stage, "P", ex, False
     key = f"landed:{deal.b24_deal_id}:audit:{row.id}"
@@ -110,6 +113,7 @@ def _reengaged(ctx: ActionContext, user_id: int, row: Rejection) -> ActionResult
                               user_id=user_id, now=ctx.now):
         ctx.session.rollback()
         return ActionResult(False, "audit_already_decided")
+    audits.hold_callback(ctx.session, row.id)
     ctx.session.commit()
     fields: dict[str, Any] = {
         "TITLE": row.title, "CATEGORY_ID": row.category_id or 0, "ASSIGNED_BY_ID": owner,

@@ -34,5 +34,7 @@ def tell_portal(ctx: ActionContext, cmds: dict[str, tuple[str, dict]], main: str
 
 
 def undo(ctx: ActionContext, row: Rejection, state: str) -> None:
+    """The portal refused: the rejection waits for a verdict again, its callback too."""
     audits.reopen(ctx.session, ctx.portal.id, row.id, state=state)
+    audits.hold_callback(ctx.session, row.id, cancel=False)
     ctx.session.commit()

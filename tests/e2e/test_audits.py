@@ -108,6 +108,8 @@ def test_confirmed_audit_changes_nothing_else(audited, live_app) -> None:
     assert audited.table("crm.deal").get(deal_id) == before
     assert len(audited.calls) == calls  # not one REST call
     assert rejection_of(live_app, deal_id).state == "confirmed"
+    with live_app.sessions() as s:
+        assert s.scalar(select(AuditCallback.status)) == "scheduled"  # still called back
 
 
 def test_false_rejection_returns_the_deal_to_the_exchange_and_counts(audited, live_app) -> None:
@@ -133,6 +135,7 @@ def test_false_rejection_returns_the_deal_to_the_exchange_and_counts(audited, li
         last = journal.last_event(s, portal.id, deal_id, ("landed", "returned"))
         assert last.kind == "landed"
         assert rejection_of(live_app, deal_id).state == "false_rejection"
+        assert s.scalar(select(AuditCallback.status)) == "cancelled"  # the deal is in work
 
 
 def test_client_reengaged_opens_a_new_deal_on_the_exchange(audited, live_app) -> None:

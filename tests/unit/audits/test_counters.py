@@ -62,6 +62,18 @@ def test_a_day_of_the_senior_specialist(session) -> None:
                       "proposals": 1, "invoices": 1, "payments": 1}
 
 
+def test_the_next_day_the_client_is_no_longer_new(session) -> None:
+    pid = seed(session)
+    session.add(call(pid, 8, DAY + timedelta(days=1, hours=9)))
+    session.commit()
+    clients = counters.handed_off(session, pid)[SENIOR]
+    start = DAY + timedelta(days=1)
+    values = counters.count_day(session, pid, AuditConfig(), SENIOR, clients, start,
+                                start + timedelta(days=1))
+    assert values == {"first_calls": 0, "feedback_calls": 0, "repeat_calls": 1,
+                      "proposals": 0, "invoices": 0, "payments": 1}
+
+
 def test_counters_are_saved_per_day_and_replaced(session) -> None:
     pid = seed(session)
     now = DAY + timedelta(hours=20)
