@@ -40,8 +40,14 @@ def collect(ctx: ActionContext, limit: int = PER_BATCH) -> int:
     done = 0
     for row in ctx.session.scalars(select(Rejection).where(
             Rejection.id.in_(ids), Rejection.state == "collecting")):
-        finish(ctx, cfg, row, activities=batch.results.get(f"a{row.id}"),
-               comments=batch.results.get(f"c{row.id}"), controller=controller)
+        try:
+            with ctx.session.begin_nested():
+                finish(ctx, cfg, row, activities=batch.results.get(f"a{row.id}"),
+                       comments=batch.results.get(f"c{row.id}"), controller=controller)
+        except Exception as exc:  # one odd rejection never blocks the queue behind it
+            logger.exception("audits.rejection.evidence_failed", extra={
+                "member_id": ctx.portal.member_id, "rejection": row.id})
+            row.state, row.evidence = "open", {"error": f"{type(exc).__name__}: {exc}"}
         done += 1
     ctx.session.commit()
     return done
