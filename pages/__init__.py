@@ -202,6 +202,13 @@ def failed(error: Exception) -> tuple[Response | str, int] | HTTPException:
 
 def init_pages(app: Flask) -> None:
     """Register the pages blueprint with its settings and API routes."""
-    from pages import admin, api, audits, leads, report  # noqa: F401 - register their routes on bp
+    from pages import (  # noqa: F401 - register their routes on bp
+        admin,
+        api,
+        audits,
+        leads,
+        report,
+        routing,
+    )
 
     app.register_blueprint(bp)
