@@ -26,6 +26,15 @@ from store.routing_models import PbxSecret
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_FAILURE = 5.0
+PAUSE = 0.002  # between slices of a background rebuild: requests first
+
+
+def _yield() -> None:
+    time.sleep(PAUSE)
+
+
+def _flat_out() -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -90,10 +99,10 @@ class RoutingCache:
                 return held[1]
             return self._rebuild(portal_id)
 
-    def _rebuild(self, portal_id: int) -> Snapshot:
+    def _rebuild(self, portal_id: int, *, yielding: bool = False) -> Snapshot:
         started = self._clock()
         with self._sessions() as session:
-            snap = load_snapshot(session, portal_id)
+            snap = load_snapshot(session, portal_id, pause=_yield if yielding else _flat_out)
         with self._lock:
             self._snapshots[portal_id] = (started, snap)
         logger.debug("routing.snapshot.built", extra={
@@ -114,7 +123,7 @@ class RoutingCache:
 
     def _refresh(self, portal_id: int) -> None:
         try:
-            self._rebuild(portal_id)
+            self._rebuild(portal_id, yielding=True)
         except Exception:  # keep serving the previous snapshot; try again a little later
             logger.exception("routing.snapshot.refresh_failed", extra={"portal_id": portal_id})
             with self._lock:

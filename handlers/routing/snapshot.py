@@ -8,6 +8,8 @@ rebuilds it in the background when it gets old.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -33,10 +35,19 @@ class Snapshot:
         return person is not None and person.active and user_id != self.exchange_user_id
 
 
-def load_snapshot(session: Session, portal_id: int) -> Snapshot:
+@functools.lru_cache(maxsize=200_000)
+def _normalize(raw: str) -> str:
+    """Lead phones are stored as typed; parsing them again on every rebuild is the slow part."""
+    return normalize(raw)
+
+
+def load_snapshot(session: Session, portal_id: int, *,
+                  pause: Callable[[], None] = lambda: None) -> Snapshot:
+    """Read-only; `pause` is called between slices of the big reads (see clients._rows)."""
     cfg = config.load(session, portal_id)
     sales = cfg.sales_department_ids or config.guess_sales_departments(session, portal_id)
     exchange = exchange_config.load(session, portal_id).exchange_user_id \
         or exchange_config.guess_exchange_user(session, portal_id)
     return Snapshot(cfg, load_org(session, portal_id),
-                    load_directory(session, portal_id, normalize), tuple(sales), exchange)
+                    load_directory(session, portal_id, _normalize, pause=pause),
+                    tuple(sales), exchange)
