@@ -24,6 +24,7 @@ from handlers.lead_rules.lookup import existing_deal, find_company, find_contact
 from handlers.lead_rules.statuses import Statuses
 from handlers.lead_rules.tracks import multi
 from store import lead_rules as store
+from store import mirror
 from store.leads_models import LeadConversion
 
 logger = logging.getLogger(__name__)
@@ -68,9 +69,9 @@ def _run(ctx: ActionContext, cfg: config.LeadRulesConfig, row: LeadConversion,
     if semantic == "F":
         _finish(ctx, row, "failed", error="closed")
         return ActionResult(False, "lead_closed")
-    if semantic == "S" and row.deal_id is None:
+    if semantic == "S":  # converted already: by hand, or by us before a crash
         row.contact_id = row.contact_id or to_int(fields.get("CONTACT_ID"))
-        row.deal_id = existing_deal(ctx, lid)
+        row.deal_id = row.deal_id or existing_deal(ctx, lid)
         _finish(ctx, row, "done")
         return ActionResult(True, "lead_already_converted", _ids(row))
     missing = readiness(fields, cfg)
@@ -88,8 +89,12 @@ def _run(ctx: ActionContext, cfg: config.LeadRulesConfig, row: LeadConversion,
         row.company_id = to_int(fields.get("COMPANY_ID")) or _company(ctx, fields, manager)
         _save(ctx, row)
     if row.deal_id is None:
-        row.deal_id = existing_deal(ctx, lid) or _add(ctx, 2, _deal_fields(
-            ctx, cfg, row, fields, manager))
+        row.deal_id = existing_deal(ctx, lid)
+        if row.deal_id is None:
+            owner = _owner(ctx, cfg, manager)
+            row.deal_id = _add(ctx, 2, _deal_fields(row, fields, cfg, owner))
+            if owner != ctx.cfg.exchange_user_id:
+                _mirror_deal(ctx, row.deal_id)
         _save(ctx, row)
     _mark_converted(ctx, row, fields)
     return ActionResult(True, "lead_converted", _ids(row))
@@ -128,10 +133,15 @@ def _company(ctx: ActionContext, fields: Mapping[str, Any], manager: int) -> int
         "title": title, "leadId": int(fields["ID"]), "assignedById": manager})
 
 
-def _deal_fields(ctx: ActionContext, cfg: config.LeadRulesConfig, row: LeadConversion,
-                 fields: Mapping[str, Any], manager: int) -> dict[str, Any]:
-    owner = ctx.cfg.exchange_user_id if cfg.deal_owner == "exchange" and ctx.cfg.ready \
-        else manager
+def _owner(ctx: ActionContext, cfg: config.LeadRulesConfig, manager: int) -> int:
+    """The exchange user (the deal waits there to be claimed) or the lead's manager."""
+    if cfg.deal_owner == "exchange" and ctx.cfg.ready:
+        return ctx.cfg.exchange_user_id
+    return manager
+
+
+def _deal_fields(row: LeadConversion, fields: Mapping[str, Any], cfg: config.LeadRulesConfig,
+                 owner: int) -> dict[str, Any]:
     deal = {"title": fields.get("TITLE") or f"#{row.b24_lead_id}", "leadId": row.b24_lead_id,
             "contactIds": [row.contact_id], "categoryId": cfg.deal_category,
             "assignedById": owner, "sourceId": fields.get("SOURCE_ID"),
@@ -140,6 +150,13 @@ def _deal_fields(ctx: ActionContext, cfg: config.LeadRulesConfig, row: LeadConve
     if row.company_id:
         deal["companyId"] = row.company_id
     return deal
+
+
+def _mirror_deal(ctx: ActionContext, deal_id: int) -> None:
+    """Our own new deal for the manager is mirrored at once, so its ONCRMDEALADD is not taken
+    for an unassigned new deal (the exchange would move it to the pool)."""
+    fields = ctx.b24.call("crm.deal.get", {"id": deal_id})
+    mirror.upsert_deal(ctx.session, ctx.portal.id, fields)
 
 
 def _mark_converted(ctx: ActionContext, row: LeadConversion, fields: Mapping[str, Any]) -> None:

@@ -22,6 +22,7 @@ from handlers.exchange.reactions import name_of
 from handlers.lead_rules import config, texts, tracks
 from handlers.lead_rules.statuses import Statuses
 from handlers.lead_rules.workclock import WorkClock
+from handlers.phones import normalize
 from store import lead_rules as store
 from store.leads_models import LeadTrack
 from store.models import Lead
@@ -55,7 +56,7 @@ def backfill(ctx: ActionContext) -> int:
     added = 0
     for lead in missing:
         track = store.upsert_track(ctx.session, ctx.portal.id, lead.b24_lead_id, ctx.now)
-        track.phones = list(lead.phones or [])
+        track.phones = sorted({normalize(p) for p in lead.phones or []} - {""})
         added += 1
     ctx.session.flush()
     return added

@@ -245,6 +245,8 @@ def test_conversion_reuses_the_contact_with_the_same_phone(leads, live_app) -> N
     deal = leads.table("crm.deal").get(result.params["deal"])
     assert int(deal["ASSIGNED_BY_ID"]) == manager and deal["CONTACT_ID"] == known["ID"]
     assert lead(leads, lead_id)["STATUS_ID"] == "CONVERTED"
+    live_app.drain(leads)  # the exchange does not take the manager's converted deal away
+    assert int(leads.table("crm.deal").get(result.params["deal"])["ASSIGNED_BY_ID"]) == manager
 
 
 def test_conversion_links_a_known_company_or_creates_the_named_one(leads, live_app) -> None:
