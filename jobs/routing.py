@@ -62,7 +62,7 @@ def _failed(ctx: ActionContext, call_id: int, attempts: int, error: str) -> None
              "attempts": attempts}
     if attempts >= MAX_ATTEMPTS:
         logger.error("routing.card.gave_up", extra=extra)
-        store.give_up_card(ctx.session, call_id, error)
+        store.give_up_card(ctx.session, call_id, error, attempts)
         return
     logger.warning("routing.card.failed", extra=extra)
     store.save_card(ctx.session, call_id, card_attempts=attempts, card_error=error[:2000],

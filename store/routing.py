@@ -100,7 +100,7 @@ def settle_card(session: Session, call_id: int, version: int) -> bool:
     return result.rowcount == 1
 
 
-def give_up_card(session: Session, call_id: int, error: str) -> None:
+def give_up_card(session: Session, call_id: int, error: str, attempts: int) -> None:
     session.execute(update(RoutingCall).where(RoutingCall.id == call_id).values(
-        cards_pending=False, card_error=error[:2000])
+        cards_pending=False, card_error=error[:2000], card_attempts=attempts)
         .execution_options(synchronize_session=False))

@@ -70,10 +70,11 @@ def apply(call: RoutingCall, report: Report, now: datetime) -> bool:
     if report.step not in {s["step"] for s in call.steps}:
         raise BadReport("unknown_step")
     before = (call.reached_step, call.answered_by, call.finished_at, call.status)
-    call.reached_step = max(call.reached_step or 0, report.step)
-    if report.answered_by is not None and call.answered_by is None:
-        call.answered_by, call.answered_step, call.answered_at = \
-            report.answered_by, report.step, now
+    if call.answered_by is None:  # once answered, the call escalates no further
+        call.reached_step = max(call.reached_step or 0, report.step)
+        if report.answered_by is not None:
+            call.answered_by, call.answered_step, call.answered_at = \
+                report.answered_by, report.step, now
     if report.finished:
         call.finished_at, call.duration = now, report.duration or 0
     call.status = "answered" if call.answered_by is not None else \
