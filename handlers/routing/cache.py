@@ -4,9 +4,10 @@ Two kinds of entries, both per process (each gunicorn worker keeps its own):
 - the portal by member_id with its PBX secret hash, re-read every `portal_ttl` seconds (an
   uninstall or a new secret takes effect within that time; unknown member_ids are cached too,
   so a flood of made-up ids does not reach the database);
-- the routing snapshot (structure, phones, open deals, settings), served for `ttl` seconds and
-  then rebuilt by a background thread while requests keep getting the previous one
-  (stale-while-revalidate): only the very first call of a portal waits for a build.
+- the routing snapshot, rebuilt by a background thread while requests keep getting the
+  previous one (stale-while-revalidate; only a portal's very first call waits for a build):
+  settings and structure after `ttl` seconds (a few ms to read), phones and open deals after
+  `directory_ttl` (the expensive part: a new client may be "unknown" for up to a minute).
 """
 
 from __future__ import annotations
@@ -45,15 +46,23 @@ class PortalEntry:
     loaded: float
 
 
+@dataclass(frozen=True)
+class _Held:
+    snap: Snapshot
+    core_at: float  # settings and structure read at
+    directory_at: float  # phones and deals read at
+
+
 class RoutingCache:
-    def __init__(self, sessions: Callable[[], Session], *, ttl: float = 15.0,
-                 portal_ttl: float = 10.0, clock: Callable[[], float] = time.monotonic,
-                 background: bool = True) -> None:
-        self._sessions, self.ttl, self.portal_ttl = sessions, ttl, portal_ttl
+    def __init__(self, sessions: Callable[[], Session], *, ttl: float = 10.0,
+                 directory_ttl: float = 60.0, portal_ttl: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic, background: bool = True) -> None:
+        self._sessions, self.portal_ttl = sessions, portal_ttl
+        self.ttl, self.directory_ttl = ttl, directory_ttl
         self._clock, self._background = clock, background
         self._lock = threading.Lock()
         self._portals: dict[str, PortalEntry] = {}
-        self._snapshots: dict[int, tuple[float, Snapshot]] = {}
+        self._held: dict[int, _Held] = {}
         self._building: dict[int, threading.Lock] = {}
         self._refreshing: set[int] = set()
 
@@ -75,18 +84,24 @@ class RoutingCache:
 
     def snapshot(self, portal_id: int) -> Snapshot:
         """Fresh, or the previous one while a rebuild runs; the first build is waited for."""
-        held = self._snapshots.get(portal_id)
+        held = self._held.get(portal_id)
         if held is None:
             return self._build_first(portal_id)
-        if self._clock() - held[0] >= self.ttl:
+        now = self._clock()
+        if now - held.core_at >= self.ttl or now - held.directory_at >= self.directory_ttl:
             self._refresh_later(portal_id)
-        return held[1]
+        return held.snap
 
     def invalidate(self, portal_id: int | None = None, member_id: str | None = None) -> None:
-        """Settings or the secret changed here: forget them at once (other processes: TTL)."""
+        """Settings or the secret changed here: re-read them now (other processes: TTL).
+
+        The snapshot is only marked old, so the next call still gets an answer at once while
+        the rebuild runs; the portal entry (the secret) is dropped and read on the next call.
+        """
         with self._lock:
-            if portal_id is not None:
-                self._snapshots.pop(portal_id, None)
+            held = self._held.get(portal_id) if portal_id is not None else None
+            if held is not None:
+                self._held[portal_id] = _Held(held.snap, float("-inf"), held.directory_at)
             if member_id is not None:
                 self._portals.pop(member_id, None)
 
@@ -94,20 +109,22 @@ class RoutingCache:
         with self._lock:
             gate = self._building.setdefault(portal_id, threading.Lock())
         with gate:  # concurrent first requests wait for one build instead of each building
-            held = self._snapshots.get(portal_id)
-            if held is not None:
-                return held[1]
-            return self._rebuild(portal_id)
+            held = self._held.get(portal_id)
+            return held.snap if held is not None else self._rebuild(portal_id, None)
 
-    def _rebuild(self, portal_id: int, *, yielding: bool = False) -> Snapshot:
+    def _rebuild(self, portal_id: int, held: _Held | None, *,
+                 yielding: bool = False) -> Snapshot:
+        """Settings and structure every time (a few ms); phones and deals when they are due."""
         started = self._clock()
+        keep = held is not None and started - held.directory_at < self.directory_ttl
         with self._sessions() as session:
-            snap = load_snapshot(session, portal_id, pause=_yield if yielding else _flat_out)
+            snap = load_snapshot(session, portal_id, pause=_yield if yielding else _flat_out,
+                                 directory=held.snap.directory if keep else None)
         with self._lock:
-            self._snapshots[portal_id] = (started, snap)
+            self._held[portal_id] = _Held(snap, started, held.directory_at if keep else started)
         logger.debug("routing.snapshot.built", extra={
             "portal_id": portal_id, "seconds": round(self._clock() - started, 3),
-            "phones": len(snap.directory.by_phone)})
+            "directory": not keep, "phones": len(snap.directory.by_phone)})
         return snap
 
     def _refresh_later(self, portal_id: int) -> None:
@@ -122,15 +139,17 @@ class RoutingCache:
             self._refresh(portal_id)
 
     def _refresh(self, portal_id: int) -> None:
+        held = self._held.get(portal_id)
         try:
-            self._rebuild(portal_id, yielding=True)
+            self._rebuild(portal_id, held, yielding=True)
         except Exception:  # keep serving the previous snapshot; try again a little later
             logger.exception("routing.snapshot.refresh_failed", extra={"portal_id": portal_id})
-            with self._lock:
-                held = self._snapshots.get(portal_id)
-                if held is not None:
-                    retry_at = self._clock() - self.ttl + RETRY_AFTER_FAILURE
-                    self._snapshots[portal_id] = (retry_at, held[1])
+            if held is not None:
+                retry = self._clock() + RETRY_AFTER_FAILURE
+                with self._lock:
+                    self._held[portal_id] = _Held(held.snap, retry - self.ttl,
+                                                  min(held.directory_at,
+                                                      retry - self.directory_ttl))
         finally:
             with self._lock:
                 self._refreshing.discard(portal_id)

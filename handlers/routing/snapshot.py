@@ -41,13 +41,14 @@ def _normalize(raw: str) -> str:
     return normalize(raw)
 
 
-def load_snapshot(session: Session, portal_id: int, *,
-                  pause: Callable[[], None] = lambda: None) -> Snapshot:
-    """Read-only; `pause` is called between slices of the big reads (see clients._rows)."""
+def load_snapshot(session: Session, portal_id: int, *, pause: Callable[[], None] = lambda: None,
+                  directory: Directory | None = None) -> Snapshot:
+    """Read-only; `pause` is called between slices of the big reads (see clients._rows);
+    a `directory` given is reused instead of reading phones and deals again."""
     cfg = config.load(session, portal_id)
     sales = cfg.sales_department_ids or config.guess_sales_departments(session, portal_id)
     exchange = exchange_config.load(session, portal_id).exchange_user_id \
         or exchange_config.guess_exchange_user(session, portal_id)
-    return Snapshot(cfg, load_org(session, portal_id),
-                    load_directory(session, portal_id, _normalize, pause=pause),
-                    tuple(sales), exchange)
+    if directory is None:
+        directory = load_directory(session, portal_id, _normalize, pause=pause)
+    return Snapshot(cfg, load_org(session, portal_id), directory, tuple(sales), exchange)

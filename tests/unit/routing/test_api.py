@@ -12,7 +12,7 @@ from store import mirror, portals
 from store import routing as store
 from store.routing_models import RoutingCall
 from tests.factories import make_portal
-from tests.unit.routing.company import ANNA, KNOWN, OWNER, seed
+from tests.unit.routing.company import ANNA, KNOWN, OWNER, contact, seed
 
 
 @pytest.fixture
@@ -102,6 +102,36 @@ def test_cache_serves_the_old_snapshot_until_a_rebuild_lands(pbx, sessions) -> N
     clock.now = 16
     assert cache.snapshot(portal.id) is first  # old: it starts the rebuild, never waits on it
     assert 77 in cache.snapshot(portal.id).org.people  # the rebuild has landed
+
+
+def test_phones_are_reread_less_often_than_the_structure(pbx, sessions) -> None:
+    portal, _ = pbx
+    clock = Clock()
+    cache = RoutingCache(sessions, ttl=10, directory_ttl=60, clock=clock, background=False)
+    cache.snapshot(portal.id)
+    with sessions() as s:
+        contact(s, portal.id, 9, "Новая", "+79165550000", ANNA)
+        s.commit()
+    clock.now = 11
+    cache.snapshot(portal.id)  # the structure is refreshed, the directory kept
+    assert "+79165550000" not in cache.snapshot(portal.id).directory.by_phone
+    clock.now = 61
+    cache.snapshot(portal.id)
+    assert "+79165550000" in cache.snapshot(portal.id).directory.by_phone
+
+
+def test_invalidate_rereads_settings_without_making_the_pbx_wait(pbx, sessions) -> None:
+    portal, _ = pbx
+    cache = RoutingCache(sessions, clock=Clock(), background=False)
+    old = cache.snapshot(portal.id)
+    with sessions() as s:
+        config.save(s, portal.id, config.RoutingConfig(ring_seconds=20), user_id=OWNER,
+                    now=datetime.now(UTC))
+        s.commit()
+    cache.invalidate(portal.id)
+    assert cache.snapshot(portal.id) is old  # answered at once, rebuilt behind it
+    fresh = cache.snapshot(portal.id)
+    assert fresh.config.ring_seconds == 20 and fresh.directory is old.directory
 
 
 def test_cache_sees_an_uninstall_within_the_portal_ttl(pbx, sessions) -> None:
