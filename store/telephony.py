@@ -22,6 +22,7 @@ from store.telephony_models import (
     MissedCall,
     PbxCall,
 )
+from store.telephony_sql import epoch
 
 INCOMING = (2, 3)  # incoming, incoming with redirection (§9.3)
 
@@ -155,10 +156,10 @@ def note_call(session: Session, call: Call) -> None:
     missed = call.call_type in INCOMING and not call.answered
     row = session.get(MissedCall, call.id)
     if missed and row is None:
+        back = first_answer_after(session, call.portal_id, call.phone, call.start_at)
         session.add(MissedCall(call_pk=call.id, portal_id=call.portal_id, phone=call.phone,
                                line=call.line, user_id=call.user_id, start_at=call.start_at,
-                               callback_at=first_answer_after(session, call.portal_id,
-                                                              call.phone, call.start_at)))
+                               callback_at=back, callback_seconds=_seconds(call.start_at, back)))
     elif not missed and row is not None:
         session.delete(row)
     if call.answered and call.phone:
@@ -166,8 +167,14 @@ def note_call(session: Session, call: Call) -> None:
             MissedCall.portal_id == call.portal_id, MissedCall.phone == call.phone,
             MissedCall.start_at < call.start_at,
             or_(MissedCall.callback_at.is_(None), MissedCall.callback_at > call.start_at))
-            .values(callback_at=call.start_at).execution_options(synchronize_session=False))
+            .values(callback_at=call.start_at, callback_seconds=int(call.start_at.timestamp())
+                    - epoch(MissedCall.start_at))
+            .execution_options(synchronize_session=False))
     session.flush()
+
+
+def _seconds(start: datetime, back: datetime | None) -> int | None:
+    return None if back is None else int((back - start).total_seconds())
 
 
 def catch_up_missed(session: Session, portal_id: int, after_id: int = 0) -> int:
@@ -184,7 +191,8 @@ def catch_up_missed(session: Session, portal_id: int, after_id: int = 0) -> int:
         Call.answered.is_(True), Call.phone != "")
     session.execute(update(MissedCall).where(
         MissedCall.portal_id == portal_id, MissedCall.phone.in_(answered_phones))
-        .values(callback_at=later).execution_options(synchronize_session=False))
+        .values(callback_at=later, callback_seconds=epoch(later) - epoch(MissedCall.start_at))
+        .execution_options(synchronize_session=False))
     c, a = Call.__table__.alias("c"), Call.__table__.alias("a")
     first = select(func.min(a.c.start_at)).where(
         a.c.portal_id == c.c.portal_id, a.c.phone == c.c.phone, a.c.phone != "",
@@ -196,6 +204,11 @@ def catch_up_missed(session: Session, portal_id: int, after_id: int = 0) -> int:
         ~exists().where(MissedCall.call_pk == c.c.id))
     session.execute(insert(MissedCall).from_select(
         ["call_pk", "portal_id", "phone", "line", "user_id", "start_at", "callback_at"], rows))
+    session.execute(update(MissedCall).where(  # the rows just inserted
+        MissedCall.portal_id == portal_id, MissedCall.callback_at.is_not(None),
+        MissedCall.callback_seconds.is_(None))
+        .values(callback_seconds=epoch(MissedCall.callback_at) - epoch(MissedCall.start_at))
+        .execution_options(synchronize_session=False))
     session.flush()
     return newest
 

