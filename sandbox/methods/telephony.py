@@ -205,6 +205,22 @@ def call_attach_record(ctx: CallContext, params: dict) -> dict:
     return {"FILE_ID": file_id}
 
 
+TIMEMAN_STATUSES = ("OPENED", "CLOSED", "PAUSED", "EXPIRED", "UNAVAILABLE", "NOT_INSTALLED")
+
+
+def set_timeman(portal: Any, user_id: int, status: str) -> None:
+    """Clock a person in or out (the work-time day, §9.2 TIMEMAN_STATUS): tests and scenario."""
+    if status not in TIMEMAN_STATUSES:
+        raise ValueError(f"unknown TIMEMAN_STATUS {status!r}")
+    portal.table("user").get(user_id)["_TIMEMAN"] = status
+
+
+def timeman_status(user: dict) -> str:
+    """telephony-external-call-search-crm-entities.md: OPENED|CLOSED|PAUSED|EXPIRED|UNAVAILABLE|
+    NOT_INSTALLED; nobody clocked anything in the emulator unless told: OPENED."""
+    return user.get("_TIMEMAN") or "OPENED"
+
+
 @method("telephony.externalCall.searchCrmEntities", scope="telephony")
 def search_crm_entities(ctx: CallContext, params: dict) -> list[dict]:
     out = []
@@ -214,7 +230,7 @@ def search_crm_entities(ctx: CallContext, params: dict) -> list[dict]:
             "CRM_ENTITY_TYPE": entity_type, "CRM_ENTITY_ID": int(row["ID"]),
             "ASSIGNED_BY_ID": int(row.get("ASSIGNED_BY_ID") or 0),
             "NAME": row.get("TITLE") if entity_type == "COMPANY" else full_name(row),
-            "ASSIGNED_BY": {"ID": owner.get("ID"), "TIMEMAN_STATUS": "OPENED",
+            "ASSIGNED_BY": {"ID": owner.get("ID"), "TIMEMAN_STATUS": timeman_status(owner),
                             "USER_PHONE_INNER": owner.get("UF_PHONE_INNER"),
                             "WORK_PHONE": owner.get("WORK_PHONE") or None,
                             "PERSONAL_PHONE": None,
