@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 
-from bench import ack, bulk, drain, page_render
+from bench import ack, bulk, drain, page_render, routing
 
 
 def main() -> None:
@@ -28,6 +28,10 @@ def main() -> None:
     p = page_render.main([])
     rows.append(("exchange board, 5 000 waiting deals",
                  f"p50 {p['board_p50_ms']:.0f} ms, p99 {p['board_p99_ms']:.0f} ms", "< 300 ms"))
+    r = routing.main([])
+    rows.append(("PBX routing API @200 req/s (gunicorn -w 2, SQLite)",
+                 f"p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, errors {r['errors']}",
+                 "p99 < 50 ms, 0 errors"))
     print()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
