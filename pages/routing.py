@@ -34,6 +34,7 @@ RECENT = 20
 @bp.get("/routing")
 @viewer_required()
 def routing_page() -> tuple[str, int]:
+    """Settings (read-only unless admin), the preview for ?phone=, the PBX section, the week."""
     cfg = config.load(get_session(), portal().id)
     notice = request.args.get("notice")
     phone = (request.args.get("phone") or "").strip()[:64]
@@ -44,6 +45,7 @@ def routing_page() -> tuple[str, int]:
 @bp.post("/routing")
 @viewer_required(admin=True)
 def routing_save() -> tuple[str, int] | Response:
+    """Save valid settings (303 back to the page) or show the form again with messages (422)."""
     session, k = get_session(), kit()
     current = config.load(session, portal().id)
     cfg, errors = parse_routing(request.form, session, portal().id, current)

@@ -46,6 +46,7 @@ def departments(session: Session, portal_id: int) -> list[DeptChoice]:
 
 
 def zones(current: str) -> list[str]:
+    """The usual zones of our portals, plus whatever zone is saved now."""
     return list(ZONES) if current in ZONES else [current, *ZONES]
 
 

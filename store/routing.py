@@ -22,6 +22,7 @@ SECRET_BYTES = 32
 
 
 def hash_secret(secret: str) -> str:
+    """SHA-256 hex: what is stored and compared, never the secret itself."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -33,6 +34,7 @@ def secret_matches(presented: str | None, stored_hash: str | None) -> bool:
 
 
 def find_pbx_secret(session: Session, portal_id: int) -> PbxSecret | None:
+    """The portal's secret record (hash, hint, when and by whom), or None if never issued."""
     return session.scalar(select(PbxSecret).where(PbxSecret.portal_id == portal_id))
 
 
@@ -57,6 +59,7 @@ def check_pbx_secret(session: Session, portal_id: int, presented: str | None) ->
 
 
 def add_call(session: Session, **values: Any) -> RoutingCall:
+    """A routed call, as the plan was given; the caller commits."""
     row = RoutingCall(**values)
     session.add(row)
     session.flush()
@@ -65,6 +68,7 @@ def add_call(session: Session, **values: Any) -> RoutingCall:
 
 def find_call(session: Session, portal_id: int, routing_id: str, *,
               for_update: bool = False) -> RoutingCall | None:
+    """By the routing id the PBX got; `for_update` locks the row (PostgreSQL)."""
     stmt = select(RoutingCall).where(RoutingCall.portal_id == portal_id,
                                      RoutingCall.routing_id == routing_id)
     return session.scalar(stmt.with_for_update() if for_update else stmt)
@@ -80,6 +84,7 @@ def pending_cards(session: Session, portal_id: int, now: datetime,
 
 
 def portals_with_pending_cards(session: Session) -> list[int]:
+    """Portals with any call whose card lags (the card job's idle check)."""
     return list(session.scalars(select(RoutingCall.portal_id).where(
         RoutingCall.cards_pending.is_(True)).distinct()))
 
@@ -101,6 +106,7 @@ def settle_card(session: Session, call_id: int, version: int) -> bool:
 
 
 def give_up_card(session: Session, call_id: int, error: str, attempts: int) -> None:
+    """Stop retrying a card the portal keeps refusing; the error stays for the logs and page."""
     session.execute(update(RoutingCall).where(RoutingCall.id == call_id).values(
         cards_pending=False, card_error=error[:2000], card_attempts=attempts)
         .execution_options(synchronize_session=False))

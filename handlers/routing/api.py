@@ -34,6 +34,7 @@ class PbxRefused(Exception):
 
 
 def cache() -> RoutingCache:
+    """This process's routing cache (one per gunicorn worker)."""
     return current_app.extensions[CACHE_KEY]
 
 
@@ -52,6 +53,7 @@ def _text(value: object, limit: int) -> str:
 
 @bp.post("/<member_id>/route")
 def route(member_id: str) -> tuple[Response, int]:
+    """The plan for an incoming call, from memory; the call is recorded for progress and stats."""
     entry = _portal(member_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not _text(body.get("caller"), 64):
@@ -80,6 +82,7 @@ def route(member_id: str) -> tuple[Response, int]:
 
 @bp.post("/<member_id>/route/<routing_id>/progress")
 def report_progress(member_id: str, routing_id: str) -> tuple[Response, int]:
+    """Record how the call goes; the card job tells Bitrix24, never this request."""
     entry = _portal(member_id)
     report = progress.parse_report(request.get_json(silent=True))
     session = get_session()
@@ -101,6 +104,7 @@ def report_progress(member_id: str, routing_id: str) -> tuple[Response, int]:
 
 @bp.errorhandler(progress.BadReport)
 def bad_request(error: progress.BadReport) -> tuple[Response, int]:
+    """400 naming the field, so a PBX integrator sees what to fix."""
     get_session().rollback()
     logger.warning("routing.pbx.bad_request", extra={"path": request.path, "error": error.key})
     return jsonify(error=error.key), 400
@@ -108,6 +112,7 @@ def bad_request(error: progress.BadReport) -> tuple[Response, int]:
 
 @bp.errorhandler(PbxRefused)
 def refused(error: PbxRefused) -> tuple[Response, int]:
+    """One 401 for every refusal: a caller learns nothing about which member_ids exist."""
     logger.warning(str(error), extra={"path": request.path, "remote": request.remote_addr})
     return jsonify(error="unauthorized"), 401
 

@@ -44,6 +44,7 @@ def reached_users(call: RoutingCall) -> list[int]:
 
 
 def register_action(call: RoutingCall) -> CardAction | None:
+    """The card's first appearance, once the PBX reported the call ringing (None: not yet)."""
     if call.card_call_id or call.reached_step is None or not call.steps:
         return None
     first = call.steps[0]["users"]

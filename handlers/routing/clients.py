@@ -40,6 +40,7 @@ class OpenDeal:
     active_at: datetime | None
 
     def recency(self) -> tuple[datetime, int]:
+        """Sort key: last activity, then the deal id."""
         return (self.active_at or EPOCH, self.deal_id)  # a tie goes to the newer deal
 
 

@@ -31,6 +31,7 @@ class RoutingConfig:
     show_cards: bool = True  # the app is the PBX's connector: show the call card in Bitrix24
 
     def zone(self) -> ZoneInfo:
+        """Working hours are the portal's local hours, whatever zone the server runs in."""
         return ZoneInfo(self.time_zone)
 
     def in_hours(self, now: datetime) -> bool:
@@ -47,6 +48,7 @@ class RoutingConfig:
         return (local.weekday() - 1) % 7 in self.work_days and moment < end
 
     def validate(self) -> list[str]:
+        """Problem keys (empty: may be saved); the page shows a message per key."""
         problems = []
         if not RING_MIN <= self.ring_seconds <= RING_MAX:
             problems.append("ring_seconds")
@@ -68,16 +70,19 @@ def _clock(text: str) -> time:
 
 
 def from_dict(data: dict[str, Any]) -> RoutingConfig:
+    """Unknown keys are dropped, so an older or newer stored section still loads."""
     known = {f.name for f in dataclasses.fields(RoutingConfig)}
     return RoutingConfig(**{k: v for k, v in data.items() if k in known})
 
 
 def load(session: Session, portal_id: int) -> RoutingConfig:
+    """The saved section, or the defaults until an admin saves one."""
     return from_dict(load_section(session, portal_id, SECTION))
 
 
 def save(session: Session, portal_id: int, cfg: RoutingConfig, *, user_id: int | None,
          now: datetime) -> None:
+    """Refuses invalid settings: a bad zone or ring time must never reach the PBX path."""
     problems = cfg.validate()
     if problems:
         raise ValueError("invalid routing settings: " + ", ".join(problems))

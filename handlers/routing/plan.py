@@ -38,6 +38,7 @@ class Step:
     ring_seconds: int
 
     def user_ids(self) -> list[int]:
+        """Who rings at this step, in order."""
         return [r.user_id for r in self.users]
 
 
@@ -50,6 +51,7 @@ class Plan:
     steps: tuple[Step, ...]
 
     def stored_steps(self) -> list[dict[str, Any]]:
+        """The plan as routing_calls keeps it: ids only (names may change, the call did not)."""
         return [{"step": s.step, "kind": s.kind, "users": s.user_ids()} for s in self.steps]
 
     def as_json(self, routing_id: str) -> dict[str, Any]:

@@ -60,6 +60,7 @@ def parse_report(body: Any) -> Report:
 
 
 def settled(call: RoutingCall) -> bool:
+    """The PBX reported the end: the outcome no longer changes."""
     return call.finished_at is not None
 
 

@@ -47,6 +47,7 @@ class Escalation:
 
 
 def escalated(call: RoutingCall) -> bool:
+    """The group could not take it: a head answered (step 3+) or nobody did."""
     return call.status == "missed" or (call.answered_step or 0) >= FIRST_HEAD
 
 

@@ -41,6 +41,7 @@ class Org:
     departments: dict[int, Dept] = field(default_factory=dict)
 
     def person(self, user_id: int | None) -> Person | None:
+        """Anyone the portal lists, fired people included (they must be recognised to skip)."""
         return None if user_id is None else self.people.get(user_id)
 
     def members(self, dept_ids: Iterable[int]) -> list[int]:
