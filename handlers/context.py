@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,7 +52,8 @@ class HandlerContext:
 
     def write(self, method: str, params: dict[str, Any], *, key: str | None = None) -> None:
         """Queue a REST write; the chunk sends all writes in one batch. Same key: last wins."""
-        self.writes.append(Write(method, params, key or f"{method}:{len(self.writes)}"))
+        # Without a key a write is never merged with another event's (uuid: unique per write).
+        self.writes.append(Write(method, params, key or f"{method}:{uuid.uuid4().hex}"))
 
 
 def oauth_client(settings: Settings) -> OAuthClient:

@@ -151,6 +151,7 @@ class Deal(Base):
     __table_args__ = (
         UniqueConstraint("portal_id", "b24_deal_id"),
         Index("ix_deals_open_by_manager", "portal_id", "stage_semantic", "assigned_by_id"),
+        Index("ix_deals_contact", "portal_id", "contact_id", "stage_semantic"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -184,6 +185,7 @@ class DealStageHistory(Base):
     __table_args__ = (
         UniqueConstraint("portal_id", "b24_history_id"),
         Index("ix_deal_stage_history_time", "portal_id", "created_at"),
+        Index("ix_deal_stage_history_deal", "portal_id", "b24_deal_id", "type_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

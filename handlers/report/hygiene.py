@@ -51,6 +51,13 @@ def _open(portal_id: int):  # noqa: ANN202 - SQL condition
     return and_(Deal.portal_id == portal_id, Deal.stage_semantic == "P", Deal.deleted.is_(False))
 
 
+def _moved_since_creation(portal_id: int):  # noqa: ANN202 - SQL condition
+    """A stage-history row other than "created" (TYPE_ID 1, §8.9), found through the index."""
+    return exists().where(DealStageHistory.portal_id == portal_id,
+                          DealStageHistory.b24_deal_id == Deal.b24_deal_id,
+                          DealStageHistory.type_id != 1)
+
+
 def _found(session: Session, stmt: Select) -> Found:
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.execute(stmt.limit(LIMIT)).all()
@@ -60,14 +67,10 @@ def _found(session: Session, stmt: Select) -> Found:
 
 def never_moved(session: Session, portal_id: int, now: datetime, days: int) -> Found:
     """Open deals with no stage change since creation, or none for `days` days."""
-    moves = (select(DealStageHistory.b24_deal_id, func.count().label("n"))
-             .where(DealStageHistory.portal_id == portal_id)
-             .group_by(DealStageHistory.b24_deal_id).subquery())
     limit = now - timedelta(days=days)
     return _found(session, select(Deal.b24_deal_id, Deal.title, Deal.assigned_by_id,
                                   Deal.moved_time)
-                  .outerjoin(moves, moves.c.b24_deal_id == Deal.b24_deal_id)
-                  .where(_open(portal_id), (func.coalesce(moves.c.n, 0) <= 1)
+                  .where(_open(portal_id), ~_moved_since_creation(portal_id)
                          | (func.coalesce(Deal.moved_time, Deal.date_create) < limit))
                   .order_by(func.coalesce(Deal.moved_time, Deal.date_create),
                             Deal.b24_deal_id))
@@ -110,10 +113,8 @@ def empty_timeline(session: Session, portal_id: int) -> Found:
     planned = exists().where(OpenActivity.portal_id == portal_id,
                              OpenActivity.owner_type_id == DEAL_OWNER,
                              OpenActivity.owner_id == Deal.b24_deal_id)
-    moves = (select(DealStageHistory.b24_deal_id).where(DealStageHistory.portal_id == portal_id)
-             .group_by(DealStageHistory.b24_deal_id).having(func.count() > 1))
     return _found(session, select(Deal.b24_deal_id, Deal.title, Deal.assigned_by_id,
                                   Deal.moved_time)
-                  .where(_open(portal_id), ~planned, Deal.b24_deal_id.not_in(moves),
+                  .where(_open(portal_id), ~planned, ~_moved_since_creation(portal_id),
                          Deal.last_activity_at.is_(None))
                   .order_by(Deal.b24_deal_id))

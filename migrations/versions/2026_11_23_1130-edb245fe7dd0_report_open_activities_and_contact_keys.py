@@ -28,6 +28,11 @@ def upgrade() -> None:
     with op.batch_alter_table("deals", schema=None) as batch_op:
         batch_op.add_column(sa.Column("last_activity_at", store.types.UTCDateTime(),
                                       nullable=True))
+        batch_op.create_index("ix_deals_contact", ["portal_id", "contact_id", "stage_semantic"],
+                              unique=False)
+    with op.batch_alter_table("deal_stage_history", schema=None) as batch_op:
+        batch_op.create_index("ix_deal_stage_history_deal", ["portal_id", "b24_deal_id", "type_id"],
+                              unique=False)
     op.create_table(
         "contact_keys",
         sa.Column("id", BIG_ID, nullable=False),
@@ -73,5 +78,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contact_keys_portal_id"))
         batch_op.drop_index("ix_contact_keys_key")
     op.drop_table("contact_keys")
+    with op.batch_alter_table("deal_stage_history", schema=None) as batch_op:
+        batch_op.drop_index("ix_deal_stage_history_deal")
     with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.drop_index("ix_deals_contact")
         batch_op.drop_column("last_activity_at")

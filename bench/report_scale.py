@@ -1,0 +1,140 @@
+"""The owner's report at scale: 200 000 deals, 2 000 000 stage transitions, 1 000 000 calls.
+
+    python -m bench.report_scale [--deals 200000] [--transitions 2000000] [--calls 1000000]
+                                 [--database-url URL]
+
+Rows go straight into a fresh database (bulk inserts), then the whole report is built for a
+day, a week and a month; every figure comes from SQL aggregates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import insert, select
+
+from bench.common import prepared_database, temp_sqlite_url
+from handlers.report.build import build
+from handlers.report.period import Period
+from store.db import analyze, make_engine, make_session_factory
+from store.models import Call, Deal, DealStageHistory, Portal, Stage, User
+from store.report_models import ContactKey, OpenActivity
+
+STAGES = [("NEW", 10, "P"), ("PREPARATION", 20, "P"), ("PREPAYMENT_INVOICE", 30, "P"),
+          ("EXECUTING", 40, "P"), ("FINAL_INVOICE", 50, "P"), ("WON", 60, "S"),
+          ("LOSE", 70, "F")]
+MANAGERS = list(range(3, 9))
+END = datetime(2026, 11, 23, 21, 0, tzinfo=UTC)
+CHUNK = 50_000
+
+
+def chunked(session, model, rows) -> None:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= CHUNK:
+            session.execute(insert(model), batch)
+            batch = []
+    if batch:
+        session.execute(insert(model), batch)
+
+
+def seed(url: str, deals: int, transitions: int, calls: int) -> int:
+    rng = random.Random(11)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        pid = session.scalar(select(Portal.id))
+        for sid, sort, sem in STAGES:
+            session.add(Stage(portal_id=pid, entity_id="DEAL_STAGE", status_id=sid, name=sid,
+                              sort=sort, semantics=sem, category_id=0))
+        session.add_all(User(portal_id=pid, b24_user_id=m, name=f"M{m}", last_name="",
+                             department_ids=[2], active=True) for m in MANAGERS)
+        per_deal = max(1, transitions // deals)
+        start = END - timedelta(days=90)
+
+        def deal_rows():
+            for i in range(1, deals + 1):
+                stage = STAGES[min(rng.randint(0, 6), 6)]
+                yield {"portal_id": pid, "b24_deal_id": i, "title": f"Deal {i}",
+                       "category_id": 0, "stage_id": stage[0], "stage_semantic": stage[2],
+                       "assigned_by_id": rng.choice(MANAGERS),
+                       "contact_id": rng.randint(1, deals // 2),
+                       "opportunity": rng.randint(1, 500) * 1000, "closed": stage[2] != "P",
+                       "deleted": False, "fields": {},
+                       "date_create": start + timedelta(minutes=rng.randint(0, 129_000)),
+                       "moved_time": start + timedelta(minutes=rng.randint(0, 129_000))}
+
+        def history_rows():
+            n = 0
+            for i in range(1, deals + 1):
+                at = start + timedelta(minutes=rng.randint(0, 120_000))
+                for k in range(per_deal):
+                    n += 1
+                    sid, _, sem = STAGES[min(k, 6) if rng.random() < 0.8 else rng.randint(0, 6)]
+                    at += timedelta(minutes=rng.randint(5, 600))
+                    yield {"portal_id": pid, "b24_history_id": n, "b24_deal_id": i,
+                           "type_id": 1 if k == 0 else 2, "category_id": 0, "stage_id": sid,
+                           "stage_semantic": sem, "created_at": min(at, END)}
+
+        def call_rows():
+            for i in range(calls):
+                kind = rng.choice((1, 2, 2))
+                answered = rng.random() < 0.75
+                yield {"portal_id": pid, "call_id": f"c{i}", "source": "b24", "call_type": kind,
+                       "phone": f"+7912{rng.randint(0, 9_999_999):07d}", "phone_raw": "",
+                       "user_id": rng.choice(MANAGERS),
+                       "start_at": start + timedelta(seconds=rng.randint(0, 90 * 86400)),
+                       "duration": rng.randint(20, 600) if answered else 0,
+                       "answered": answered, "failed_code": "200" if answered else "304"}
+
+        t0 = time.perf_counter()
+        chunked(session, Deal, deal_rows())
+        chunked(session, DealStageHistory, history_rows())
+        chunked(session, Call, call_rows())
+        chunked(session, ContactKey, ({"portal_id": pid, "entity_type": "CONTACT", "b24_id": c,
+                                       "key": f"+7900{c % (deals // 3):07d}"}
+                                      for c in range(1, deals // 2 + 1)))
+        chunked(session, OpenActivity, ({"portal_id": pid, "b24_activity_id": a,
+                                         "owner_type_id": 2, "owner_id": rng.randint(1, deals),
+                                         "completed": False} for a in range(1, deals // 4)))
+        analyze(session, ["deals", "deal_stage_history", "calls", "contact_keys",
+                          "open_activities"])
+        session.commit()
+        print(f"  seeded in {time.perf_counter() - t0:.1f} s", flush=True)
+    engine.dispose()
+    return pid
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--deals", type=int, default=200_000)
+    parser.add_argument("--transitions", type=int, default=2_000_000)
+    parser.add_argument("--calls", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args(argv)
+    url = args.database_url or temp_sqlite_url()
+    prepared_database(url)
+    print(f"report at scale: {args.deals} deals, {args.transitions} transitions, "
+          f"{args.calls} calls ({url.split(':')[0]})", flush=True)
+    pid = seed(url, args.deals, args.transitions, args.calls)
+    engine = make_engine(url)
+    figures = {}
+    with make_session_factory(engine)() as session:
+        for kind in ("day", "week", "month"):
+            t0 = time.perf_counter()
+            report = build(session, pid, Period.of(kind, date(2026, 11, 23)), END)
+            elapsed = time.perf_counter() - t0
+            figures[kind] = elapsed
+            head = report.headline()
+            print(f"  {kind:5} report built in {elapsed:.2f} s (won {head['won']}, "
+                  f"never moved {head['never_moved']}, no next step {head['no_next_step']}, "
+                  f"shared clients {head['shared_clients']})", flush=True)
+    engine.dispose()
+    return figures
+
+
+if __name__ == "__main__":
+    main()
