@@ -120,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     say(f"Отчёт руководителя за {log.day:%d.%m.%Y} / owner's report: выиграно {head['won']} "
         f"на {head['won_amount']:,.0f} ₽, проиграно {head['lost']}, узкое место: "
         + (f"«{neck[0]}» ({neck[1]:.0%} проходят дальше)" if neck else "нет данных")
-        + f"; без движения {head['never_moved']}, без следующего шага {head['no_next_step']}, "
+        + f"; потерянные звонки {head['lcr'] or 0:.0%} ({head['lost_calls']} из "
+        f"{head['incoming']}), эскалаций {head['escalations']}, отказов {head['rejections']}"
+        f"; без движения {head['never_moved']}, без следующего шага {head['no_next_step']}, "
         f"клиент у нескольких менеджеров {head['shared_clients']}")
     say(f"Отчёт / report: {page}" + (f", снимок / screenshot: {shot}" if shot else ""))
     say(f"Файлы / files: {out / 'demo-summary.txt'}, база / database: {db_path}")

@@ -80,9 +80,33 @@ def build(session: Session, portal_id: int, period: Period, now: datetime) -> Re
                  "no_next_step": hygiene.no_next_step(session, portal_id),
                  "shared_clients": hygiene.shared_clients(session, portal_id),
                  "empty_timeline": hygiene.empty_timeline(session, portal_id)},
-        sections=area_sections(session, portal_id, period))
+        sections=area_sections(session, portal_id, period, now))
 
 
-def area_sections(session: Session, portal_id: int, period: Period) -> dict[str, Any]:
-    """Telephony, routing, lead and audit figures: filled in as those areas provide them."""
-    return {}
+def area_sections(session: Session, portal_id: int, period: Period,
+                  now: datetime) -> dict[str, Any]:
+    """Telephony, routing, lead and audit figures, each from its own area's SQL functions."""
+    from handlers.audits import stats as audits
+    from handlers.lead_rules import stats as leads
+    from handlers.routing import stats as routing
+    from handlers.telephony import config as telephony_config
+    from handlers.telephony import kpis
+
+    tcfg = telephony_config.load(session, portal_id)
+    span = kpis.Period(period.since, period.until)
+    before = period.previous()
+    calls = kpis.summary(session, portal_id, span, kpis.Rules.of(tcfg, span, as_of=now))
+    prev_span = kpis.Period(before.since, before.until)
+    prev = kpis.summary(session, portal_id, prev_span, kpis.Rules.of(tcfg, prev_span, as_of=now))
+    escalations = routing.escalations(session, portal_id, since=period.since, until=period.until)
+    overdue = leads.overdue(session, portal_id, now)
+    categories = audits.rejection_categories(session, portal_id, period.since, period.until)
+    false = audits.false_rejections(session, portal_id, period.since)
+    return {
+        "calls": calls, "calls_prev": prev, "escalations": escalations, "overdue": overdue,
+        "rejections": categories, "false_rejections": false,
+        "headline": {"lcr": calls.lcr, "lcr_prev": prev.lcr, "incoming": calls.incoming,
+                     "lost_calls": calls.lost, "escalations": len(escalations),
+                     "overdue_leads": len(overdue),
+                     "rejections": sum(c.count for c in categories),
+                     "false_rejections": sum(false.values())}}
