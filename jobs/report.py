@@ -27,7 +27,8 @@ TEXT = {
           "клиент у нескольких менеджеров {shared}. Подробно — в приложении «Контроль продаж», "
           "вкладка «Отчёт»: [URL=https://{domain}/marketplace/local/list/]открыть[/URL]",
     "en": "[B]Report for {day}[/B]: {won} deals won for {amount}, {lost} lost. Lost Call "
-          "Rate {lcr} (was {lcr_prev}), {esc} calls reached a head. Funnel bottleneck: {neck}. Never moved {never_moved}, no next step {no_next_step}, client "
+          "Rate {lcr} (was {lcr_prev}), {esc} calls reached a head. Funnel bottleneck: {neck}. "
+          "Never moved {never_moved}, no next step {no_next_step}, client "
           "shared by managers {shared}. Details in the “Sales Guard” app, “Report” tab: "
           "[URL=https://{domain}/marketplace/local/list/]open[/URL]",
 }
