@@ -27,3 +27,13 @@ def test_upgrade_downgrade_roundtrip(tmp_path) -> None:
     downgrade(url, "base")
     assert set(inspect(eng).get_table_names()) <= {"alembic_version"}
     eng.dispose()
+
+
+def test_one_head() -> None:
+    """Areas branch their migrations in parallel; a merge must join them before release."""
+    from alembic.script import ScriptDirectory
+
+    from store.migrate import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    assert len(heads) == 1, heads
