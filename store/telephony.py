@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -200,10 +200,13 @@ def catch_up_missed(session: Session, portal_id: int, after_id: int = 0) -> int:
     rows = select(c.c.id, c.c.portal_id, c.c.phone, c.c.line, c.c.user_id, c.c.start_at,
                   first).where(
         c.c.portal_id == portal_id, c.c.id > after_id, c.c.id <= newest,
-        c.c.call_type.in_(INCOMING), c.c.answered.is_(False),
-        ~exists().where(MissedCall.call_pk == c.c.id))
-    session.execute(insert(MissedCall).from_select(
-        ["call_pk", "portal_id", "phone", "line", "user_id", "start_at", "callback_at"], rows))
+        c.c.call_type.in_(INCOMING), c.c.answered.is_(False))
+    # ON CONFLICT, not NOT EXISTS: PostgreSQL would plan the anti-join on the table being
+    # filled as a nested loop over its growing heap (50 s instead of 2 s for 1M calls).
+    make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(make(MissedCall).from_select(
+        ["call_pk", "portal_id", "phone", "line", "user_id", "start_at", "callback_at"], rows)
+        .on_conflict_do_nothing())
     session.execute(update(MissedCall).where(  # the rows just inserted
         MissedCall.portal_id == portal_id, MissedCall.callback_at.is_not(None),
         MissedCall.callback_seconds.is_(None))

@@ -44,15 +44,20 @@ def aggregate(session: Session, table: Any, columns: list[Any], dims: list[str],
     if dims and sliced:
         return _sqlite_sliced(session, table, columns, dims, portal_id=portal_id, start=start,
                               end=end, offset=offset, active_days=active_days)
-    if active_days:
-        columns = [*columns, func.count(func.distinct(DIMS["day"](table, offset)))
-                   .label("active_days")]
     keys = [DIMS[d](table, offset).label(d) for d in dims]
+    if active_days:  # per (group, day) first, then per group: the days are its row count
+        keys.append(DIMS["day"](table, offset).label("_day"))
     stmt = select(*keys, *columns).where(table.portal_id == portal_id, table.start_at >= start,
                                          table.start_at < end)
     if keys:
         stmt = stmt.group_by(*keys)
-    return _read(session, stmt, dims, [c.name for c in columns])
+    if not active_days:
+        return _read(session, stmt, dims, [c.name for c in columns])
+    per_day = stmt.subquery()
+    sums = [cast(func.sum(per_day.c[c.name]), Integer).label(c.name) for c in columns]
+    outer = [per_day.c[d] for d in dims]
+    stmt = select(*outer, *sums, func.count().label("active_days")).group_by(*outer)
+    return _read(session, stmt, dims, [*(c.name for c in columns), "active_days"])
 
 
 def _read(session: Session, stmt: Any, dims: list[str], names: list[str]) -> dict:
