@@ -206,6 +206,7 @@ def init_pages(app: Flask) -> None:
         admin,
         api,
         audits,
+        calls,
         leads,
         report,
         routing,

@@ -221,3 +221,12 @@ def forget_work_before(session: Session, portal_id: int, moment: datetime) -> No
     session.execute(delete(CallWork).where(
         CallWork.portal_id == portal_id, CallWork.status.in_(("done", "skipped")),
         and_(CallWork.done_at.is_not(None), CallWork.done_at < moment - timedelta(days=30))))
+
+
+def recorded_calls(session: Session, portal_id: int, start: datetime, end: datetime, *,
+                   limit: int = 30) -> list[Call]:
+    """The newest answered calls with a recording in [start, end) (the page links them)."""
+    return list(session.scalars(select(Call).where(
+        Call.portal_id == portal_id, Call.start_at >= start, Call.start_at < end,
+        Call.answered.is_(True), Call.record_url.is_not(None))
+        .order_by(Call.start_at.desc()).limit(limit)))

@@ -1,0 +1,151 @@
+"""Звонки: call KPIs for a day or a period, charts, recordings, lost calls with "Перезвонить";
+and the telephony settings with the PBX endpoint (admins).
+
+The page reads our database only (calls, missed calls, the mirror); "Перезвонить" calls the
+portal through handlers.telephony.callback, like the exchange's buttons.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import Response, redirect, request
+from sqlalchemy import select
+
+from handlers.exchange.actions import action_context
+from handlers.telephony import callback, kpis
+from handlers.telephony import config as telephony_config
+from pages import bp
+from pages import calls_charts as charts
+from pages.calls_forms import REGIONS, ZONES, parse_settings, pbx_section
+from pages.kit import kit, portal, release, render, sessions, settings, viewer, viewer_required
+from store import routing as routing_store
+from store import telephony as store
+from store.db import get_session
+from store.models import User
+
+logger = logging.getLogger(__name__)
+MAX_DAYS = 92
+TREND_DAYS = 14
+NOTICES = ("callback_set", "callback_exists", "call_not_found", "no_deal", "portal_error",
+           "saved")
+
+
+def _period(cfg: telephony_config.TelephonyConfig) -> tuple[date, date]:
+    """?from=&to= (local dates); today by default; at most MAX_DAYS, never reversed."""
+    today = datetime.now(cfg.tz).date()
+
+    def day(name: str, default: date) -> date:
+        try:
+            return date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return default
+    last = day("to", today)
+    first = day("from", last)
+    if first > last:
+        first, last = last, first
+    return max(first, last - timedelta(days=MAX_DAYS - 1)), last
+
+
+def people(pid: int) -> dict[int | None, str]:
+    rows = get_session().scalars(select(User).where(User.portal_id == pid))
+    return {u.b24_user_id: u.full_name for u in rows}
+
+
+@bp.get("/calls")
+@viewer_required()
+def calls_page() -> tuple[str, int]:
+    session, k, pid = get_session(), kit(), portal().id
+    cfg = telephony_config.load(session, pid)
+    first, last = _period(cfg)
+    period = kpis.Period.days(first, last, cfg.tz)
+    rules = kpis.Rules.of(cfg, period, as_of=k.now)
+    trend = kpis.Period.days(last - timedelta(days=TREND_DAYS - 1), last, cfg.tz)
+    names, t = people(pid), k.t
+    days = kpis.by_day(session, pid, period, rules)
+    labels = {key: t(f"calls.legend.{key}") for key in ("answered", "called_back", "lost")}
+    notice = request.args.get("notice")
+    lines = kpis.by_line(session, pid, period, rules)
+    return render(
+        "calls.html", tcfg=cfg, first=first, last=last, names=names, active="calls",
+        total=kpis.summary(session, pid, period, rules), days=days,
+        operators=kpis.by_operator(session, pid, period, rules),
+        lines=lines, channel_chart=charts.channels(lines),
+        lost=kpis.lost_calls(session, pid, period, rules, limit=100),
+        recorded=store.recorded_calls(session, pid, period.start, period.end),
+        hour_chart=charts.by_hour(kpis.by_hour(session, pid, period, rules,
+                                               per_operator=True), names),
+        day_chart=charts.answered_vs_missed(days, labels),
+        trend_chart=charts.lcr_trend(kpis.by_day(session, pid, trend,
+                                                 kpis.Rules.of(cfg, trend, as_of=k.now))),
+        notice=notice if notice in NOTICES else None, notice_name=request.args.get("name", ""),
+        local=lambda moment: moment.astimezone(cfg.tz), timedelta=timedelta)
+
+
+@bp.post("/calls/callback")
+@viewer_required()
+def calls_callback() -> Response:
+    """"Перезвонить": a call-back to-do for the deal's manager (or the viewer) in the portal."""
+    k, who = kit(), viewer()
+    call_id = (request.form.get("call_id") or "")[:128]
+    back = {"from": request.form.get("from", ""), "to": request.form.get("to", "")}
+    release()
+    with action_context(portal(), sessions(), settings()) as ctx:
+        result = callback.request_callback(ctx, who.user_id, call_id)
+    logger.info("web.calls.callback", extra={"member_id": who.member_id, "user": who.user_id,
+                                             "call": call_id, "code": result.message_key})
+    return redirect(k.url("pages.calls_page", notice=result.message_key,
+                          name=result.params.get("name", ""), **back), 303)
+
+
+@bp.get("/calls/settings")
+@viewer_required(admin=True)
+def calls_settings() -> tuple[str, int]:
+    """The settings; the first visit issues the PBX secret (shown this once)."""
+    session, k = get_session(), kit()
+    new_secret = None
+    if routing_store.find_pbx_secret(session, portal().id) is None:
+        new_secret = routing_store.issue_pbx_secret(session, portal().id,
+                                                    user_id=viewer().user_id, now=k.now)
+        session.commit()
+        logger.info("web.calls.secret_issued", extra={"member_id": viewer().member_id})
+    return _settings(telephony_config.load(session, portal().id), {}, new_secret=new_secret,
+                     notice="saved" if request.args.get("notice") == "saved" else None)
+
+
+@bp.post("/calls/settings")
+@viewer_required(admin=True)
+def calls_settings_save() -> tuple[str, int] | Response:
+    session, k = get_session(), kit()
+    cfg, errors = parse_settings(request.form)
+    if errors:
+        return _settings(cfg, errors, status=422)
+    telephony_config.save(session, portal().id, cfg, user_id=viewer().user_id, now=k.now)
+    session.commit()
+    logger.info("web.calls.settings_saved", extra={"member_id": viewer().member_id,
+                                                   "user": viewer().user_id})
+    return redirect(k.url("pages.calls_settings", notice="saved"), 303)
+
+
+@bp.post("/calls/secret")
+@viewer_required(admin=True)
+def calls_secret() -> tuple[str, int]:
+    """A new PBX secret (the same one routing uses); the old one stops working at once."""
+    session, k = get_session(), kit()
+    secret = routing_store.issue_pbx_secret(session, portal().id, user_id=viewer().user_id,
+                                            now=k.now)
+    session.commit()
+    logger.info("web.calls.secret_issued", extra={"member_id": viewer().member_id})
+    return _settings(telephony_config.load(session, portal().id), {}, new_secret=secret)
+
+
+def _settings(cfg: telephony_config.TelephonyConfig, errors: dict[str, str], *,
+              status: int = 200, **extra: Any) -> tuple[str, int]:
+    extra.setdefault("notice", None)
+    pbx = pbx_section(get_session(), portal().id, viewer().member_id,
+                      settings().app_public_url)
+    return render("calls_settings.html", status, tcfg=cfg, errors=errors, pbx=pbx,
+                  regions=REGIONS, zones=ZONES, typed=request.form if errors else {},
+                  active="calls", **extra)

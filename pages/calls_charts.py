@@ -1,0 +1,144 @@
+"""Geometry of the calls page's charts, drawn by the template as inline SVG (no JS, no build).
+
+Colours are SVG presentation attributes, not CSS: the pages' CSP allows no inline styles.
+Every function takes KPI rows (handlers.telephony.kpis.Kpis) and returns plain numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from handlers.telephony.kpis import Kpis
+
+PALETTE = ("#2f80ed", "#27ae60", "#f2994a", "#9b51e0", "#eb5757", "#56ccf2", "#219653",
+           "#f2c94c", "#6fcf97", "#bb6bd9")
+ANSWERED, CALLED_BACK, LOST = "#27ae60", "#f2c94c", "#eb5757"
+WIDTH, HEIGHT, LEFT, BOTTOM = 720, 220, 36, 24
+BAR = 36  # widest bar: a day with two busy hours should not look like a wall
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: str
+    title: str
+
+
+@dataclass
+class Chart:
+    width: int = WIDTH
+    height: int = HEIGHT
+    rects: list[Rect] = field(default_factory=list)
+    labels: list[tuple[float, float, str]] = field(default_factory=list)  # x, y, text
+    legend: list[tuple[str, str]] = field(default_factory=list)          # colour, text
+    points: str = ""                                                      # a polyline
+    dots: list[tuple[float, float, str]] = field(default_factory=list)
+    grid: list[tuple[float, str]] = field(default_factory=list)          # y, label
+    empty: bool = False
+
+
+def _scale(top: float) -> float:
+    return (HEIGHT - BOTTOM - 10) / top if top > 0 else 0.0
+
+
+def _grid(chart: Chart, top: float, fmt: str = "{:.0f}") -> None:
+    for share in (0, 0.5, 1):
+        chart.grid.append((HEIGHT - BOTTOM - share * (HEIGHT - BOTTOM - 10), fmt.format(
+            top * share)))
+
+
+def by_hour(rows: list[Kpis], names: Mapping[int | None, str]) -> Chart:
+    """Calls (in + out) per local hour, stacked by operator."""
+    totals: dict[int, dict[int | None, int]] = {}
+    for row in rows:
+        hour, user = row.key
+        totals.setdefault(hour, {})[user] = row.incoming + row.outgoing
+    chart = Chart(empty=not totals)
+    if chart.empty:
+        return chart
+    hours = list(range(min(totals), max(totals) + 1))
+    users = sorted({u for per in totals.values() for u in per}, key=lambda u: names.get(u, ""))
+    colour = {u: PALETTE[i % len(PALETTE)] for i, u in enumerate(users)}
+    top = max(sum(per.values()) for per in totals.values())
+    step, unit = (WIDTH - LEFT) / len(hours), _scale(top)
+    width = min(step * 0.7, BAR)
+    _grid(chart, top)
+    for i, hour in enumerate(hours):
+        x, y = LEFT + i * step + (step - width) / 2, HEIGHT - BOTTOM
+        for user in users:
+            n = totals.get(hour, {}).get(user, 0)
+            if n:
+                y -= n * unit
+                chart.rects.append(Rect(x, y, width, n * unit, colour[user],
+                                        f"{hour:02d}:00 · {names.get(user, '—')}: {n}"))
+        chart.labels.append((x + width / 2, HEIGHT - 6, f"{hour:02d}"))
+    chart.legend = [(colour[u], names.get(u, "—")) for u in users]
+    return chart
+
+
+def answered_vs_missed(days: list[Kpis], labels: Mapping[str, str]) -> Chart:
+    """Incoming calls per day: answered, missed but called back in time, lost."""
+    chart = Chart(empty=not any(d.incoming for d in days))
+    if chart.empty:
+        return chart
+    top, step = max(d.incoming for d in days), (WIDTH - LEFT) / len(days)
+    unit, width = _scale(top), min(step * 0.7, BAR)
+    _grid(chart, top)
+    for i, d in enumerate(days):
+        x, y = LEFT + i * step + (step - width) / 2, HEIGHT - BOTTOM
+        for n, fill, key in ((d.answered, ANSWERED, "answered"),
+                             (d.missed - d.lost, CALLED_BACK, "called_back"),
+                             (d.lost, LOST, "lost")):
+            if n:
+                y -= n * unit
+                chart.rects.append(Rect(x, y, width, n * unit, fill,
+                                        f"{_day(d.key)} · {labels[key]}: {n}"))
+        if len(days) <= 16 or i % max(1, len(days) // 12) == 0:
+            chart.labels.append((x + width / 2, HEIGHT - 6, _day(d.key)))
+    chart.legend = [(ANSWERED, labels["answered"]), (CALLED_BACK, labels["called_back"]),
+                    (LOST, labels["lost"])]
+    return chart
+
+
+def lcr_trend(days: list[Kpis]) -> Chart:
+    """Lost Call Rate per day (a gap-free line; days without incoming calls sit at 0)."""
+    chart = Chart(empty=not any(d.incoming for d in days))
+    if chart.empty:
+        return chart
+    top = max(0.1, *(d.lcr or 0 for d in days))
+    step, unit = (WIDTH - LEFT) / max(1, len(days) - 1), _scale(top)
+    _grid(chart, top * 100, "{:.0f}%")
+    points = []
+    for i, d in enumerate(days):
+        x, y = LEFT + i * step, HEIGHT - BOTTOM - (d.lcr or 0) * unit
+        points.append(f"{x:.1f},{y:.1f}")
+        chart.dots.append((x, y, f"{_day(d.key)}: {(d.lcr or 0) * 100:.1f}% ({d.lost}/"
+                                 f"{d.incoming})"))
+        chart.labels.append((x, HEIGHT - 6, _day(d.key)))
+    chart.points = " ".join(points)
+    return chart
+
+
+def channels(lines: list[Kpis]) -> Chart:
+    """Incoming calls per line, longest bar first; the deals they opened in the label."""
+    shown = [row for row in lines if row.incoming or row.deals][:10]
+    chart = Chart(height=max(60, 28 * len(shown) + 10), empty=not shown)
+    if chart.empty:
+        return chart
+    top = max(row.incoming for row in shown) or 1
+    for i, row in enumerate(shown):
+        w = (WIDTH - 260) * row.incoming / top
+        chart.rects.append(Rect(180, 8 + 28 * i, max(w, 1), 18, PALETTE[i % len(PALETTE)],
+                                str(row.key or "—")))
+        chart.labels.append((176, 21 + 28 * i, str(row.key or "—")))
+        chart.dots.append((186 + w, 21 + 28 * i, f"{row.incoming} · {row.deals} / {row.won}"))
+    return chart
+
+
+def _day(value: object) -> str:
+    return value.strftime("%d.%m") if isinstance(value, date) else str(value)

@@ -1,0 +1,147 @@
+"""The calls page and the telephony settings over a seeded database (REST mocked for buttons)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import responses
+from sqlalchemy import select
+
+from handlers.phones import normalize
+from handlers.telephony import config as telephony_config
+from handlers.telephony.config import MOSCOW
+from pages.auth import Viewer, issue
+from store import mirror, telephony
+from store import routing as routing_store
+from store.calls import upsert_call
+from store.telephony_models import CallbackTodo
+from tests.factories import make_portal
+
+DOMAIN = "test.bitrix24.ru"
+REST = f"https://{DOMAIN}/rest/"
+HEAD, ANNA, EXCHANGE = 10, 11, 50
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def add(s, pid: int, n: int, *, minutes_ago: int, phone: str, kind: int = 2,
+        answered: bool = True, talk: int = 90, user: int = ANNA, record: bool = False) -> None:
+    row, _ = upsert_call(s, pid, {
+        "call_id": f"call-{n}", "source": "b24", "call_type": kind, "phone_raw": phone,
+        "phone": normalize(phone), "line": "+74950000001", "user_id": user,
+        "start_at": NOW - timedelta(minutes=minutes_ago), "duration": talk if answered else 0,
+        "answer_seconds": 4 if answered and kind != 1 else None,
+        "failed_code": "200" if answered else "304", "answered": answered,
+        "record_url": f"https://{DOMAIN}/records/{n}.mp3" if record else None})
+    telephony.note_call(s, row)
+
+
+@pytest.fixture
+def portal(sessions):
+    with sessions() as s:
+        row = make_portal(s)
+        for uid, name in ((HEAD, "Ирина"), (ANNA, "Анна"), (EXCHANGE, "Биржа")):
+            mirror.upsert_user(s, row.id, {"ID": str(uid), "NAME": name, "LAST_NAME": "Т",
+                                           "ACTIVE": True})
+        mirror.upsert_contact(s, row.id, {"ID": "3", "NAME": "Клиент",
+                                          "PHONE": [{"VALUE": "+79161234567"}]},
+                              normalize=normalize)
+        mirror.upsert_deal(s, row.id, {"ID": "7", "TITLE": "Окна", "ASSIGNED_BY_ID": str(HEAD),
+                                       "STAGE_ID": "NEW", "STAGE_SEMANTIC_ID": "P",
+                                       "CONTACT_ID": "3", "CATEGORY_ID": "0",
+                                       "DATE_CREATE": NOW.isoformat()})
+        add(s, row.id, 1, minutes_ago=120, phone="8 (916) 123-45-67", answered=False)  # lost
+        add(s, row.id, 2, minutes_ago=100, phone="+79160000002", record=True)
+        add(s, row.id, 3, minutes_ago=90, phone="+79160000003", kind=1, talk=240)
+        add(s, row.id, 4, minutes_ago=80, phone="+79160000004", answered=False)
+        add(s, row.id, 5, minutes_ago=75, phone="+79160000004", kind=1, talk=30)  # in time
+        s.commit()
+        return row
+
+
+def token(app, portal, user_id: int = ANNA, *, admin: bool = False, lang: str = "ru") -> str:
+    return issue(Viewer(portal_id=portal.id, member_id=portal.member_id, user_id=user_id,
+                        is_admin=admin, lang=lang, name="Анна Т", domain=DOMAIN),
+                 app.config["SECRET_KEY"])
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("\u00a0", " ")
+
+
+def span() -> dict[str, str]:
+    today = NOW.astimezone(MOSCOW).date()
+    return {"from": (today - timedelta(days=1)).isoformat(), "to": today.isoformat()}
+
+
+def test_calls_page_shows_kpis_charts_lost_calls_and_recordings(client, app, portal) -> None:
+    answer = client.get("/app/calls", query_string={"s": token(app, portal), **span()})
+    assert answer.status_code == 200
+    html = answer.get_data(as_text=True)
+    assert re.search(r'data-kpi="incoming">\s*3<', html) and re.search(
+        r'data-kpi="missed">\s*2<', html)
+    assert re.search(r'data-kpi="lcr">\s*33\.3%<', html)  # 1 lost of 3 incoming
+    assert html.count("<svg viewBox") >= 4 and "<rect x=" in html and "<polyline" in html
+    assert 'data-lost="call-1"' in html and 'data-lost="call-4"' not in html
+    assert "Перезвонить" in html and f"https://{DOMAIN}/records/2.mp3" in html
+    assert "Звонки" in text(html) and 'style="' not in html  # the CSP allows no inline styles
+
+
+def test_calls_page_in_english_and_with_bad_dates(client, app, portal) -> None:
+    answer = client.get("/app/calls", query_string={"s": token(app, portal, lang="en"),
+                                                    "from": "nonsense", "to": "2026-13-45"})
+    assert answer.status_code == 200 and "Lost calls" in answer.get_data(as_text=True)
+
+
+def test_call_back_button_sets_one_todo_for_the_deals_manager(client, app, portal,
+                                                              sessions) -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.post(f"{REST}crm.activity.todo.add.json", json={"result": {"id": 901}})
+        answer = client.post("/app/calls/callback", data={
+            "s": token(app, portal), "call_id": "call-1", **span()})
+        assert answer.status_code == 303 and "notice=callback_set" in answer.location
+        sent = rsps.calls[0].request.body.decode()
+        assert '"ownerTypeId": 2' in sent and '"ownerId": 7' in sent
+        assert f'"responsibleId": {HEAD}' in sent
+    with responses.RequestsMock() as rsps:  # ours is still open in the portal: no second one
+        rsps.post(f"{REST}crm.activity.get.json", json={"result": {"ID": "901",
+                                                                   "COMPLETED": "N"}})
+        answer = client.post("/app/calls/callback", data={
+            "s": token(app, portal), "call_id": "call-1", **span()})
+        assert "notice=callback_exists" in answer.location
+    with sessions() as s:
+        assert [t.activity_id for t in s.scalars(select(CallbackTodo))] == [901]
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "уже есть открытое дело" in page
+
+
+def test_settings_are_for_admins_and_the_first_visit_issues_the_secret(client, app, portal,
+                                                                       sessions) -> None:
+    assert client.get("/app/calls/settings",
+                      query_string={"s": token(app, portal)}).status_code == 403
+    admin = token(app, portal, HEAD, admin=True)
+    first = client.get("/app/calls/settings", query_string={"s": admin}).get_data(as_text=True)
+    secret = re.search(r"data-new-secret>([^<]+)<", first).group(1)
+    assert f"/pbx/{portal.member_id}/calls" in first
+    with sessions() as s:
+        assert routing_store.check_pbx_secret(s, portal.id, secret)
+    again = client.get("/app/calls/settings", query_string={"s": admin}).get_data(as_text=True)
+    assert "data-new-secret" not in again and secret[-4:] in again
+    fresh = client.post("/app/calls/secret", data={"s": admin}).get_data(as_text=True)
+    assert re.search(r"data-new-secret>([^<]+)<", fresh).group(1) != secret
+
+
+def test_settings_save_and_refuse_bad_values(client, app, portal, sessions) -> None:
+    admin = token(app, portal, HEAD, admin=True)
+    good = {"s": admin, "region": "KZ", "timezone": "Asia/Almaty", "callback_minutes": "20",
+            "ring_seconds": "8", "long_call_seconds": "120", "workday_hours": "7,5"}
+    assert client.post("/app/calls/settings", data=good).status_code == 303
+    with sessions() as s:
+        cfg = telephony_config.load(s, portal.id)
+    assert (cfg.region, cfg.callback_minutes, cfg.workday_hours) == ("KZ", 20, 7.5)
+    bad = client.post("/app/calls/settings", data={**good, "callback_minutes": "0",
+                                                   "region": "XX", "ring_seconds": "abc"})
+    assert bad.status_code == 422
+    body = bad.get_data(as_text=True)
+    assert "От 1 до 1440 минут." in body and "Выберите страну из списка." in body
