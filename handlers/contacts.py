@@ -8,8 +8,8 @@ from b24.errors import B24ApiError
 from b24.events import B24Event
 from handlers.context import HandlerContext
 from handlers.deals import deal_id as entity_id
-from handlers.phones import normalize
 from handlers.router import Read, router
+from handlers.telephony.config import phone_normalizer
 from store import mirror
 
 SELECT = ["ID", "NAME", "LAST_NAME", "SECOND_NAME", "ASSIGNED_BY_ID", "PHONE", "EMAIL",
@@ -30,4 +30,5 @@ def on_contact_change(event: B24Event, ctx: HandlerContext) -> None:
         if "not found" in exc.description.lower():
             return  # deleted since; nothing to mirror
         raise
-    mirror.upsert_contact(ctx.session, ctx.portal.id, fields, normalize=normalize)
+    mirror.upsert_contact(ctx.session, ctx.portal.id, fields,
+                          normalize=phone_normalizer(ctx.session, ctx.portal.id))

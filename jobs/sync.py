@@ -22,8 +22,9 @@ from b24.client import B24Client
 from b24.values import iso, to_datetime, to_int
 from handlers.calls import call_values
 from handlers.contacts import SELECT as CONTACT_SELECT
-from handlers.phones import normalize
 from handlers.stored import synthetic_payload
+from handlers.telephony import config as telephony_config
+from handlers.telephony.config import phone_normalizer
 from store import inbox, mirror
 from store.calls import upsert_call
 from store.db import analyze, write_lock
@@ -172,6 +173,7 @@ def _sync_contacts(sessions: sessionmaker[Session], portal_id: int, b24: B24Clie
     for batch in chunks(b24.list_all("crm.contact.list", params)):
         with sessions() as session, session.begin():
             write_lock(session)
+            normalize = phone_normalizer(session, portal_id)  # the portal's region (settings)
             for fields in batch:
                 mirror.upsert_contact(session, portal_id, fields, normalize=normalize)
                 newest = _later(newest, fields.get("DATE_MODIFY"))
@@ -221,11 +223,12 @@ def _sync_calls(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
     for batch in chunks(pages(b24, "voximplant.statistic.get", params)):
         with sessions() as session, session.begin():
             write_lock(session)
+            region = telephony_config.load(session, portal_id).region
             for row in batch:
                 known = session.scalar(select(Call.id).where(
                     Call.portal_id == portal_id, Call.call_id == str(row["CALL_ID"])))
                 if initial or known:
-                    upsert_call(session, portal_id, call_values(row))
+                    upsert_call(session, portal_id, call_values(row, region))
                 else:  # a call whose event we never got: run the live path for it
                     report.queued += inbox.record(
                         session, portal_id=portal_id, code="ONVOXIMPLANTCALLEND", now=clock(),

@@ -7,6 +7,8 @@ intake), kept hashed by store.routing (issue_pbx_secret / check_pbx_secret).
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
@@ -15,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from sqlalchemy.orm import Session
 
+from handlers.phones import normalize
 from store.settings import load_section, save_section
 
 SECTION = "telephony"
@@ -66,6 +69,11 @@ def from_dict(data: dict[str, Any]) -> TelephonyConfig:
 
 def load(session: Session, portal_id: int) -> TelephonyConfig:
     return from_dict(load_section(session, portal_id, SECTION))
+
+
+def phone_normalizer(session: Session, portal_id: int) -> Callable[[str], str]:
+    """normalize() in the portal's region, for every place a phone number is stored."""
+    return functools.partial(normalize, region=load(session, portal_id).region)
 
 
 def save(session: Session, portal_id: int, cfg: TelephonyConfig, *, user_id: int | None,
