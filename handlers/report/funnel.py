@@ -56,16 +56,19 @@ def funnel(session: Session, portal_id: int, category_id: int, period: Period, *
     sort_of = case({s.status_id: s.sort for s in stages}, value=DealStageHistory.stage_id,
                    else_=None)
     hist = DealStageHistory
-    cohort = (select(hist.b24_deal_id).distinct().where(
+    # Drive from the (small) cohort into each deal's history through the per-deal index,
+    # instead of scanning every transition before the period's end.
+    cohort = (select(hist.b24_deal_id.label("deal")).distinct().where(
         hist.portal_id == portal_id, hist.category_id == category_id,
-        hist.created_at >= period.since, hist.created_at < period.until))
-    reach = (select(hist.b24_deal_id.label("deal"), func.max(sort_of).label("top"))
-             .where(hist.portal_id == portal_id, hist.category_id == category_id,
-                    hist.created_at < period.until, hist.b24_deal_id.in_(cohort))
-             .group_by(hist.b24_deal_id))
+        hist.created_at >= period.since, hist.created_at < period.until).subquery())
+    reach = (select(cohort.c.deal.label("deal"), func.max(sort_of).label("top"))
+             .select_from(cohort)
+             .join(hist, and_(hist.portal_id == portal_id, hist.b24_deal_id == cohort.c.deal))
+             .where(hist.category_id == category_id, hist.created_at < period.until)
+             .group_by(cohort.c.deal))
     if manager_id is not None:
         reach = reach.join(Deal, and_(Deal.portal_id == portal_id,
-                                      Deal.b24_deal_id == hist.b24_deal_id)).where(
+                                      Deal.b24_deal_id == cohort.c.deal)).where(
             Deal.assigned_by_id == manager_id)
     reach = reach.subquery()
     counts = session.execute(select(*[

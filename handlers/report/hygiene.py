@@ -92,17 +92,24 @@ def shared_clients(session: Session, portal_id: int) -> Found:
              .join(Deal, and_(Deal.portal_id == portal_id, Deal.contact_id == ContactKey.b24_id))
              .where(ContactKey.portal_id == portal_id, ContactKey.entity_type == "CONTACT",
                     _open(portal_id)).subquery())
-    grouped = (select(pairs.c.key, func.count(pairs.c.assigned_by_id.distinct()).label("m"))
+    # min != max says "more than one manager" without a COUNT(DISTINCT) per key; one pass
+    # over the join gives both the total and the first rows.
+    grouped = (select(pairs.c.key, func.min(pairs.c.assigned_by_id),
+                      func.max(pairs.c.assigned_by_id))
                .group_by(pairs.c.key)
-               .having(func.count(pairs.c.assigned_by_id.distinct()) > 1))
-    total = session.scalar(select(func.count()).select_from(grouped.subquery()))
-    groups = session.execute(grouped.order_by(pairs.c.key).limit(LIMIT)).all()
-    deals: dict[str, set[int]] = {key: set() for key, _ in groups}
-    for key, deal_id in session.execute(select(pairs.c.key, pairs.c.b24_deal_id)
-                                        .where(pairs.c.key.in_(list(deals)))):
+               .having(func.min(pairs.c.assigned_by_id) != func.max(pairs.c.assigned_by_id))
+               .order_by(pairs.c.key))
+    every = session.execute(grouped).all()
+    shown = [key for key, _, _ in every[:LIMIT]]
+    deals: dict[str, set[int]] = {key: set() for key in shown}
+    managers: dict[str, set[int]] = {key: set() for key in shown}
+    for key, deal_id, manager in session.execute(
+            select(pairs.c.key, pairs.c.b24_deal_id, pairs.c.assigned_by_id)
+            .where(pairs.c.key.in_(shown))):
         deals[key].add(deal_id)
-    return Found(int(total or 0), [SharedClient(key, int(m), sorted(deals[key]))
-                                   for key, m in groups])
+        managers[key].add(manager)
+    return Found(len(every), [SharedClient(key, len(managers[key]), sorted(deals[key]))
+                              for key in shown])
 
 
 def empty_timeline(session: Session, portal_id: int) -> Found:
