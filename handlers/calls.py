@@ -3,13 +3,13 @@
 The statistics row (§9.1) adds the recording and the CRM binding the event lacks; the CRM
 lookups for the telephony rules ride in the same read batch. A call our PBX endpoint already
 stored (registered by us, so the portal's CALL_ID is on its pbx_calls row) is enriched, not
-stored or decided again. INIT and START only note when the call rang and was answered.
+stored or decided again. (INIT/START are not bound: their `ts` is when the portal's queue
+sent them, not when the call rang or was answered, §3.2, so they cannot time an answer.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from b24.errors import B24ApiError
@@ -74,7 +74,6 @@ def on_call_end(event: B24Event, ctx: HandlerContext) -> None:
     if _ours_from_pbx(ctx, cid, source, values) is not None:
         return  # our PBX call: decided before we registered it (handlers/telephony/pbx_work)
     call, _ = upsert_call(ctx.session, ctx.portal.id, values)
-    telephony.apply_ring(ctx.session, ctx.portal.id, call.call_id)
     telephony.note_call(ctx.session, call)
     phone_raw = str(source.get("PHONE_NUMBER") or "")
     portal_view = matching.from_portal(ctx, cid, phone_raw) if phone_raw else None
@@ -99,19 +98,3 @@ def _ours_from_pbx(ctx: HandlerContext, cid: str, source: Mapping[str, Any],
     ctx.session.flush()
     return call
 
-
-def _moment(event: B24Event) -> datetime | None:
-    return datetime.fromtimestamp(event.ts, UTC) if event.ts else None
-
-
-@router.on("ONVOXIMPLANTCALLINIT")
-def on_call_init(event: B24Event, ctx: HandlerContext) -> None:
-    """The call started ringing (the event's ts is the moment)."""
-    telephony.note_ring(ctx.session, ctx.portal.id, call_id(event), init_at=_moment(event))
-
-
-@router.on("ONVOXIMPLANTCALLSTART")
-def on_call_start(event: B24Event, ctx: HandlerContext) -> None:
-    """Someone answered: answered_at - init_at is the call's time to answer."""
-    telephony.note_ring(ctx.session, ctx.portal.id, call_id(event), answered_at=_moment(event),
-                        answered_by=to_int(event.data.get("USER_ID")))

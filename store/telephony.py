@@ -1,4 +1,4 @@
-"""Telephony rows: the work queue, phone -> call-deal, PBX calls, rings, to-dos, missed calls.
+"""Telephony rows: the work queue, phone -> call-deal, PBX calls, to-dos, missed calls.
 
 Every insert that a retried event could repeat goes through a unique key (on conflict: nothing),
 so a retry counts once.
@@ -17,7 +17,6 @@ from store.models import Call, Deal
 from store.telephony_models import (
     CallbackTodo,
     CallDeal,
-    CallRing,
     CallWork,
     MissedCall,
     PbxCall,
@@ -99,31 +98,6 @@ def find_pbx(session: Session, portal_id: int, *, call_id: str | None = None,
 def find_call(session: Session, portal_id: int, call_id: str) -> Call | None:
     return session.scalar(select(Call).where(Call.portal_id == portal_id,
                                              Call.call_id == call_id))
-
-
-def note_ring(session: Session, portal_id: int, call_id: str, **values: Any) -> None:
-    """Remember when a call started ringing / was answered, then fill its time to answer."""
-    row = session.scalar(select(CallRing).where(CallRing.portal_id == portal_id,
-                                                CallRing.call_id == call_id))
-    if row is None:
-        _insert(session, CallRing, {"portal_id": portal_id, "call_id": call_id})
-        row = session.scalar(select(CallRing).where(CallRing.portal_id == portal_id,
-                                                    CallRing.call_id == call_id))
-    for key, value in values.items():
-        if value is not None and getattr(row, key) is None:
-            setattr(row, key, value)
-    apply_ring(session, portal_id, call_id)
-
-
-def apply_ring(session: Session, portal_id: int, call_id: str) -> None:
-    ring = session.scalar(select(CallRing).where(CallRing.portal_id == portal_id,
-                                                 CallRing.call_id == call_id))
-    call = find_call(session, portal_id, call_id)
-    if ring is None or call is None or call.answer_seconds is not None:
-        return
-    if ring.init_at and ring.answered_at and call.answered:
-        call.answer_seconds = max(0, int((ring.answered_at - ring.init_at).total_seconds()))
-    session.flush()
 
 
 def open_todo(session: Session, portal_id: int, deal_id: int) -> CallbackTodo | None:

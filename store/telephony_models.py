@@ -5,7 +5,6 @@
 - `call_work`: the portal work calls cause (register/finish a PBX call, create a deal, comment,
   call-back to-do), queued under unique keys and run by a job that can wait for the answers.
 - `pbx_calls`: what an external PBX told us beyond the call row, and the portal's CALL_ID.
-- `call_rings`: INIT/START moments of Bitrix24's own calls (time to answer).
 - `callback_todos`: the call-back to-dos we created, so a deal never gets two open ones.
 - `missed_calls`: every missed incoming call with its first call-back, so lost-call KPIs are an
   aggregate over a small table instead of a correlated search over all calls.
@@ -96,18 +95,6 @@ class PbxCall(Base):
     ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class CallRing(Base):
-    __tablename__ = "call_rings"
-    __table_args__ = (UniqueConstraint("portal_id", "call_id"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
-    call_id: Mapped[str] = mapped_column(String(128))
-    init_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    answered_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class CallbackTodo(Base):

@@ -8,9 +8,11 @@ The rules, in one place:
   (≤ N); a later one still leaves the call lost and marks it "recovered late". With `as_of`,
   a missed call whose window is still open and has no call-back yet is "pending", not lost.
 - LCR = lost / incoming. Time to answer = answer_seconds of answered incoming calls where it
-  is known (PBX answered_at, or INIT -> START of Bitrix24's own calls); "within rings" =
-  answered in ≤ `ring_seconds`. Talk time = duration of answered calls (both directions);
-  utilisation = talk time / (days with calls × working-day hours).
+  is known: a PBX reports answered_at; Bitrix24's own telephony does not (the statistics have
+  no answer moment, and an event's `ts` is when the queue sent it, §3.2), so those calls are
+  left out of the average rather than guessed. "Within rings" = answered in ≤ `ring_seconds`.
+  Talk time = duration of answered calls (both directions); utilisation = talk time / (days
+  with calls × working-day hours).
 Days and hours are taken in one UTC offset for the whole period (Russia has no DST).
 Lost counts come from `missed_calls` (one row per missed call with its first call-back), so
 they aggregate a small table instead of searching all calls for each missed one.

@@ -1,4 +1,4 @@
-"""telephony call deals work pbx calls rings todos missed calls
+"""telephony call deals work pbx calls todos missed calls
 
 Revision ID: c5e7372ac5ba
 Revises: 054017a41606
@@ -39,20 +39,6 @@ def upgrade() -> None:
     with op.batch_alter_table('call_deals', schema=None) as batch_op:
         batch_op.create_index('ix_call_deals_phone', ['portal_id', 'phone', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_call_deals_portal_id'), ['portal_id'], unique=False)
-
-    op.create_table('call_rings',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('portal_id', sa.Integer(), nullable=False),
-    sa.Column('call_id', sa.String(length=128), nullable=False),
-    sa.Column('init_at', store.types.UTCDateTime(), nullable=True),
-    sa.Column('answered_at', store.types.UTCDateTime(), nullable=True),
-    sa.Column('answered_by', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['portal_id'], ['portals.id'], name=op.f('fk_call_rings_portal_id_portals'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_call_rings')),
-    sa.UniqueConstraint('portal_id', 'call_id', name=op.f('uq_call_rings_portal_id_call_id'))
-    )
-    with op.batch_alter_table('call_rings', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_call_rings_portal_id'), ['portal_id'], unique=False)
 
     op.create_table('callback_todos',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -166,10 +152,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_callback_todos_deal')
 
     op.drop_table('callback_todos')
-    with op.batch_alter_table('call_rings', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_call_rings_portal_id'))
-
-    op.drop_table('call_rings')
     with op.batch_alter_table('call_deals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_call_deals_portal_id'))
         batch_op.drop_index('ix_call_deals_phone')

@@ -128,3 +128,4 @@ def test_a_failed_step_is_retried_and_nothing_is_done_twice(phones, live_app) ->
     assert len(comments_on(phones, int(deal["ID"]))) == 1
     assert len([c for c in phones.table("crm.contact") if phone_key(
         (c.get("PHONE") or [{}])[0].get("VALUE")) == phone_key(NEW)]) == 1
+
