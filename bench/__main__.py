@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 
-from bench import ack, bulk, drain, page_render, routing
+from bench import ack, bulk, call_kpis, drain, page_render, routing
 
 
 def main() -> None:
@@ -32,6 +32,10 @@ def main() -> None:
     rows.append(("PBX routing API @200 req/s (gunicorn -w 2, SQLite)",
                  f"p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, errors {r['errors']}",
                  "p99 < 50 ms, 0 errors"))
+    c = call_kpis.main([])
+    rows.append(("call KPIs over 1 000 000 calls (SQLite, 6 queries)",
+                 f"{c['total'] * 1000:.0f} ms wall, {c['total_cpu'] * 1000:.0f} ms CPU",
+                 "< 2 000 ms"))
     print()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
