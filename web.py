@@ -98,6 +98,8 @@ def pbx_call(member_id: str) -> tuple[Response, int]:
     if portal is None or portal.status != "active" or not routing_store.check_pbx_secret(
             session, portal.id, request.headers.get("X-PBX-Secret")):
         raise pbx_api.PbxUnauthorized(member_id)
+    if (request.content_length or 0) > pbx_api.MAX_BODY:
+        raise pbx_api.PbxPayloadError("body too large", kind="malformed_json")
     call = pbx_api.parse_body(request.get_data(cache=False))
     region = telephony_config.load(session, portal.id).region
     try:

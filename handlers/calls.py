@@ -75,7 +75,7 @@ def on_call_end(event: B24Event, ctx: HandlerContext) -> None:
         return  # our PBX call: decided before we registered it (handlers/telephony/pbx_work)
     call, _ = upsert_call(ctx.session, ctx.portal.id, values)
     telephony.note_call(ctx.session, call)
-    phone_raw = str(source.get("PHONE_NUMBER") or "")
+    phone_raw = str(event.data.get("PHONE_NUMBER") or "")  # the number the reads were keyed by
     portal_view = matching.from_portal(ctx, cid, phone_raw) if phone_raw else None
     mirror_view = matching.from_mirror(ctx.session, ctx.portal.id, call.phone,
                                        before=call.start_at, region=cfg.region)
