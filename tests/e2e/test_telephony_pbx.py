@@ -138,3 +138,19 @@ def test_unanswered_pbx_call_is_finished_as_missed(pbx, live_app) -> None:
         assert (call.answered, call.answer_seconds, call.user_id) == (False, None, operator)
     [deal] = our_deals(portal)
     assert "Пропущенный звонок" in comments_on(portal, int(deal["ID"]))[0]
+
+
+def test_the_scheduled_jobs_do_the_work(pbx, live_app) -> None:
+    """jobs.runner's telephony_work / telephony_missed, as the scheduler runs them."""
+    from jobs.runner import job_specs, telephony_missed, telephony_work
+
+    portal, post = pbx
+    assert {"telephony_work", "telephony_missed"} <= {s.id for s in job_specs(live_app.settings)}
+    assert telephony_work(live_app.app) == {}  # nothing queued: the job stays idle
+    assert post(body(call_id="pbx-3", answered_at=None, record_url=None)).status_code == 200
+    for _ in range(3):
+        telephony_work(live_app.app)
+        live_app.drain(portal)
+    assert len(calls_to(portal, "telephony.externalCall.finish")) == 1
+    assert telephony_missed(live_app.app)[portal.member_id] > 0  # the synced history, once
+    assert telephony_missed(live_app.app) == {portal.member_id: 0}
