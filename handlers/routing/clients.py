@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import ColumnElement, DateTime, Row, Select, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from store.models import Contact, Deal, Lead
 
 Usable = Callable[[int], bool]
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1)  # naive, like active_at
 SLICE = 500
 
 
@@ -30,14 +30,13 @@ class ClientRef:
     entity_id: int
     name: str
     assigned_by_id: int | None
-    modified: datetime | None = None
 
 
 @dataclass(frozen=True)
 class OpenDeal:
     deal_id: int
     assigned_by_id: int | None
-    active_at: datetime | None
+    active_at: datetime | None  # naive UTC: read without per-row conversion (rebuild cost)
 
     def recency(self) -> tuple[datetime, int]:
         """Sort key: last activity, then the deal id."""
@@ -61,7 +60,7 @@ class Caller:
 # stops tracking such tuples and the dicts holding them, so tens of thousands of clients add
 # nothing to a full collection's work. With dataclass rows a full collection had to walk them
 # all and stalled requests for 100+ ms (bench/routing.py: p99 25 ms -> 6 ms).
-RefRow = tuple  # (entity_type, entity_id, name, assigned_by_id, modified)
+RefRow = tuple  # (entity_type, entity_id, name, assigned_by_id)
 DealRow = tuple  # (deal_id, assigned_by_id, active_at)
 
 
@@ -89,14 +88,16 @@ class Directory:
         return Caller(ordered[0], None)
 
 
-def _ref_order(ref: ClientRef) -> tuple[int, float]:
-    """Contacts before companies before leads; the most recently changed first."""
-    kind = {"CONTACT": 0, "COMPANY": 1}.get(ref.entity_type, 2)
-    return (kind, -(ref.modified or EPOCH).timestamp())
+def _ref_order(ref: ClientRef) -> tuple[int, int]:
+    """Contacts before companies before leads; the newest record first."""
+    return ({"CONTACT": 0, "COMPANY": 1}.get(ref.entity_type, 2), -ref.entity_id)
 
 
-def _latest(*moments: datetime | None) -> datetime | None:
-    return max((m for m in moments if m is not None), default=None)
+def _active_at() -> ColumnElement:
+    """The later of the last change and the last stage move, computed by the database and read
+    as a plain DateTime (naive UTC): 20 000 deals cost no Python-side conversions."""
+    later = case((Deal.moved_time > Deal.date_modify, Deal.moved_time), else_=Deal.date_modify)
+    return type_coerce(func.coalesce(later, Deal.moved_time), DateTime())
 
 
 def _rows(session: Session, stmt: Select, pause: Callable[[], None]) -> Iterator[Row]:
@@ -111,26 +112,26 @@ def load_directory(session: Session, portal_id: int, normalize: Callable[[str], 
                    pause: Callable[[], None] = lambda: None) -> Directory:
     """Phones of contacts, companies and open leads; open deals by contact and company."""
     by_phone: dict[str, tuple[RefRow, ...]] = {}
-    for etype, eid, name, owner, phones, modified in _rows(session, select(
+    for etype, eid, name, owner, phones in _rows(session, select(
             Contact.entity_type, Contact.b24_id, Contact.name, Contact.assigned_by_id,
-            Contact.phones, Contact.date_modify).where(Contact.portal_id == portal_id), pause):
-        ref = (etype, eid, name, owner, modified)
+            Contact.phones).where(Contact.portal_id == portal_id), pause):
+        ref = (etype, eid, name, owner)
         for phone in set(phones or ()):
             by_phone[phone] = (*by_phone.get(phone, ()), ref)
-    for lid, title, owner, phones, modified in _rows(session, select(
-            Lead.b24_lead_id, Lead.title, Lead.assigned_by_id, Lead.phones, Lead.date_modify)
+    for lid, title, owner, phones in _rows(session, select(
+            Lead.b24_lead_id, Lead.title, Lead.assigned_by_id, Lead.phones)
             .where(Lead.portal_id == portal_id, Lead.status_semantic == "P",
                    Lead.deleted.is_(False)), pause):
-        ref = ("LEAD", lid, title, owner, modified)
+        ref = ("LEAD", lid, title, owner)
         for phone in {normalize(p) for p in phones or ()} - {""}:
             by_phone[phone] = (*by_phone.get(phone, ()), ref)
     deals: dict[tuple[str, int], tuple[DealRow, ...]] = {}
-    for did, owner, contact, company, modified, moved in _rows(session, select(
+    for did, owner, contact, company, active_at in _rows(session, select(
             Deal.b24_deal_id, Deal.assigned_by_id, Deal.contact_id, Deal.company_id,
-            Deal.date_modify, Deal.moved_time).where(
+            _active_at()).where(
             Deal.portal_id == portal_id, Deal.stage_semantic == "P", Deal.deleted.is_(False)),
             pause):
-        deal = (did, owner, _latest(modified, moved))
+        deal = (did, owner, active_at)
         for key in (("CONTACT", contact), ("COMPANY", company)):
             if key[1]:  # tuples, not lists, even while building: see RefRow
                 deals[key] = (*deals.get(key, ()), deal)

@@ -84,6 +84,23 @@ def test_two_open_deals_with_different_managers_the_most_recent_wins(snap) -> No
     assert plan.steps[0].user_ids() == [IVAN]
 
 
+def test_a_recent_stage_move_counts_as_activity(sessions) -> None:
+    with sessions() as s:
+        pid = make_portal(s).id
+        seed(s, pid)
+        from datetime import timedelta
+
+        from store import mirror
+        mirror.upsert_deal(s, pid, {  # Олег's deal, edited 3 days ago, moved an hour ago
+            "ID": "201", "CONTACT_ID": "2", "ASSIGNED_BY_ID": str(OLEG), "STAGE_ID": "NEW",
+            "STAGE_SEMANTIC_ID": "P", "DATE_MODIFY": (IN_HOURS - timedelta(days=3)).isoformat(),
+            "MOVED_TIME": (IN_HOURS - timedelta(hours=1)).isoformat()})
+        s.commit()
+        snap = load_snapshot(s, pid)
+    plan = build_plan(snap, TWO_DEALS, IN_HOURS)
+    assert (plan.responsible.user_id, plan.responsible.deal_id) == (OLEG, 201)
+
+
 def test_a_deal_of_a_manager_who_left_passes_to_the_next_deal(sessions) -> None:
     with sessions() as s:
         pid = make_portal(s).id
