@@ -21,7 +21,7 @@ from store.models import Contact, Deal, Lead
 
 Usable = Callable[[int], bool]
 EPOCH = datetime(1970, 1, 1)  # naive, like active_at
-SLICE = 500
+SLICE = 100  # rows per slice: ~1 ms of work, so a waiting request gets the GIL fast
 
 
 @dataclass(frozen=True)
