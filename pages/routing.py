@@ -80,8 +80,12 @@ def _forget(*, member_id: str | None) -> None:
 
 
 def _preview(phone: str) -> Plan:
-    session = get_session()
-    return build_plan(load_snapshot(session, portal().id), normalize(phone), kit().now)
+    """Settings and structure read now; phones and deals as this worker holds them (under a
+    minute old), read only if it holds none — this process also answers the PBX."""
+    cache = current_app.extensions.get(CACHE_KEY)
+    held = cache.directory(portal().id) if cache is not None else None
+    snap = load_snapshot(get_session(), portal().id, directory=held)
+    return build_plan(snap, normalize(phone), kit().now)
 
 
 def _render(cfg: config.RoutingConfig, errors: dict[str, str], *, status: int = 200,

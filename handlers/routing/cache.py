@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.routing.clients import Directory
 from handlers.routing.snapshot import Snapshot, load_snapshot
 from store.models import Portal
 from store.routing_models import PbxSecret
@@ -91,6 +92,12 @@ class RoutingCache:
         if now - held.core_at >= self.ttl or now - held.directory_at >= self.directory_ttl:
             self._refresh_later(portal_id)
         return held.snap
+
+    def directory(self, portal_id: int) -> Directory | None:
+        """The phones and deals this process holds (for a preview that should not re-read
+        them: pages run in the same workers that answer the PBX)."""
+        held = self._held.get(portal_id)
+        return None if held is None else held.snap.directory
 
     def invalidate(self, portal_id: int | None = None, member_id: str | None = None) -> None:
         """Settings or the secret changed here: re-read them now (other processes: TTL).
