@@ -31,7 +31,18 @@ def say(text: str) -> None:
 
 
 def wait_drained(app, portal, timeout: float = 60.0) -> None:  # noqa: ANN001
-    """Between scenario steps: let deliveries land and the worker empty the inbox."""
+    """Between scenario steps: let deliveries land, the worker empty the inbox, and the
+    short jobs the scheduler would run every few seconds do their part (calls to deals,
+    rejections to audit, first purchases to hand off)."""
+    for _ in range(3):
+        _drain(app, portal, timeout)
+        runner.telephony_work(app)
+        runner.audit_rejections(app)
+        runner.audit_handoffs(app)
+    _drain(app, portal, timeout)
+
+
+def _drain(app, portal, timeout: float) -> None:  # noqa: ANN001
     deadline = time.monotonic() + timeout
     portal.flush_events()
     while time.monotonic() < deadline:
