@@ -151,14 +151,21 @@ def start_app(url: str, port: int, workers: int) -> subprocess.Popen:
 
 
 def warm_up(route: str, secret: str, contacts: int, workers: int) -> float:
-    """Concurrent requests until every worker has built its snapshot; the slowest is the cold
-    build (each worker's first request waits for it; later rebuilds run in the background)."""
+    """Concurrent bursts until one comes back all fast: every worker has built its snapshot.
+    Returns the slowest answer seen, i.e. a worker's first request (the cold build); later
+    rebuilds run in the background and are part of the measured run."""
+    slowest = 0.0
     with ThreadPoolExecutor(4 * workers) as pool:
-        answers = list(pool.map(lambda i: requests.post(
-            route, json={"caller": caller(i, contacts)}, headers={"X-PBX-Secret": secret},
-            timeout=30), range(20 * workers)))
-    assert all(a.status_code == 200 for a in answers)
-    return max(a.elapsed.total_seconds() for a in answers)
+        for burst in range(50):
+            answers = list(pool.map(lambda i: requests.post(
+                route, json={"caller": caller(i, contacts)}, headers={"X-PBX-Secret": secret},
+                timeout=30), range(burst * 40, burst * 40 + 40)))
+            assert all(a.status_code == 200 for a in answers)
+            worst = max(a.elapsed.total_seconds() for a in answers)
+            slowest = max(slowest, worst)
+            if burst >= 2 and worst < 0.05:
+                break
+    return slowest
 
 
 def main(argv: list[str] | None = None) -> dict:
