@@ -65,7 +65,7 @@ def route(member_id: str) -> tuple[Response, int]:
     routing_id = uuid.uuid4().hex
     client, resp = plan.client, plan.responsible
     session = get_session()
-    store.add_call(
+    store.record_routed(
         session, portal_id=entry.portal_id, routing_id=routing_id, caller=caller, line=line,
         client_type=client.entity_type if client else None,
         client_id=client.entity_id if client else None,
