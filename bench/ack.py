@@ -9,9 +9,6 @@ coalesces); afterwards the inbox rows are counted: every 200 must be a stored ro
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import threading
 import time
 from urllib.parse import urlencode
@@ -24,6 +21,7 @@ from bench.common import (
     MEMBER_ID,
     free_port,
     prepared_database,
+    start_gunicorn,
     summary_ms,
     temp_sqlite_url,
 )
@@ -37,24 +35,6 @@ def form(i: int) -> str:
         "ts": str(1766047124 + i), "auth[domain]": "bench.bitrix24.test",
         "auth[client_endpoint]": "http://127.0.0.1:9/rest/", "auth[member_id]": MEMBER_ID,
         "auth[application_token]": APP_TOKEN, "auth[access_token]": "t" * 40})
-
-
-def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "B24_CLIENT_ID": "local.bench",
-           "B24_CLIENT_SECRET": "bench", "APP_PUBLIC_URL": f"http://127.0.0.1:{port}",
-           "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "app:create_app()"], env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                return proc
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("gunicorn did not start")
 
 
 def load(port: int, rate: float, seconds: float, senders: int = 16) -> tuple[list[float], int]:

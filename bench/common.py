@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import requests
 
 from store import portals
 from store.db import make_engine, make_session_factory
@@ -54,3 +60,26 @@ def prepared_database(url: str) -> None:
             application_token=APP_TOKEN, scope="crm", installer_user_id=1), now)
         session.commit()
     engine.dispose()
+
+
+def start_gunicorn(url: str, port: int, workers: int, *, wait: float = 30.0,
+                   probe_timeout: float = 1.0) -> subprocess.Popen:
+    """The app under gunicorn on loopback for a benchmark; returns once /healthz answers.
+
+    A busy machine needs more patience (`wait`, `probe_timeout`) before the first answer.
+    """
+    env = {**os.environ, "DATABASE_URL": url, "B24_CLIENT_ID": "local.bench",
+           "B24_CLIENT_SECRET": "bench", "APP_PUBLIC_URL": f"http://127.0.0.1:{port}",
+           "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "app:create_app()"], env=env)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=probe_timeout).ok:
+                return proc
+        except requests.RequestException:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start")

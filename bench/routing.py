@@ -14,10 +14,7 @@ longer than the directory TTL (60 s), so every worker rebuilds its snapshot in t
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +23,14 @@ from datetime import UTC, datetime, timedelta
 import requests
 from sqlalchemy import insert, select
 
-from bench.common import MEMBER_ID, free_port, prepared_database, summary_ms, temp_sqlite_url
+from bench.common import (
+    MEMBER_ID,
+    free_port,
+    prepared_database,
+    start_gunicorn,
+    summary_ms,
+    temp_sqlite_url,
+)
 from handlers.exchange import config as exchange_config
 from handlers.routing import config
 from store import portals
@@ -131,25 +135,6 @@ def _next(lock: threading.Lock, counter) -> int | None:
         return next(counter, None)
 
 
-def start_app(url: str, port: int, workers: int) -> subprocess.Popen:
-    """gunicorn as bench.ack starts it, but patient: on a busy machine /healthz may be slow."""
-    env = {**os.environ, "DATABASE_URL": url, "B24_CLIENT_ID": "local.bench",
-           "B24_CLIENT_SECRET": "bench", "APP_PUBLIC_URL": f"http://127.0.0.1:{port}",
-           "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "app:create_app()"], env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).ok:
-                return proc
-        except requests.RequestException:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("gunicorn did not start")
-
-
 def warm_up(route: str, secret: str, contacts: int, workers: int) -> float:
     """Concurrent bursts until one comes back all fast: every worker has built its snapshot.
     Returns the slowest answer seen, i.e. a worker's first request (the cold build); later
@@ -180,7 +165,7 @@ def main(argv: list[str] | None = None) -> dict:
     prepared_database(url)
     secret = seed(url, args.contacts)
     port = free_port()
-    proc = start_app(url, port, args.workers)
+    proc = start_gunicorn(url, port, args.workers, wait=60.0, probe_timeout=5.0)
     route = f"http://127.0.0.1:{port}/pbx/{MEMBER_ID}/route"
     try:
         cold = warm_up(route, secret, args.contacts, args.workers)
