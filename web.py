@@ -13,7 +13,13 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from b24.errors import BadApplicationToken, EventPayloadError, InvalidGrant, PortalGone
+from b24.errors import (
+    B24Error,
+    BadApplicationToken,
+    EventPayloadError,
+    InvalidGrant,
+    PortalGone,
+)
 from b24.events import B24Event, parse_event, redacted, verify_application_token
 from handlers import install as installer
 from handlers import router
@@ -163,6 +169,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(PortalGone)
     def refused(error: Exception):  # noqa: ANN202
         return _reject(401, "b24.install.refused", error)
+
+    @app.errorhandler(B24Error)
+    def portal_unavailable(error: B24Error):  # noqa: ANN202
+        """The auth server or the portal is away (install): a try later, not our crash."""
+        return _reject(503, "b24.install.unavailable", error)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # noqa: ANN202

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from b24.client import B24Client
-from b24.errors import BadApplicationToken, EventPayloadError
+from b24.errors import B24ApiError, BadApplicationToken, EventPayloadError
 from b24.events import B24Event
 from b24.manifest import Manifest, bind_events, bind_placements
 from b24.oauth import OAuthClient
@@ -66,8 +66,16 @@ def from_event(event: B24Event) -> InstallRequest:
 
 
 def confirm(req: InstallRequest, settings: Settings, oauth: OAuthClient) -> dict:
-    """Ask our configured auth server, never the DOMAIN in the request (§12 'Verifying')."""
-    info = oauth.app_info(req.access_token)
+    """Ask our configured auth server, never the DOMAIN in the request (§12 'Verifying').
+
+    A token the server refuses (invalid_token, expired_token ...) is a forged or stale install,
+    answered 401 like any other bad token; only a server that is away stays an error (503)."""
+    try:
+        info = oauth.app_info(req.access_token)
+    except B24ApiError as exc:
+        if exc.transient:
+            raise
+        raise BadApplicationToken(f"auth server refused the token: {exc.code}") from None
     install = info.get("install") or {}
     if info.get("client_id") != settings.b24_client_id:
         raise BadApplicationToken("token was issued to another application")
