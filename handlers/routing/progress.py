@@ -38,7 +38,7 @@ def _int(value: Any, key: str, *, low: int = 0, high: int = 10**9) -> int | None
         raise BadReport(key)
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # JSON 1e400 / Infinity is a float inf
         raise BadReport(key) from None
     if not low <= number <= high:
         raise BadReport(key)

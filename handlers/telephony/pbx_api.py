@@ -139,13 +139,19 @@ def parse(body: dict[str, Any]) -> PbxCallIn:
                      extension, record)
 
 
+MAX_USER_ID = 2**31 - 1  # what the user_id columns hold; a Bitrix24 user id is far below
+
+
 def _user_id(value: Any, problems: list[str]) -> int | None:
     if value in (None, ""):
         return None
-    if isinstance(value, bool) or not str(value).isdigit() or int(value) <= 0:
+    text = str(value)
+    # isascii: "²" and other Unicode digits pass isdigit() but int() refuses them.
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()) \
+            or not 0 < int(text) <= MAX_USER_ID:
         problems.append("user_id must be a positive integer")
         return None
-    return int(value)
+    return int(text)
 
 
 def accept(session: Session, portal: Portal, call: PbxCallIn, *, region: str,
