@@ -10,6 +10,7 @@ import logging
 
 from flask import Blueprint, Flask, Response, g, jsonify, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from handlers.exchange import config, queries
 from pages import i18n
@@ -23,6 +24,7 @@ from pages.auth import (
 )
 from pages.data import header_load, my_deals, names, user_name
 from pages.kit import (
+    MAX_ID,
     frame_ancestors,
     kit,
     portal,
@@ -55,7 +57,7 @@ def enter() -> Response:
     logger.info("web.page.opened", extra={"member_id": who.member_id, "user": who.user_id,
                                           "placement": placement})
     entity_id = str(options.get("ID") or "")
-    if placement in TABS and entity_id.isdigit():
+    if placement in TABS and entity_id.isascii() and entity_id.isdigit():  # not "²"
         return redirect(url_for(TABS[placement], entity_id=int(entity_id), s=token), 303)
     return redirect(url_for("pages.board", s=token), 303)
 
@@ -101,7 +103,7 @@ def taken() -> tuple[str, int]:
                   active="taken")
 
 
-@bp.get("/deal/<int:entity_id>")
+@bp.get("/deal/<id:entity_id>")
 @viewer_required()
 def deal_tab(entity_id: int) -> tuple[str, int]:
     """The CRM deal card's tab: this deal's place on the exchange, and the one button that fits."""
@@ -138,7 +140,7 @@ def _deal_state(cfg: config.ExchangeConfig, deal: Deal | None, user_id: int) -> 
     return "yours" if deal.assigned_by_id == user_id else "taken"
 
 
-@bp.get("/lead/<int:entity_id>")
+@bp.get("/lead/<id:entity_id>")
 @viewer_required()
 def lead_tab(entity_id: int) -> tuple[str, int]:
     """The CRM lead card's tab: the lead rules' check and conversion (pages/leads.py)."""
@@ -200,8 +202,17 @@ def failed(error: Exception) -> tuple[Response | str, int] | HTTPException:
     return render("error.html", 500, title_key="err.title", text_key="err.internal")
 
 
+class IdConverter(IntegerConverter):
+    """<id:...> in our URLs: a Bitrix24 or our own row id. Beyond 32 bits it is 404, not an
+    integer the database driver cannot bind (a 500 on SQLite, an error on PostgreSQL)."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, max=MAX_ID)
+
+
 def init_pages(app: Flask) -> None:
     """Register the pages blueprint with its settings and API routes."""
+    app.url_map.converters["id"] = IdConverter
     from pages import (  # noqa: F401 - register their routes on bp
         admin,
         api,

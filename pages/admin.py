@@ -18,6 +18,7 @@ from pages import bp
 from pages.data import categories, header_load, names, users
 from pages.forms import candidates, parse_settings
 from pages.kit import (
+    MAX_ID,
     kit,
     portal,
     release,
@@ -116,7 +117,8 @@ def _undoable(last: Any, now: datetime) -> bool:
 
 def _sweep_form(cfg: config.ExchangeConfig) -> tuple[list[int], datetime, str | None]:
     """Managers ticked and the moment: "now", or local datetime-local + the browser's offset."""
-    managers = sorted({int(v) for v in request.form.getlist("managers") if v.isdigit()})
+    managers = sorted({int(v) for v in request.form.getlist("managers")  # "²" passes
+                       if v.isascii() and v.isdigit() and int(v) <= MAX_ID})  # isdigit()
     now = datetime.now(UTC)
     if not managers:
         return managers, now, "sweep.choose_managers"
@@ -126,7 +128,7 @@ def _sweep_form(cfg: config.ExchangeConfig) -> tuple[list[int], datetime, str | 
         local = datetime.fromisoformat(request.form.get("at", ""))
         offset = int(request.form.get("tz") or -180)  # JS getTimezoneOffset(); Moscow if none
         run_at = local.replace(tzinfo=timezone(timedelta(minutes=-offset))).astimezone(UTC)
-    except ValueError:
+    except (ValueError, OverflowError):  # a made-up offset or year beyond datetime's range
         return managers, now, "sweep.bad_time"
     return managers, max(run_at, now), None
 

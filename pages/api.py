@@ -15,7 +15,7 @@ from flask import Response, jsonify, request
 from handlers.exchange import actions, config
 from pages import bp, i18n
 from pages.data import header_load
-from pages.kit import kit, portal, release, sessions, settings, viewer, viewer_required
+from pages.kit import MAX_ID, kit, portal, release, sessions, settings, viewer, viewer_required
 from store.db import get_session
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def _deal_id(data: dict[str, Any]) -> int | None:
         value = int(data.get("deal_id"))
     except (TypeError, ValueError):
         return None
-    return value if value > 0 else None
+    return value if 0 < value <= MAX_ID else None
 
 
 def _answer(result: actions.ActionResult) -> tuple[Response, int]:

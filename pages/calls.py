@@ -28,6 +28,7 @@ from store.models import User
 
 logger = logging.getLogger(__name__)
 MAX_DAYS = 92
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)  # any real call lies between
 TREND_DAYS = 14
 NOTICES = ("callback_set", "callback_exists", "call_not_found", "no_deal", "portal_error",
            "saved")
@@ -39,9 +40,11 @@ def _period(cfg: telephony_config.TelephonyConfig) -> tuple[date, date]:
 
     def day(name: str, default: date) -> date:
         try:
-            return date.fromisoformat(request.args.get(name, ""))
+            picked = date.fromisoformat(request.args.get(name, ""))
         except ValueError:
             return default
+        # 0001-01-01 or 9999-12-31 would overflow `date` in the period and trend arithmetic.
+        return picked if FIRST_DAY <= picked <= LAST_DAY else default
     last = day("to", today)
     first = day("from", last)
     if first > last:

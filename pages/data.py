@@ -44,7 +44,7 @@ def categories(session: Session, portal_id: int, cfg: ExchangeConfig) -> list[in
     for entity in session.scalars(select(Stage.entity_id).where(
             Stage.portal_id == portal_id, Stage.entity_id.like("DEAL_STAGE%")).distinct()):
         suffix = entity.removeprefix("DEAL_STAGE").lstrip("_")
-        if suffix.isdigit():
+        if suffix.isascii() and suffix.isdigit():
             found.add(int(suffix))
     return sorted(found | set(cfg.categories))
 

@@ -25,6 +25,9 @@ from store.db import get_session
 from store.models import Portal
 
 HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
+# The largest id a request may name (Bitrix24's and ours are far below): a bigger Python int
+# cannot even be bound as a query parameter (OverflowError on SQLite).
+MAX_ID = 2**31 - 1
 
 
 def settings() -> Settings:

@@ -7,6 +7,7 @@ message instead of silently resetting it (as pages/forms.py does for the exchang
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from datetime import date
 from typing import Any
@@ -29,10 +30,12 @@ TIMEZONES = ("Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekat
 
 
 def _number(value: str | None) -> float | None:
+    """A finite number or None: "nan", "inf" and "1e400" are not hours or seconds."""
     try:
-        return float(str(value).strip().replace(",", "."))
+        number = float(str(value).strip().replace(",", "."))
     except (TypeError, ValueError):
         return None
+    return number if math.isfinite(number) else None
 
 
 def _holidays(text: str) -> tuple[list[str], bool]:
@@ -77,14 +80,16 @@ def parse_lead_settings(form: MultiDict[str, str], session: Session, portal_id: 
         errors["holidays"] = "leads.error.holidays"
     for name in ("timezone", "work_start", "work_end", "junk_mode", "reason_mode", "deal_owner"):
         values[name] = (form.get(name) or "").strip()
-    values["work_days"] = sorted({int(d) for d in form.getlist("work_days") if d.isdigit()})
+    # isascii: "²" passes isdigit() but not int().
+    values["work_days"] = sorted({int(d) for d in form.getlist("work_days")
+                                  if d.isascii() and d.isdigit()})
     values["evidence_kinds"] = [k for k in EVIDENCE_KINDS if k in form.getlist("evidence_kinds")]
     values["require_patronymic"] = form.get("require_patronymic") == "y"
     values["link_repeats"] = form.get("link_repeats") == "y"
     category = _number(form.get("deal_category"))
     values["deal_category"] = int(category) if category is not None and category >= 0 else 0
     head = (form.get("head_user_id") or "").strip()
-    values["head_user_id"] = int(head) if head.isdigit() else None
+    values["head_user_id"] = int(head) if head.isascii() and head.isdigit() else None
     if head and values["head_user_id"] not in set(session.scalars(
             select(User.b24_user_id).where(User.portal_id == portal_id))):
         errors["head_user_id"] = "error.user"

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "Europe/Moscow"
+# Any real report lies here; the margins leave room for previous() and the next midnight.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class Period:
 
     @classmethod
     def of(cls, kind: str, day: date, tz: str = DEFAULT_TZ) -> Period:
+        """The day/week/month around `day`, which is first brought into FIRST_DAY..LAST_DAY:
+        a typed-in 9999-12-31 or 0001-01-01 would overflow `date` at the next/previous day."""
+        day = min(max(day, FIRST_DAY), LAST_DAY)
         if kind == "week":
             start = day - timedelta(days=day.weekday())
             return cls(start, start + timedelta(days=6), tz)

@@ -168,6 +168,31 @@ def logs(app: Any) -> Iterator[Records]:
         root.removeHandler(handler)
 
 
+class Probe:
+    """One hostile request: start() fingerprints the world and forgets earlier log records,
+    check(response) asserts the request was harmless and returns the world after it."""
+
+    def __init__(self, world: Any, logs: Records) -> None:
+        self._world, self._logs = world, logs
+        self.before: World | None = None
+
+    def start(self) -> World:
+        self._logs.records.clear()
+        self.before = self._world()
+        return self.before
+
+    def check(self, response: Any) -> World:
+        after = self._world()
+        assert self.before is not None, "probe.start() first"
+        assert_harmless(response, self.before, after, self._logs)
+        return after
+
+
+@pytest.fixture
+def probe(world: Any, logs: Records) -> Probe:
+    return Probe(world, logs)
+
+
 def assert_harmless(response: Any, before: World, after: World, logs: Records) -> None:
     """Never a 500 or a logged exception; a refused request (4xx) leaves no trace."""
     assert response.status_code < 500 or response.status_code == 503, response.data[:300]
