@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from b24.errors import (
     B24Error,
@@ -49,8 +49,11 @@ def receive_event() -> tuple[Response, int]:
         raise UnknownPortal(event.auth.member_id)
     verify_application_token(event.auth.application_token, portal.application_token)
     now = datetime.now(UTC)
-    portals.touch_endpoint(session, portal, domain=event.auth.domain,
-                           client_endpoint=event.auth.client_endpoint, now=now)
+    # auth[domain] / auth[client_endpoint] are NOT followed: the application_token is shown to
+    # every viewer's browser with each page open (§1.2), so any portal user could forge an
+    # event that points our REST calls, access token included, at their own host. A renamed
+    # portal is followed through trusted channels only: the old host's redirect and the
+    # OAuth server's answer on refresh (handlers/tokens.py).
     routes = router.handlers_for(event.code)
     if not routes:
         logger.info("b24.event.unhandled", extra={"event": event.code,
@@ -105,7 +108,7 @@ def pbx_call(member_id: str) -> tuple[Response, int]:
             session, portal.id, request.headers.get("X-PBX-Secret")):
         raise pbx_api.PbxUnauthorized(member_id)
     if (request.content_length or 0) > pbx_api.MAX_BODY:
-        raise pbx_api.PbxPayloadError("body too large", kind="malformed_json")
+        raise pbx_api.PbxPayloadError("body too large", kind="too_large")
     call = pbx_api.parse_body(request.get_data(cache=False))
     region = telephony_config.load(session, portal.id).region
     try:
@@ -135,8 +138,18 @@ def _reject(status: int, key: str, error: Exception) -> tuple[Response, int]:
     return jsonify(error=key.rsplit(".", 1)[-1], error_description=str(error)), status
 
 
+def refuse_oversized() -> None:
+    """413 before any view runs when the declared body is over the limit. Werkzeug enforces
+    MAX_CONTENT_LENGTH only when a body is read, and a view that never reads it (a form post
+    to a JSON endpoint) would answer something else."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.before_request(refuse_oversized)
     routing_api.init_app(app)  # POST /pbx/<member_id>/route[/<routing_id>/progress]
 
     @app.errorhandler(EventPayloadError)
@@ -156,7 +169,8 @@ def init_app(app: Flask) -> None:
         logger.warning("pbx.call.rejected", extra={"error": str(error), "path": request.path,
                                                     "remote": request.remote_addr})
         get_session().rollback()
-        return jsonify(ok=False, error=error.kind, message=str(error)), 400
+        status = 413 if error.kind == "too_large" else 400
+        return jsonify(ok=False, error=error.kind, message=str(error)), status
 
     @app.errorhandler(pbx_api.PbxUnauthorized)
     def pbx_unauthorized(error: pbx_api.PbxUnauthorized):  # noqa: ANN202

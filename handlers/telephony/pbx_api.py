@@ -16,7 +16,8 @@ settings page) in the `X-PBX-Secret` header:
 
 Answers: 200 `{"ok": true, "call_id": ..., "duplicate": false}` (stored and queued; a repeat
 answers `"duplicate": true` and changes nothing); 400 `{"ok": false, "error": "malformed_json" |
-"invalid", "message": ...}`; 401 `{"ok": false, "error": "unauthorized"}` (unknown portal or
+"invalid", "message": ...}`; 413 `{"ok": false, "error": "too_large"}` over 64 KiB;
+401 `{"ok": false, "error": "unauthorized"}` (unknown portal or
 wrong secret; nothing is stored). The request only stores the call (source "pbx") and queues
 the portal work; registering it in Bitrix24 (telephony.externalCall.register + finish, with the
 recording) runs in the telephony job, see handlers/telephony/pbx_work.py.
@@ -73,7 +74,7 @@ class PbxCallIn:
 def parse_body(raw: bytes) -> PbxCallIn:
     """Bytes of the request -> a validated call, or PbxPayloadError naming every problem."""
     if len(raw) > MAX_BODY:
-        raise PbxPayloadError("body too large", kind="malformed_json")
+        raise PbxPayloadError("body too large", kind="too_large")
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
