@@ -28,12 +28,17 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str) -> Engine:
-    """SQLite gets WAL and a busy timeout so the web process and the worker can share a file."""
+    """SQLite gets WAL and a busy timeout so the web process and the worker can share a file.
+
+    hide_parameters: rows hold OAuth tokens, so SQL logging (sqlalchemy.engine at INFO) and
+    error messages show statements without their values."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI types
