@@ -25,6 +25,7 @@ from handlers.exchange.fields import ensure_keep_field
 from store import portals
 
 logger = logging.getLogger(__name__)
+MAX_LIFETIME = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,12 @@ class InstallRequest:
     from_page: bool  # True: the install page in the iframe must call BX24.installFinish()
 
 
+def _lifetime(seconds: int | None) -> int:
+    """The access token's lifetime as posted (3600, §2.1); anything odd counts as 3600, since
+    a made-up 10**20 would overflow the expiry datetime."""
+    return seconds if seconds is not None and 0 < seconds <= MAX_LIFETIME else 3600
+
+
 def from_page(form: Mapping[str, str], args: Mapping[str, str]) -> InstallRequest:
     """The app-page POST: DOMAIN and LANG in the query string, the rest in the body (§1.2)."""
     missing = [k for k in ("AUTH_ID", "REFRESH_ID", "member_id", "APPLICATION_TOKEN")
@@ -48,7 +55,7 @@ def from_page(form: Mapping[str, str], args: Mapping[str, str]) -> InstallReques
         raise EventPayloadError("install page form lacks " + ", ".join(missing or ["DOMAIN"]))
     return InstallRequest(
         member_id=form["member_id"], domain=args["DOMAIN"], access_token=form["AUTH_ID"],
-        refresh_token=form["REFRESH_ID"], expires_in=to_int(form.get("AUTH_EXPIRES")) or 3600,
+        refresh_token=form["REFRESH_ID"], expires_in=_lifetime(to_int(form.get("AUTH_EXPIRES"))),
         application_token=form["APPLICATION_TOKEN"], scope=form.get("APPLICATION_SCOPE", ""),
         lang=args.get("LANG", "ru"), from_page=True)
 
@@ -60,7 +67,7 @@ def from_event(event: B24Event) -> InstallRequest:
         raise EventPayloadError("ONAPPINSTALL without tokens or domain")
     return InstallRequest(
         member_id=auth.member_id, domain=auth.domain, access_token=auth.access_token,
-        refresh_token=auth.refresh_token, expires_in=auth.expires_in or 3600,
+        refresh_token=auth.refresh_token, expires_in=_lifetime(auth.expires_in),
         application_token=auth.application_token, scope=auth.scope or "",
         lang=str(event.data.get("LANGUAGE_ID") or "ru"), from_page=False)
 
@@ -106,7 +113,8 @@ def install(session: Session, req: InstallRequest, settings: Settings, manifest:
     tokens = MemoryTokens(TokenSet(req.access_token, req.refresh_token, expires_at,
                                    client_endpoint, server_endpoint, req.member_id), oauth)
     try:
-        b24 = B24Client(tokens)
+        b24 = B24Client(tokens, max_attempts=settings.rest_max_attempts,
+                        backoff=settings.rest_backoff)
         bind_events(b24, manifest, settings.app_public_url)
         bind_placements(b24, manifest, settings.app_public_url)
         ensure_keep_field(b24)

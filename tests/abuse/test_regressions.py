@@ -115,3 +115,16 @@ def test_buttons_with_impossible_deal_ids(client, app, tenants, probe, sessions,
                            headers={"X-App-Session": session_token(app, a)})
     probe.check(response)
     assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("expires", [HUGE, "-5", "0"])
+def test_genuine_install_with_an_absurd_lifetime_is_not_500(client, tenants, logs,
+                                                            expires) -> None:
+    """AUTH_EXPIRES=10**20 overflowed the expiry datetime once the token was confirmed.
+    (The mocked portal refuses the bindings afterwards: 503, the install is retried.)"""
+    a, _ = tenants
+    response = client.post(f"/b24/install?DOMAIN={a.domain}", data={
+        "AUTH_ID": GENUINE_VIEWER, "REFRESH_ID": "r", "member_id": a.member_id,
+        "APPLICATION_TOKEN": a.application_token, "AUTH_EXPIRES": expires})
+    assert response.status_code in (200, 503)
+    assert not logs.failures()
