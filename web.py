@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
 from b24.errors import (
     B24Error,
@@ -34,6 +34,7 @@ from store.db import get_session
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("b24", __name__)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class UnknownPortal(Exception):
@@ -147,9 +148,26 @@ def refuse_oversized() -> None:
         raise RequestEntityTooLarge()
 
 
+def refuse_nul() -> None:
+    """400 for a NUL character anywhere in the URL, a form or a JSON body. No genuine id,
+    token or field holds one, and PostgreSQL text and jsonb cannot store one: psycopg raises
+    DataError deep inside a view, which was a 500."""
+    texts = [request.path, *(f"{k}={v}" for k, v in request.args.items(multi=True))]
+    if request.mimetype in FORM_TYPES:
+        texts += (f"{k}={v}" for k, v in request.form.items(multi=True))
+    elif request.method == "POST":  # JSON (or what a view will try as JSON): "\u0000"
+        raw = request.get_data()
+        texts.append("\x00" if b"\x00" in raw or b"\\u0000" in raw.lower() else "")
+    if any("\x00" in text for text in texts):
+        logger.warning("web.request.nul", extra={"path": request.path[:200],
+                                                 "remote": request.remote_addr})
+        raise BadRequest("NUL character in the request")
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.before_request(refuse_oversized)
+    app.before_request(refuse_nul)
     routing_api.init_app(app)  # POST /pbx/<member_id>/route[/<routing_id>/progress]
 
     @app.errorhandler(EventPayloadError)

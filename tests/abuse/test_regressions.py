@@ -119,3 +119,31 @@ def test_genuine_install_with_an_absurd_lifetime_is_not_500(client, tenants, log
             "APPLICATION_TOKEN": a.application_token, "AUTH_EXPIRES": expires})
         assert response.status_code in (200, 503), expires
         assert not logs.failures()
+
+
+def test_nul_anywhere_is_400_before_the_database_sees_it(client, app, tenants, probe) -> None:
+    """PostgreSQL text/jsonb cannot hold NUL: psycopg's DataError was a 500 on every endpoint
+    that looks a value up or stores it (found by running this folder on PostgreSQL)."""
+    a, _ = tenants
+    headers = {"X-PBX-Secret": a.pbx_secret}
+    call = {"call_id": "nul\u0000", "direction": "in", "phone": "+79161234567", "line": "1",
+            "started_at": "2026-03-11T10:00:00+03:00", "ended_at": "2026-03-11T10:03:00+03:00",
+            "user_id": 11}
+    event = {"event": "ONCRMDEALUPDATE", "auth[member_id]": a.member_id,
+             "auth[application_token]": a.application_token}
+    cases = [
+        ("/pbx/%00/calls", {"json": call}), (f"/pbx/{a.member_id}/calls", {"json": call}),
+        (f"/pbx/{a.member_id}/route", {"json": {"caller": "+7916", "line": "\u0000"}}),
+        ("/b24/events", {"data": {**event, "data[FIELDS][TITLE]": "a\x00b"}}),
+        ("/b24/events", {"data": {**event, "auth[member_id]": "m\x00"}}),
+        ("/app?DOMAIN=a.bitrix24.test", {"data": {"member_id": "\x00", "AUTH_ID": "x",
+                                                  "APPLICATION_TOKEN": "y"}}),
+        ("/app/routing", {"data": {"s": session_token(app, a), "time_zone": "Europe/\x00"}}),
+        ("/app/board?s=\x00", {}),
+    ]
+    for path, kwargs in cases:
+        probe.start()
+        response = client.post(path, headers=headers, **kwargs) if kwargs else \
+            client.get(path)
+        probe.check(response)
+        assert response.status_code == 400, (path, response.status_code)
