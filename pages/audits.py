@@ -84,7 +84,7 @@ def audits_page() -> tuple[str, int]:
                   active="audits")
 
 
-@bp.post("/audits/<int:rejection_id>")
+@bp.post("/audits/<id:rejection_id>")
 @viewer_required()
 def audit_decide(rejection_id: int) -> Response:
     if not can_audit():

@@ -148,7 +148,7 @@ def _card(track: Any) -> dict[str, Any]:
             "EMAIL": [{"VALUE": e} for e in track.emails or []]}
 
 
-@bp.post("/lead/<int:entity_id>/convert")
+@bp.post("/lead/<id:entity_id>/convert")
 @viewer_required()
 def lead_convert(entity_id: int) -> Response:
     """Form POST (works without JS); a double click is answered by the conversion's own lock."""
