@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import logging.config
+import re
 from pathlib import Path
 
 from flask import Flask
@@ -28,15 +29,32 @@ class ExtraFormatter(logging.Formatter):
         return base + "".join(f" {k}={v}" for k, v in sorted(extra.items()))
 
 
+class SessionRedactor(logging.Filter):
+    """Access logs print the request line, and page URLs carry the viewer's signed session
+    (`?s=`, pages/kit.py): a bearer credential for an hour, admin rights included. Masked."""
+
+    _session = re.compile(r"([?&]s=)[^&\s\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = self._session.sub(r"\1***", message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
 def configure_logging(level: str) -> None:
     logging.config.dictConfig({
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"plain": {"()": ExtraFormatter,
                                  "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+        "filters": {"sessions": {"()": SessionRedactor}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
         "root": {"level": level, "handlers": ["stderr"]},
-        "loggers": {"werkzeug": {"level": "WARNING"}, "apscheduler": {"level": "WARNING"},
+        "loggers": {"werkzeug": {"level": "WARNING", "filters": ["sessions"]},
+                    "gunicorn.access": {"filters": ["sessions"]},
+                    "apscheduler": {"level": "WARNING"},
                     "urllib3": {"level": "WARNING"},
                     "alembic.runtime.plugins": {"level": "WARNING"}},
     })

@@ -4,13 +4,14 @@ Install, events (genuine, forged, replayed), a page open and a forged one, PBX c
 right and a wrong secret, an expired access token refreshed mid-work. Every log record of the
 process at DEBUG (root and werkzeug, our server's access log included) is formatted the way
 production formats it (app.ExtraFormatter: message, `extra` fields and tracebacks), then
-searched for every token and secret the day produced.
+searched for every token and secret the day produced, the viewer's page session included.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -27,8 +28,8 @@ pytestmark = pytest.mark.e2e
 OURS = ("sandbox",)  # the emulated portal's own loggers are the other side, not our app
 
 
-def _day(portal, sandbox_app, live_app) -> str:  # noqa: F811 - fixtures passed in
-    """Everything a working day does that touches a secret; returns the PBX secret."""
+def _day(portal, sandbox_app, live_app) -> dict[str, str]:  # noqa: F811 - fixtures
+    """Everything a working day does that touches a secret; returns the app's own secrets."""
     admin, manager = min(portal.admins), portal.meta["managers"][0]
     base = live_app.url
     response = portal.install_app(sandbox_app, f"{base}/b24/install", f"{base}/app",
@@ -45,6 +46,8 @@ def _day(portal, sandbox_app, live_app) -> str:  # noqa: F811 - fixtures passed 
     assert requests.post(delivery.url, data=forged, timeout=10).status_code == 401
     page = portal.open_app(manager)
     assert page.status_code == 200
+    session = parse_qs(urlsplit(page.url).query)["s"][0]
+    assert requests.get(f"{base}/app/taken", params={"s": session}, timeout=10).ok
     wrong = portal.app_page_request(manager)
     wrong.form["APPLICATION_TOKEN"] = "f" * 32
     assert requests.post(wrong.full_url, data=wrong.form, timeout=10).status_code == 401
@@ -65,29 +68,29 @@ def _day(portal, sandbox_app, live_app) -> str:  # noqa: F811 - fixtures passed 
     portal.invoke("crm.deal.update", {"id": deal, "fields": {"TITLE": "Логи 2"}},
                   user_id=manager)
     live_app.drain(portal)
-    return secret
+    return {"pbx_secret": secret, "page_session": session}
 
 
 def test_no_token_or_secret_in_any_log_record(portal, sandbox_app, live_app,  # noqa: F811
                                               caplog) -> None:
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="werkzeug")
-    pbx_secret = _day(portal, sandbox_app, live_app)
+    ours = _day(portal, sandbox_app, live_app)
     with live_app.sessions() as s:
         row = portals.find(s, portal.member_id)
         refreshed = row.tokens_refreshed_at > row.installed_at
     assert refreshed, "the day must include a token refresh"
     grants = list(portal.cloud.tokens.by_access.values())
-    secrets = {"client_secret": CLIENT_SECRET, "pbx_secret": pbx_secret,
+    secrets = {"client_secret": CLIENT_SECRET, **ours,
                "application_token": portal.application_token,
                "session_key": live_app.settings.secret_key.value}
     for n, grant in enumerate(grants):  # install pair, refreshed pairs, the viewers' AUTH_IDs
         secrets[f"access_token#{n}"] = grant.access_token
         secrets[f"refresh_token#{n}"] = grant.refresh_token
     formatter = ExtraFormatter("%(levelname)s %(name)s %(message)s")
-    ours = [r for r in caplog.records if not r.name.startswith(OURS)]
-    text = "\n".join(formatter.format(r) for r in ours)
-    assert len(ours) > 20 and "werkzeug" in {r.name for r in ours}
+    records = [r for r in caplog.records if not r.name.startswith(OURS)]
+    text = "\n".join(formatter.format(r) for r in records)
+    assert len(records) > 20 and "GET /app/taken?s=*** " in text  # the access log is on
     leaked = sorted(name for name, value in secrets.items() if value and value in text)
     assert not leaked, leaked
 
