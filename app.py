@@ -26,7 +26,14 @@ class ExtraFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         base = super().format(record)
         extra = {k: v for k, v in vars(record).items() if k not in self._skip}
-        return base + "".join(f" {k}={v}" for k, v in sorted(extra.items()))
+        return base + "".join(f" {k}={_plain(v)}" for k, v in sorted(extra.items()))
+
+
+def _plain(value: object) -> str:
+    """Extra values often come from the request (a member_id, a path): a newline in one must
+    not start a forged log line, so anything unprintable is shown escaped."""
+    text = str(value)
+    return text if text.isprintable() else repr(text)
 
 
 class SessionRedactor(logging.Filter):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import time
 from datetime import UTC, datetime
 
@@ -329,3 +330,23 @@ def test_oversized_body_without_content_length_is_413(client, app, tenants, prob
                                environ_overrides={"wsgi.input_terminated": True})
         probe.check(response)
         assert response.status_code == 413, (path, response.status_code, response.data[:200])
+
+
+def test_request_values_cannot_forge_log_lines(client, tenants) -> None:
+    """member_id and path reach log `extra` fields; a newline there must stay escaped."""
+    from app import ExtraFormatter
+    from tests.abuse.conftest import Records
+
+    a, _ = tenants
+    records = Records()
+    logging.getLogger().addHandler(records)
+    try:
+        forged = "x\n2026-01-01 00:00:00,000 INFO web b24.install.done member_id=" + a.member_id
+        client.post("/app?DOMAIN=a.bitrix24.test", data={
+            "member_id": forged, "AUTH_ID": "x", "APPLICATION_TOKEN": "y"})
+        client.post("/b24/events", data=event(a, member_id=forged))
+    finally:
+        logging.getLogger().removeHandler(records)
+    lines = [ExtraFormatter("%(levelname)s %(name)s %(message)s").format(r)
+             for r in records.records]
+    assert len(lines) >= 2 and all("\n" not in line for line in lines), lines
