@@ -165,6 +165,19 @@ def test_pbx_secret_of_another_portal_or_none_is_401(client, tenants, probe) -> 
             assert response.status_code == 401, (path, member, secret)
 
 
+def test_routing_id_of_another_portal_is_404(client, tenants, probe) -> None:
+    """B's own secret does not reach A's calls: a routing_id is looked up within the portal."""
+    a, b = tenants
+    routed = client.post(f"/pbx/{a.member_id}/route", json={"caller": "+79161234567"},
+                         headers={"X-PBX-Secret": a.pbx_secret}).json["routing_id"]
+    probe.start()
+    response = client.post(f"/pbx/{b.member_id}/route/{routed}/progress",
+                           json={"step": 1, "answered_by": 11, "finished": True},
+                           headers={"X-PBX-Secret": b.pbx_secret})
+    probe.check(response)
+    assert response.status_code == 404
+
+
 # --- CSRF and roles on the settings forms ----------------------------------------------------
 
 ADMIN_POSTS = {"/app/settings": {"default_cap": "3", "cap_min": "1", "cap_max": "50",
