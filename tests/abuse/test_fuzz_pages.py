@@ -6,12 +6,14 @@ messages) saves nothing and calls nothing.
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from tests.abuse.conftest import ABUSE, MANAGER, session_token
-from tests.abuse.strategies import VALUE, extra_pairs
+from tests.abuse.strategies import JSON, VALUE, extra_pairs
 
 EXCHANGE = ("default_cap", "cap_min", "cap_max", "stale_days", "alert_waiting_over",
             "alert_wait_hours", "exchange_user_id", "head_user_id", "categories",
@@ -105,4 +107,23 @@ def test_fuzz_page_parameters(client, app, tenants, probe) -> None:
         response = client.get(path, query_string={**args, "s": who})
         after = probe.check(response)
         assert after == probe.before, path
+    check()
+
+
+def test_fuzz_button_api_json(client, app, tenants, probe) -> None:
+    """The buttons' JSON API with any JSON (wrong types, nesting, odd numbers) and charset."""
+    a, _ = tenants
+    token = session_token(app, a, user_id=MANAGER, admin=False)
+    bodies = st.one_of(JSON, st.fixed_dictionaries({}, optional={"deal_id": JSON,
+                                                                 "reason": JSON}))
+
+    @settings(ABUSE, max_examples=40)
+    @given(path=st.sampled_from(["/app/api/claim", "/app/api/return"]), body=bodies,
+           content_type=st.sampled_from(["application/json", "text/plain",
+                                         "application/json; charset=latin-1"]))
+    def check(path: str, body: object, content_type: str) -> None:
+        probe.start()
+        response = client.post(path, data=json.dumps(body), content_type=content_type,
+                               headers={"X-App-Session": token})
+        probe.check(response)
     check()
