@@ -363,3 +363,27 @@ def test_request_values_cannot_forge_log_lines(client, tenants) -> None:
     lines = [ExtraFormatter("%(levelname)s %(name)s %(message)s").format(r)
              for r in records.records]
     assert len(lines) >= 2 and all("\n" not in line for line in lines), lines
+
+
+XSS = '"><script>alert(1)</script>'
+
+
+def test_reflected_input_is_escaped(client, app, tenants) -> None:
+    """Pages echo parameters and (on 422) what the admin typed: always escaped."""
+    a, _ = tenants
+    token = session_token(app, a)
+    pages = [f"/app/routing?phone={XSS}", f"/app/calls?notice=callback_set&name={XSS}",
+             f"/app/audits?notice=audit_confirmed&name={XSS}&deal={XSS}",
+             f"/app/lead/7?missing={XSS}&notice={XSS}", f"/app/board?sort={XSS}",
+             f"/app/report?period={XSS}", f"/app/settings?notice={XSS}"]
+    answers = [client.get(f"{page}&s={token}") for page in pages]
+    for path, field in (("/app/settings", "default_cap"), ("/app/routing", "work_start"),
+                        ("/app/calls/settings", "timezone"), ("/app/leads/settings", "holidays"),
+                        ("/app/audits/settings", "proposal_stages"),
+                        ("/app/settings/sweep/preview", "at")):
+        answers.append(client.post(path, data={"s": token, field: XSS, "managers": "11",
+                                               "when": "later"}))
+    answers.append(client.post(f"/app?LANG={XSS}", data={"member_id": XSS}))
+    for answer in answers:
+        assert answer.status_code in (200, 401, 422), answer.request.path
+        assert "<script>alert" not in answer.text, answer.request.path
