@@ -20,7 +20,7 @@ from bench.common import prepared_database, temp_sqlite_url
 from handlers.report.build import build
 from handlers.report.period import Period
 from store.db import analyze, make_engine, make_session_factory
-from store.models import Call, Deal, DealStageHistory, Portal, Stage, User
+from store.models import Call, Deal, DealStageHistory, Department, Portal, Stage, User
 from store.report_models import ContactKey, OpenActivity
 
 STAGES = [("NEW", 10, "P"), ("PREPARATION", 20, "P"), ("PREPAYMENT_INVOICE", 30, "P"),
@@ -42,6 +42,20 @@ def chunked(session, model, rows) -> None:
         session.execute(insert(model), batch)
 
 
+def vacuum_analyze(engine, tables: list[str]) -> None:
+    """What the database does by itself soon after a bulk load, done now so the figures are
+    steady-state: PostgreSQL's autovacuum sets the visibility map (index-only scans) and the
+    statistics; on SQLite the app's planner_statistics job runs ANALYZE."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in tables:
+                conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
+        return
+    with make_session_factory(engine)() as session:
+        analyze(session, tables)
+        session.commit()
+
+
 def seed(url: str, deals: int, transitions: int, calls: int) -> int:
     rng = random.Random(11)
     engine = make_engine(url)
@@ -50,6 +64,9 @@ def seed(url: str, deals: int, transitions: int, calls: int) -> int:
         for sid, sort, sem in STAGES:
             session.add(Stage(portal_id=pid, entity_id="DEAL_STAGE", status_id=sid, name=sid,
                               sort=sort, semantics=sem, category_id=0))
+        # The people section covers the sales department's managers (found by its name).
+        session.add(Department(portal_id=pid, b24_department_id=2, name="Отдел продаж",
+                               head_id=None))
         session.add_all(User(portal_id=pid, b24_user_id=m, name=f"M{m}", last_name="",
                              department_ids=[2], active=True) for m in MANAGERS)
         per_deal = max(1, transitions // deals)
@@ -100,9 +117,9 @@ def seed(url: str, deals: int, transitions: int, calls: int) -> int:
         chunked(session, OpenActivity, ({"portal_id": pid, "b24_activity_id": a,
                                          "owner_type_id": 2, "owner_id": rng.randint(1, deals),
                                          "completed": False} for a in range(1, deals // 4)))
-        analyze(session, ["deals", "deal_stage_history", "calls", "contact_keys",
-                          "open_activities"])
         session.commit()
+        vacuum_analyze(engine, ["deals", "deal_stage_history", "calls", "contact_keys",
+                                "open_activities"])
         print(f"  seeded in {time.perf_counter() - t0:.1f} s", flush=True)
     engine.dispose()
     return pid

@@ -28,6 +28,7 @@ from jobs.inbox import process_inbox
 from jobs.sync import sync_portal
 from jobs.tokens import refresh_idle_tokens
 from store import echoes, portals
+from store.db import analyze
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,16 @@ def telephony_missed(app: Flask) -> dict[str, object]:
     return for_each_portal(app, telephony_jobs.catch_up_missed)
 
 
+def planner_statistics(app: Flask) -> str:
+    """SQLite keeps no statistics unless asked; PostgreSQL's autovacuum does it anyway."""
+    with sessions_of(app)() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            return "autovacuum"
+        analyze(session)
+        session.commit()
+    return "analyzed"
+
+
 def daily_report(app: Flask) -> dict[str, object]:
     return for_each_portal(app, report_jobs.send_daily_report)
 
@@ -155,6 +166,7 @@ def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
         JobSpec("exchange_stale", exchange_stale, "interval", {"hours": 1}),
         JobSpec("exchange_alerts", exchange_alerts, "interval", {"minutes": 15}),
         JobSpec("daily_report", daily_report, "interval", {"minutes": 5}),
+        JobSpec("planner_statistics", planner_statistics, "interval", {"hours": 6}),
         JobSpec("routing_cards", routing_cards, "interval", {"seconds": 1}),
         JobSpec("lead_deadlines", lead_deadlines, "interval", {"minutes": 5}),
         JobSpec("audit_rejections", audit_rejections, "interval", {"minutes": 1}),

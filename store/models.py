@@ -184,8 +184,12 @@ class DealStageHistory(Base):
     __tablename__ = "deal_stage_history"
     __table_args__ = (
         UniqueConstraint("portal_id", "b24_history_id"),
-        Index("ix_deal_stage_history_time", "portal_id", "created_at"),
-        Index("ix_deal_stage_history_deal", "portal_id", "b24_deal_id", "type_id"),
+        # Both indexes carry every column the report reads, so its scans over a month of
+        # transitions never visit the table (index-only on SQLite and PostgreSQL).
+        Index("ix_deal_stage_history_time", "portal_id", "created_at", "stage_semantic",
+              "b24_deal_id", "stage_id", "category_id"),
+        Index("ix_deal_stage_history_deal", "portal_id", "b24_deal_id", "type_id",
+              "category_id", "created_at", "stage_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -52,15 +52,22 @@ class Report:
 
 
 def outcomes(session: Session, portal_id: int, period: Period) -> tuple[int, float, int]:
-    """Deals that reached success / failure inside the period (from the stage history)."""
+    """Deals that reached success / failure inside the period (from the stage history).
+
+    Distinct deals first, then their amounts: a deal won twice in the period (reopened and won
+    again) counts once, and the deals table is read once per deal, not once per transition.
+    """
     hist = DealStageHistory
+    reached = (select(hist.stage_semantic.label("semantic"), hist.b24_deal_id.label("deal"))
+               .where(hist.portal_id == portal_id, hist.created_at >= period.since,
+                      hist.created_at < period.until, hist.stage_semantic.in_(("S", "F")))
+               .distinct().subquery())
     rows = session.execute(
-        select(hist.stage_semantic, func.count(hist.b24_deal_id.distinct()),
+        select(reached.c.semantic, func.count(),
                func.coalesce(func.sum(Deal.opportunity), 0))
-        .join(Deal, (Deal.portal_id == portal_id) & (Deal.b24_deal_id == hist.b24_deal_id))
-        .where(hist.portal_id == portal_id, hist.created_at >= period.since,
-               hist.created_at < period.until, hist.stage_semantic.in_(("S", "F")))
-        .group_by(hist.stage_semantic)).all()
+        .select_from(reached)
+        .join(Deal, (Deal.portal_id == portal_id) & (Deal.b24_deal_id == reached.c.deal))
+        .group_by(reached.c.semantic)).all()
     by = {sem: (int(n), float(amount)) for sem, n, amount in rows}
     return by.get("S", (0, 0.0))[0], by.get("S", (0, 0.0))[1], by.get("F", (0, 0.0))[0]
 

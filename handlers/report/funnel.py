@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from handlers.report.period import Period
 from store.models import Deal, DealStageHistory, Stage
@@ -53,27 +53,31 @@ def funnel(session: Session, portal_id: int, category_id: int, period: Period, *
     stages = pipeline(session, portal_id, category_id)
     if not stages:
         return Funnel(category_id, [])
-    sort_of = case({s.status_id: s.sort for s in stages}, value=DealStageHistory.stage_id,
-                   else_=None)
     hist = DealStageHistory
-    # Drive from the (small) cohort into each deal's history through the per-deal index,
-    # instead of scanning every transition before the period's end.
+    past = aliased(DealStageHistory)
+    sort_of = case({s.status_id: s.sort for s in stages}, value=past.stage_id, else_=None)
     cohort = (select(hist.b24_deal_id.label("deal")).distinct().where(
         hist.portal_id == portal_id, hist.category_id == category_id,
         hist.created_at >= period.since, hist.created_at < period.until).subquery())
-    reach = (select(cohort.c.deal.label("deal"), func.max(sort_of).label("top"))
-             .select_from(cohort)
-             .join(hist, and_(hist.portal_id == portal_id, hist.b24_deal_id == cohort.c.deal))
-             .where(hist.category_id == category_id, hist.created_at < period.until)
-             .group_by(cohort.c.deal))
+    # Each cohort deal's furthest stage, one index-only lookup per deal (the per-deal index
+    # carries category, time and stage). As a join, PostgreSQL misjudged the cohort's size and
+    # merged it with every transition of the portal (1.9 s instead of 0.2 s for a month).
+    top = (select(func.max(sort_of)).where(
+        past.portal_id == portal_id, past.b24_deal_id == cohort.c.deal,
+        past.category_id == category_id, past.created_at < period.until)
+        .scalar_subquery())
+    reach = select(cohort.c.deal.label("deal"), top.label("top")).select_from(cohort)
     if manager_id is not None:
         reach = reach.join(Deal, and_(Deal.portal_id == portal_id,
                                       Deal.b24_deal_id == cohort.c.deal)).where(
             Deal.assigned_by_id == manager_id)
     reach = reach.subquery()
-    counts = session.execute(select(*[
-        func.coalesce(func.sum(case((reach.c.top >= s.sort, 1), else_=0)), 0)
-        for s in stages])).one()
+    # Deals per furthest stage (a handful of rows); "reached or beyond" is then a running sum.
+    # One CASE per stage over `reach` instead made both databases evaluate it once per stage.
+    per_top = dict(session.execute(
+        select(reach.c.top, func.count()).group_by(reach.c.top)).all())
+    counts = [sum(n for top, n in per_top.items() if top is not None and top >= s.sort)
+              for s in stages]
     rows = []
     for i, stage in enumerate(stages):
         nxt = counts[i + 1] if i + 1 < len(stages) else None

@@ -59,10 +59,13 @@ def _moved_since_creation(portal_id: int):  # noqa: ANN202 - SQL condition
 
 
 def _found(session: Session, stmt: Select) -> Found:
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.execute(stmt.limit(LIMIT)).all()
-    return Found(int(total or 0), [DealRef(r.b24_deal_id, r.title, r.assigned_by_id,
-                                           r.moved_time) for r in rows])
+    """The first rows and the full count in one pass: COUNT(*) OVER () is computed before the
+    LIMIT, so the check's filter runs once instead of once for the count and once for rows."""
+    rows = session.execute(stmt.add_columns(func.count().over().label("total"))
+                           .limit(LIMIT)).all()
+    total = rows[0].total if rows else 0
+    return Found(int(total), [DealRef(r.b24_deal_id, r.title, r.assigned_by_id,
+                                      r.moved_time) for r in rows])
 
 
 def never_moved(session: Session, portal_id: int, now: datetime, days: int) -> Found:
@@ -70,8 +73,10 @@ def never_moved(session: Session, portal_id: int, now: datetime, days: int) -> F
     limit = now - timedelta(days=days)
     return _found(session, select(Deal.b24_deal_id, Deal.title, Deal.assigned_by_id,
                                   Deal.moved_time)
-                  .where(_open(portal_id), ~_moved_since_creation(portal_id)
-                         | (func.coalesce(Deal.moved_time, Deal.date_create) < limit))
+                  # The cheap column test first: most stale cards never reach the EXISTS.
+                  .where(_open(portal_id),
+                         (func.coalesce(Deal.moved_time, Deal.date_create) < limit)
+                         | ~_moved_since_creation(portal_id))
                   .order_by(func.coalesce(Deal.moved_time, Deal.date_create),
                             Deal.b24_deal_id))
 
@@ -103,9 +108,13 @@ def shared_clients(session: Session, portal_id: int) -> Found:
     shown = [key for key, _, _ in every[:LIMIT]]
     deals: dict[str, set[int]] = {key: set() for key in shown}
     managers: dict[str, set[int]] = {key: set() for key in shown}
+    # The listed keys' deals, driven from the keys' own index: through the `pairs` subquery
+    # SQLite without statistics joined every key first (3 s on 200 000 deals, not 3 ms).
     for key, deal_id, manager in session.execute(
-            select(pairs.c.key, pairs.c.b24_deal_id, pairs.c.assigned_by_id)
-            .where(pairs.c.key.in_(shown))):
+            select(ContactKey.key, Deal.b24_deal_id, Deal.assigned_by_id)
+            .join(Deal, and_(Deal.portal_id == portal_id, Deal.contact_id == ContactKey.b24_id))
+            .where(ContactKey.portal_id == portal_id, ContactKey.entity_type == "CONTACT",
+                   ContactKey.key.in_(shown), _open(portal_id))):
         deals[key].add(deal_id)
         managers[key].add(manager)
     return Found(len(every), [SharedClient(key, len(managers[key]), sorted(deals[key]))
