@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from store.models import InboxEvent
 
 LEASE = timedelta(minutes=5)
+WRITES = "writes"  # payload key: the REST writes a handled event still owes the portal
+PlannedWrite = tuple[str, str, dict[str, Any]]  # (key, method, params)
 
 
 def coalesce_key(code: str, data: Any) -> str:
@@ -98,6 +100,32 @@ def mark_failed(session: Session, row: InboxEvent, error: str, now: datetime, *,
         return
     row.status = "pending"
     row.next_attempt_at = now + timedelta(seconds=min(2 ** row.attempts, 1800))
+
+
+def save_writes(session: Session, planned: Mapping[int, list[PlannedWrite]]) -> None:
+    """Remember, in the handlers' own transaction, the writes each handled event still owes.
+
+    The handlers' database effects commit before the write batch is sent; a worker that dies
+    (or a write batch that fails) in between must not lose the writes, and running the handlers
+    again would find their work done and decide nothing. The next attempt sends these instead.
+    """
+    for row_id, writes in planned.items():
+        row = session.get(InboxEvent, row_id)
+        if row is not None:
+            row.payload = {**row.payload, WRITES: [list(w) for w in writes]}
+
+
+def planned_writes(row: InboxEvent) -> list[PlannedWrite] | None:
+    """None: the handlers have not run yet; a list (maybe empty): only these writes are left."""
+    value = (row.payload or {}).get(WRITES)
+    return None if value is None else [(k, m, p) for k, m, p in value]
+
+
+def keep_writes(row: InboxEvent, unsent: set[str]) -> None:
+    """After a partly sent write batch, owe only what did not go out."""
+    writes = planned_writes(row)
+    if writes is not None:
+        row.payload = {**row.payload, WRITES: [list(w) for w in writes if w[0] in unsent]}
 
 
 @dataclass(frozen=True)
