@@ -193,6 +193,16 @@ def play(day: Day) -> Snapshot:
     return snapshot(day.portal, day.sessions, day.portal_id)
 
 
+WRITES = ("update", "add", "notify", "register", "finish")
+
+
+def is_write_batch(method: str, params: dict) -> bool:
+    """A batch request carrying a write (the chunk's second request; the first only reads)."""
+    commands = params.get("cmd") or {}
+    return method.lower() == "batch" and any(
+        any(w in str(c).split("?")[0].lower() for w in WRITES) for c in commands.values())
+
+
 # -- what must come out equal --------------------------------------------------------------
 
 @dataclass(frozen=True)

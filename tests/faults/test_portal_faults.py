@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from jobs import runner
 from jobs.inbox import process_inbox
+from sandbox.errors import RestError
 from store import inbox, portals
 from store.models import InboxEvent
-from tests.faults.harness import Day, assert_same, later, play
+from tests.faults.harness import Day, assert_same, is_write_batch, later, play
 
 FAULT_AT = 4  # the fourth checkpoint of the day: a few hours in, the inbox has work
 
@@ -20,12 +21,22 @@ def test_portal_503_for_two_minutes_loses_nothing(new_day, baseline) -> None:
     seen: dict[str, int] = {}
 
     def outage(day: Day) -> None:
-        """The portal answers 503 for two minutes of its clock; the worker keeps polling
-        every 5 s of that clock. Then the clock goes back to where the day was, so the rest of
+        """The portal answers 503 for two minutes of its clock, from the moment a chunk's
+        reads went through and its writes are sent; the worker keeps polling every 5 s of that
+        clock. Then the clock goes back to where the day was, so the rest of
         the day is the fault-free one (the outage happens "between two moments")."""
         day.cloud.wait_idle(30)
         before, offset = day.portal.clock.now(), timedelta()
-        day.portal.unavailable_for(120)
+
+        def start_between_reads_and_writes(method: str, params: dict) -> None:
+            if is_write_batch(method, params):  # the chunk's reads went through
+                day.portal.on_request = None
+                day.portal.unavailable_for(120)
+                raise RestError("QUERY_LIMIT_EXCEEDED", "Service unavailable", 503)
+
+        day.portal.on_request = start_between_reads_and_writes
+        process_inbox(day.sessions, day.settings)
+        assert day.portal.outage_fault() is not None, "no write batch started the outage"
         while day.portal.outage_fault() is not None:
             process_inbox(day.sessions, day.settings, now=later(offset))
             day.portal.clock.advance(5)

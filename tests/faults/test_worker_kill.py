@@ -11,18 +11,9 @@ from sqlalchemy import select
 from store import inbox
 from store.models import InboxEvent
 from tests.faults import processes
-from tests.faults.harness import Day, assert_same, play
+from tests.faults.harness import Day, assert_same, is_write_batch, play
 
 FAULT_AT = 4
-WRITES = ("update", "add", "notify", "register", "finish")
-
-
-def is_write_batch(method: str, params: dict) -> bool:
-    commands = params.get("cmd") or {}
-    return method.lower() == "batch" and any(
-        any(w in str(c).split("?")[0].lower() for w in WRITES) for c in commands.values())
-
-
 def test_worker_killed_mid_chunk_loses_nothing(new_day, baseline) -> None:
     seen: dict[str, object] = {}
 
