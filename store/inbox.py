@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, exists, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from store.db import write_lock
 from store.models import InboxEvent
 
 LEASE = timedelta(minutes=5)
+ADVISORY_SPACE = 0x1B0C  # first key of the per-portal claim lock (pg_advisory_xact_lock)
 WRITES = "writes"  # payload key: the REST writes a handled event still owes the portal
 PlannedWrite = tuple[str, str, dict[str, Any]]  # (key, method, params)
 
@@ -64,10 +66,18 @@ def claim(session: Session, portal_id: int, now: datetime, limit: int) -> list[I
 
     It commits: a lease nobody else can see is no lease (the one store function that does).
 
+    One portal's events are worked by one worker at a time: while another worker holds a live
+    lease on this portal, nothing is claimed. Handlers decide from the difference between the
+    mirror and what they read, so two chunks of one portal in parallel (a claim and the return
+    that follows it) each saw half the story and both reactions were lost.
+
     The UPDATE re-checks the claimable condition per row, so when two workers race for the same
     ids only one of them changes each row; each then reads back the rows carrying its own token.
     """
     token = uuid.uuid4().hex
+    if _portal_busy(session, portal_id, now):
+        session.commit()
+        return []
     ids = (select(InboxEvent.id)
            .where(InboxEvent.portal_id == portal_id, _claimable(now))
            .order_by(InboxEvent.id).limit(limit))
@@ -83,6 +93,20 @@ def claim(session: Session, portal_id: int, now: datetime, limit: int) -> list[I
                            .order_by(InboxEvent.id)
                            .execution_options(populate_existing=True))
     return list(rows)
+
+
+def _portal_busy(session: Session, portal_id: int, now: datetime) -> bool:
+    """Is a live lease held on this portal? Checked under a per-portal lock, so that two
+    workers cannot both see "free" (SQLite: the write lock; PostgreSQL: an advisory lock
+    held until the claim commits)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, :portal)"),
+                        {"space": ADVISORY_SPACE, "portal": portal_id})
+    else:
+        write_lock(session)
+    return session.scalar(select(exists().where(
+        InboxEvent.portal_id == portal_id, InboxEvent.status == "processing",
+        InboxEvent.locked_until >= now))) or False
 
 
 def mark_done(session: Session, rows: Sequence[InboxEvent], now: datetime) -> None:
