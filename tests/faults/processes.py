@@ -7,6 +7,7 @@ see the dead worker's leases run out without the test waiting five minutes.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import requests
 from sqlalchemy import func, select
+from werkzeug.wrappers import Request
 
 from config import ROOT, Settings
 from store.models import InboxEvent
@@ -39,21 +41,47 @@ def app_env(settings: Settings) -> dict[str, str]:
 
 def start_worker(settings: Settings, *, ahead: float = 0.0,
                  name: str = "worker") -> subprocess.Popen:
-    log = open(LOG_DIR / f"faults-{name}-{os.getpid()}.log", "ab")  # noqa: SIM115 - child owns it
-    return subprocess.Popen([sys.executable, "-m", "tests.faults.processes", "worker",
-                             str(ahead)], env=app_env(settings), cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT)
+    path = LOG_DIR / f"faults-{name}-{os.getpid()}-{time.monotonic_ns()}.log"
+    with path.open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "tests.faults.processes", "worker",
+                                 str(ahead)], env=app_env(settings), cwd=ROOT, stdout=log,
+                                stderr=subprocess.STDOUT)
+    proc.log_path = path  # type: ignore[attr-defined]
+    return proc
 
 
 def start_web(settings: Settings, port: int, *, name: str = "web") -> subprocess.Popen:
     """One gunicorn web process (one sync worker) on loopback; returns once /healthz answers."""
-    log = open(LOG_DIR / f"faults-{name}-{os.getpid()}.log", "ab")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "4",
-                             "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                             "app:create_app()"], env=app_env(settings), cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT)
+    path = LOG_DIR / f"faults-{name}-{os.getpid()}-{time.monotonic_ns()}.log"
+    with path.open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "4",
+                                 "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                                 "app:create_app()"], env=app_env(settings), cwd=ROOT,
+                                stdout=log, stderr=subprocess.STDOUT)
     wait_for(lambda: _healthy(port), 60, f"{name} did not start")
     return proc
+
+
+class RoundRobin:
+    """A tiny load balancer: each request goes to the next web process in turn."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.ports, self.hits = ports, [0] * len(ports)
+        self._next = itertools.count()
+        self._http = requests.Session()
+
+    def __call__(self, environ: dict, start_response: Callable) -> list[bytes]:
+        request = Request(environ)
+        n = next(self._next) % len(self.ports)
+        self.hits[n] += 1
+        answer = self._http.request(
+            request.method, f"http://127.0.0.1:{self.ports[n]}{request.full_path}",
+            data=request.get_data(), timeout=30, allow_redirects=False,
+            headers={k: v for k, v in request.headers.items() if k.lower() != "host"})
+        start_response(f"{answer.status_code} {answer.reason}", [
+            (k, v) for k, v in answer.headers.items()
+            if k.lower() in ("content-type", "location", "set-cookie")])
+        return [answer.content]
 
 
 def _healthy(port: int) -> bool:
@@ -107,7 +135,7 @@ def _run_worker(ahead: float) -> None:
     stop_flag = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_flag.set())
     sessions, settings = app.extensions["db_sessions"], app.config["SETTINGS"]
-    shift = timedelta(seconds=ahead)
+    shift, total = timedelta(seconds=ahead), 0
     while not stop_flag.is_set():
         try:
             handled = process_inbox(sessions, settings, max_rounds=10,
@@ -115,8 +143,16 @@ def _run_worker(ahead: float) -> None:
         except Exception as exc:  # the database went away: try again, like run_worker
             print(f"worker round failed: {type(exc).__name__}: {exc}", flush=True)
             handled = 0
+        total += handled
         if not handled:
             stop_flag.wait(settings.worker_poll_seconds)
+    print(f"handled {total}", flush=True)
+
+
+def handled_by(proc: subprocess.Popen) -> int:
+    """What a stopped worker reported as handled (its last line)."""
+    lines = Path(proc.log_path).read_text().splitlines()  # type: ignore[attr-defined]
+    return int(next(x for x in reversed(lines) if x.startswith("handled ")).split()[1])
 
 
 if __name__ == "__main__":
