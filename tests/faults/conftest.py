@@ -13,6 +13,14 @@ pytestmark = pytest.mark.e2e
 _BASELINE: dict[str, Snapshot] = {}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def process_logs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Logs of the web and worker processes go under pytest's temp dir (kept for a failure)."""
+    from tests.faults import processes
+
+    processes.LOG_DIR = tmp_path_factory.mktemp("processes")
+
+
 @pytest.fixture
 def new_day(migrated: str, sessions, monkeypatch) -> Callable[..., AbstractContextManager[Day]]:
     """prepared_day bound to this test's database; the client-side rate model is off."""

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from werkzeug.wrappers import Request
 from config import ROOT, Settings
 from store.models import InboxEvent
 
-LOG_DIR = Path(os.environ.get("FAULTS_LOG_DIR", "/tmp"))
+LOG_DIR = Path(tempfile.gettempdir())  # the fault tests point it at pytest's temp dir
 
 
 def app_env(settings: Settings) -> dict[str, str]:

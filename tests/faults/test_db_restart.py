@@ -15,10 +15,12 @@ from tests.faults import processes
 from tests.faults.harness import Day, assert_same, no_client_limit, play, prepared_day
 from tests.faults.pg_cluster import private_cluster
 
-pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
-                                reason="needs PostgreSQL (TEST_DATABASE_URL); a private cluster "
-                                       "is started from its binaries, the shared one is never "
-                                       "restarted")
+pytestmark = [
+    pytest.mark.long,
+    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason=(
+        "needs PostgreSQL (TEST_DATABASE_URL); a private cluster is started from its "
+        "binaries, the shared server is never restarted")),
+]
 FAULT_AT = 4
 LEASE = 3.0  # the worker's lease, in seconds: its own abandoned chunk comes back quickly
 

@@ -14,9 +14,12 @@ from bench.common import free_port
 from tests.faults import processes
 from tests.faults.harness import Day, assert_same, live_server, play
 
-pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
-                                reason="needs PostgreSQL (TEST_DATABASE_URL): several processes "
-                                       "writing one SQLite file is not a supported deployment")
+pytestmark = [
+    pytest.mark.long,
+    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason=(
+        "needs PostgreSQL (TEST_DATABASE_URL): several processes writing one SQLite "
+        "file is not a supported deployment")),
+]
 
 
 def wait_drained(day: Day) -> None:
