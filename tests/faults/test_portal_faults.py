@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from jobs import runner
@@ -88,6 +89,7 @@ def test_tokens_expiring_between_sub_batches_lose_nothing(new_day, baseline) -> 
     assert_same(got, baseline)
 
 
+@pytest.mark.long  # three portals: over 20 s on PostgreSQL
 def test_revoked_portal_is_marked_and_others_lose_nothing(new_day, baseline) -> None:
     """Two other portals revoke the app (PAYMENT_REQUIRED), one with events of its own in the
     inbox: they are not retried, both portals are marked, no job calls them again; acme's day

@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from store import inbox
@@ -13,6 +14,7 @@ from store.models import InboxEvent
 from tests.faults import processes
 from tests.faults.harness import Day, assert_same, is_write_batch, play
 
+pytestmark = pytest.mark.long  # ~8 s on SQLite, over 20 s on PostgreSQL (two processes)
 FAULT_AT = 4
 def test_worker_killed_mid_chunk_loses_nothing(new_day, baseline) -> None:
     seen: dict[str, object] = {}
