@@ -42,7 +42,7 @@ class Outcome:
     """Per event: the error that failed it (None = done) and whether to retry."""
 
     errors: dict[int, tuple[str, bool]] = field(default_factory=dict)
-    unsent: set[str] = field(default_factory=set)  # write keys the portal did not take
+    sent: set[str] = field(default_factory=set)  # write keys the portal took
 
     def fail(self, row_id: int, error: str, *, transient: bool = True) -> None:
         self.errors.setdefault(row_id, (error, transient))
@@ -217,12 +217,11 @@ def _run_writes(b24: B24Client, writes: dict[str, tuple[Write, set[int]]],
     except PortalGone:
         raise
     except B24Error as exc:
-        outcome.unsent.update(writes)
         for _, owners in writes.values():
             for row_id in owners:
                 outcome.fail(row_id, f"write batch: {type(exc).__name__}: {exc}")
         return
-    outcome.unsent.update(batch.errors)
+    outcome.sent.update(writes.keys() - batch.errors.keys())
     for key, error in batch.errors.items():
         for row_id in writes[key][1]:
             outcome.fail(row_id, f"{writes[key][0].method}: {error}",
@@ -247,7 +246,7 @@ def _finish(sessions: sessionmaker[Session], settings: Settings, rows: Sequence[
             row = session.get(InboxEvent, claimed.id)  # with the writes the handlers saved
             if row.id in outcome.errors:
                 error, transient = outcome.errors[row.id]
-                inbox.keep_writes(row, outcome.unsent)
+                inbox.drop_writes(row, outcome.sent)
                 inbox.mark_failed(session, row, error, now,
                                   max_attempts=settings.inbox_max_attempts, transient=transient)
             else:

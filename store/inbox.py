@@ -145,11 +145,11 @@ def planned_writes(row: InboxEvent) -> list[PlannedWrite] | None:
     return None if value is None else [(k, m, p) for k, m, p in value]
 
 
-def keep_writes(row: InboxEvent, unsent: set[str]) -> None:
+def drop_writes(row: InboxEvent, sent: set[str]) -> None:
     """After a partly sent write batch, owe only what did not go out."""
     writes = planned_writes(row)
     if writes is not None:
-        row.payload = {**row.payload, WRITES: [list(w) for w in writes if w[0] in unsent]}
+        row.payload = {**row.payload, WRITES: [list(w) for w in writes if w[0] not in sent]}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 
 from b24.batching import BatchResult
 from b24.errors import ServerError
-from handlers.router import EventRouter
+from handlers.router import EventRouter, Read
 from jobs import inbox as inbox_job
 from store import inbox
 from store.models import Deal
@@ -95,3 +95,28 @@ def test_worker_dead_after_handlers_leaves_the_writes_to_the_next(
     assert fake.sent == ["crm.timeline.comment.add"]
     with sessions() as s:
         assert inbox.stats(s).done == 1
+
+
+def test_owed_writes_outlive_a_retry_that_fails_before_writing(
+        sessions, settings, monkeypatch) -> None:
+    """The retry of an owed write shares a chunk with a fresh event whose reads fail: the
+    write is still owed afterwards (nothing was sent), and goes out on the next attempt."""
+    comment_once(monkeypatch)
+    with sessions() as s:
+        portal = make_portal(s)
+    enqueue(sessions, portal.id, 7)
+    run(sessions, settings, WritePortal(failures=1))  # handled, the write batch failed
+    router = inbox_job.router
+
+    @router.on("ONCRMDEALUPDATE", reads=lambda e: [Read("deal", "crm.deal.get", {"id": 1})])
+    def needs_a_read(event, ctx) -> None:
+        pass
+
+    enqueue(sessions, portal.id, 8)
+    later = NOW + timedelta(minutes=5)
+    run(sessions, settings, WritePortal(failures=1), later)  # the reads fail: nothing sent
+    fake = WritePortal()
+    run(sessions, settings, fake, later + timedelta(minutes=5))
+    assert fake.sent.count("crm.timeline.comment.add") == 2  # 7's owed one and 8's own
+    with sessions() as s:
+        assert inbox.stats(s).done == 2
