@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import requests
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +36,7 @@ from sandbox import Cloud, PortalState, running_cloud
 from sandbox.scenario import DayLog, play_day
 from sandbox.seed import seed_company
 from store import portals
+from store import routing as routing_store
 from store.db import Base
 from store.models import Call, Deal, ExchangeEvent, InboxEvent, Lead
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, make_settings
@@ -60,6 +62,8 @@ class Day:
     drain: Hook = field(default=lambda day: day.drain_here())
     after_step: Hook | None = None
     paused: bool = False  # the app is down: checkpoints do nothing
+    pbx_secret: str = ""
+    pbx_backlog: list[dict] = field(default_factory=list)  # reports the PBX has to send
     steps: int = 0
     checkpoints: int = 0
     log: DayLog | None = None
@@ -76,6 +80,7 @@ class Day:
         if self.steps % EVERY:
             return
         self.checkpoints += 1
+        self.pbx_backlog.append(pbx_report(self.checkpoints, self.portal.clock.now()))
         if self.checkpoints == self.fault_at and self.fault is not None:
             self.fault(self)
         self.catch_up()
@@ -94,6 +99,7 @@ class Day:
         """What the worker and the scheduler's short jobs do between two moments of the day."""
         if self.paused:
             return
+        self.send_pbx_reports()
         for _ in range(3):
             self.drain(self)
             runner.telephony_work(self.app)
@@ -101,11 +107,30 @@ class Day:
             runner.audit_handoffs(self.app)
         self.drain(self)
 
+    def send_pbx_reports(self) -> None:
+        """The office PBX reports its finished calls (it retries until the app answers)."""
+        url = f"{self.url}/pbx/{self.portal.member_id}/calls"
+        while self.pbx_backlog:
+            answer = requests.post(url, json=self.pbx_backlog[0], timeout=30,
+                                   headers={"X-PBX-Secret": self.pbx_secret})
+            assert answer.status_code == 200, answer.text
+            self.pbx_backlog.pop(0)
+
     def finish(self) -> None:
         """The evening: a last catch-up, the periodic sync, and what it brought in."""
         self.catch_up()
         runner.sync_all(self.app)
         self.catch_up()
+
+
+def pbx_report(n: int, now: datetime) -> dict:
+    """Call n of the office PBX: a new number each time, answered, three minutes long."""
+    start = now.astimezone(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    return {"call_id": f"pbx-{n}", "direction": "in" if n % 2 else "out",
+            "phone": f"+7916555{1000 + n}", "line": "+74951234567",
+            "started_at": start.isoformat(), "answered_at": (start + timedelta(seconds=4))
+            .isoformat(), "ended_at": (start + timedelta(seconds=184)).isoformat(),
+            "extension": "102", "record_url": f"https://pbx.example.com/rec/{n}.mp3"}
 
 
 def wipe(engine: Any) -> None:
@@ -164,7 +189,12 @@ def prepared_day(database_url: str, sessions: sessionmaker[Session], *,
             runner.sync_all(application)
             for name in names:
                 _configure_exchange(sessions, cloud.portal(name))
-            yield Day(cloud, cloud.portal(PORTAL), application, settings, sessions, url)
+            day = Day(cloud, cloud.portal(PORTAL), application, settings, sessions, url)
+            with sessions() as s:
+                day.pbx_secret = routing_store.issue_pbx_secret(
+                    s, day.portal_id, user_id=1, now=datetime.now(UTC))
+                s.commit()
+            yield day
 
 
 def _install(cloud: Cloud, card: Any, name: str, url: str) -> None:
@@ -229,8 +259,13 @@ def snapshot(portal: PortalState, sessions: sessionmaker[Session], portal_id: in
     comments = Counter((str(c["ENTITY_TYPE"]).lower(), int(c["ENTITY_ID"]), c["COMMENT"])
                        for c in portal.table("crm.timeline.comment"))
     notifications = Counter((n["USER_ID"], kind(n["MESSAGE"])) for n in portal.table("im.notify"))
-    registrations = Counter((r["USER_ID"], r["PHONE_NUMBER"], r["TYPE"], r["CRM_ENTITY_TYPE"],
-                             r["CRM_ENTITY_ID"]) for r in portal.table("telephony.externalCall"))
+    # PBX calls the app registered: open ones, and finished ones (moved to the statistics)
+    registrations = Counter(("open", r["EXTERNAL_CALL_ID"], r["USER_ID"], r["PHONE_NUMBER"])
+                            for r in portal.table("telephony.externalCall"))
+    registrations.update((r["EXTERNAL_CALL_ID"], r["PORTAL_USER_ID"], r["PHONE_NUMBER"],
+                          r["CALL_DURATION"], r["CALL_FAILED_CODE"], r["CRM_ENTITY_TYPE"],
+                          r["CRM_ENTITY_ID"], r["CALL_RECORD_URL"])
+                         for r in portal.table("voximplant.statistic") if r["EXTERNAL_CALL_ID"])
     with sessions() as s:
         journal = Counter(s.execute(
             select(ExchangeEvent.b24_deal_id, ExchangeEvent.kind, ExchangeEvent.user_id,

@@ -10,4 +10,5 @@ def test_fault_free_day_is_repeatable(new_day, baseline) -> None:
         again = play(day)
     assert day.checkpoints > 10
     assert again.deals and again.notifications and again.activities and again.journal
+    assert again.registrations and again.comments and again.mirror["calls"]
     assert_same(again, baseline)
