@@ -318,7 +318,8 @@ def check_inbox(day: Day) -> None:
 
 
 def assert_same(got: Snapshot, want: Snapshot, *, skip: tuple[str, ...] = ()) -> None:
-    """Field by field, so a failure names what differs."""
+    """Field by field, naming everything that differs."""
+    problems = []
     for name in Snapshot.__dataclass_fields__:
         if name in skip:
             continue
@@ -328,13 +329,16 @@ def assert_same(got: Snapshot, want: Snapshot, *, skip: tuple[str, ...] = ()) ->
                 diff = {k: (mine[part].get(k), theirs[part].get(k))
                         for k in mine[part].keys() | theirs[part].keys()
                         if mine[part].get(k) != theirs[part].get(k)}
-                assert not diff, f"mirror {part} (got, expected): {diff}"
+                if diff:
+                    problems.append(f"mirror {part} (got, expected): {diff}")
         elif isinstance(mine, Counter | dict):
             extra = {k: v for k, v in mine.items() if theirs.get(k) != v}
             missing = {k: v for k, v in theirs.items() if mine.get(k) != v}
-            assert not extra and not missing, f"{name}: got {extra}, expected {missing}"
-        else:
-            assert mine == theirs, f"{name}: got {mine - theirs}, expected {theirs - mine}"
+            if extra or missing:
+                problems.append(f"{name}: got {extra}, expected {missing}")
+        elif mine != theirs:
+            problems.append(f"{name}: got {mine - theirs}, expected {theirs - mine}")
+    assert not problems, "\n".join(problems)
 
 
 def later(offset: timedelta) -> Callable[[], datetime]:

@@ -47,6 +47,7 @@ def test_portal_503_for_two_minutes_loses_nothing(new_day, baseline) -> None:
         seen["waiting"], seen["attempts"] = len(rows), max(r.attempts for r in rows)
         seen["dead"] = sum(r.status == "dead" for r in rows)
         day.drain_here(now=later(offset + timedelta(hours=1)))  # every backoff has run out
+        day.portal.outage = None  # over: going back in time must not bring it back
         day.portal.clock.set(before)
 
     with new_day() as day:
