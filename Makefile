@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test test-postgres bench lint browser clean
+.PHONY: venv demo test test-postgres test-long bench lint browser clean
 
 venv: $(VENV)/.installed
 
@@ -24,12 +24,18 @@ browser:
 demo: venv
 	$(PY) -m demo
 
+# `long` tests (over ~20 s: the multi-process and database-restart faults) run in test-long.
 test: venv browser
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not long" $(PYTEST_ARGS)
 
 test-postgres: venv browser
 	@$(PY) -m tests.pg_check "$(TEST_DATABASE_URL)"
-	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -q $(PYTEST_ARGS)
+	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -q -m "not long" $(PYTEST_ARGS)
+
+# The long fault tests, on PostgreSQL (they start web/worker processes and a private cluster).
+test-long: venv
+	@$(PY) -m tests.pg_check "$(TEST_DATABASE_URL)"
+	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -q -m long $(PYTEST_ARGS)
 
 bench: venv
 	$(PY) -m bench

@@ -2,8 +2,10 @@
 
 No database transaction is held across a portal HTTP call (SQLite has one writer, and the token
 refresh must commit on its own), so a chunk runs as: claim (commit) -> reads (HTTP) -> handlers
-(one transaction, a savepoint per event) -> writes (HTTP) -> outcome (commit). Handlers are
-idempotent, so a chunk that fails after the handler transaction simply runs again.
+(one transaction, a savepoint per event) -> writes (HTTP) -> outcome (commit). The handler
+transaction also saves the writes each event owes; when the chunk dies or its write batch fails
+after that commit, the next attempt sends those writes instead of running the handlers again
+(they would find their work done in the database and decide nothing: the writes would be lost).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Outcome:
     """Per event: the error that failed it (None = done) and whether to retry."""
 
     errors: dict[int, tuple[str, bool]] = field(default_factory=dict)
+    sent: set[str] = field(default_factory=set)  # write keys the portal took
 
     def fail(self, row_id: int, error: str, *, transient: bool = True) -> None:
         self.errors.setdefault(row_id, (error, transient))
@@ -77,13 +80,18 @@ def process_chunk(sessions: sessionmaker[Session], settings: Settings, portal_id
     if portal.status != "active":
         _finish(sessions, settings, rows, outcome, clock())  # nothing to do for a removed app
         return len(rows)
-    events = {row.id: from_row(row, portal) for row in rows}
+    owed = _owed_writes(rows)  # handled before a crash or a failed write: only send
+    events = {row.id: from_row(row, portal) for row in rows
+              if inbox.planned_writes(row) is None}
     _drop_echoes(sessions, portal, events, clock())
     b24 = factory(portal)
     try:
         results, read_errors = _run_reads(b24, events, outcome)
-        writes = _run_handlers(sessions, settings, portal, b24, events, results, read_errors,
-                               outcome, clock())
+        fresh = _run_handlers(sessions, settings, portal, b24, events, results, read_errors,
+                              outcome, clock())
+        writes = {**owed, **fresh}  # a fresh decision replaces an owed one with its key
+        for key in owed.keys() & fresh.keys():
+            writes[key] = (fresh[key][0], fresh[key][1] | owed[key][1])
         _expect_echoes(sessions, portal, writes, clock())
         _run_writes(b24, writes, outcome)
     except PortalGone as exc:
@@ -97,6 +105,14 @@ def process_chunk(sessions: sessionmaker[Session], settings: Settings, portal_id
         b24.close()
     _finish(sessions, settings, rows, outcome, clock())
     return len(rows)
+
+
+def _owed_writes(rows: Sequence[InboxEvent]) -> dict[str, tuple[Write, set[int]]]:
+    owed: dict[str, tuple[Write, set[int]]] = {}
+    for row in rows:
+        for key, method, params in inbox.planned_writes(row) or ():
+            owed.setdefault(key, (Write(method, params, key), set()))[1].add(row.id)
+    return owed
 
 
 def _drop_echoes(sessions: sessionmaker[Session], portal: Portal,
@@ -176,8 +192,20 @@ def _run_handlers(sessions: sessionmaker[Session], settings: Settings, portal: P
                 for write in ctx.writes:
                     owners = writes.pop(write.key, (write, set()))[1]
                     writes[write.key] = (write, owners | {row_id})
+        _save_writes(session, events, writes, outcome)
         session.commit()
     return writes
+
+
+def _save_writes(session: Session, events: dict[int, StoredEvent],
+                 writes: dict[str, tuple[Write, set[int]]], outcome: Outcome) -> None:
+    """Handled events commit together with the writes they owe (store.inbox.save_writes)."""
+    planned: dict[int, list[inbox.PlannedWrite]] = {
+        row_id: [] for row_id in events if row_id not in outcome.errors}
+    for key, (write, owners) in writes.items():
+        for row_id in owners & planned.keys():
+            planned[row_id].append((key, write.method, write.params))
+    inbox.save_writes(session, planned)
 
 
 def _run_writes(b24: B24Client, writes: dict[str, tuple[Write, set[int]]],
@@ -193,6 +221,7 @@ def _run_writes(b24: B24Client, writes: dict[str, tuple[Write, set[int]]],
             for row_id in owners:
                 outcome.fail(row_id, f"write batch: {type(exc).__name__}: {exc}")
         return
+    outcome.sent.update(writes.keys() - batch.errors.keys())
     for key, error in batch.errors.items():
         for row_id in writes[key][1]:
             outcome.fail(row_id, f"{writes[key][0].method}: {error}",
@@ -213,10 +242,11 @@ def _finish(sessions: sessionmaker[Session], settings: Settings, rows: Sequence[
             outcome: Outcome, now: datetime) -> None:
     with sessions() as session, session.begin():
         write_lock(session)
-        for row in rows:
-            row = session.merge(row, load=True)
+        for claimed in rows:
+            row = session.get(InboxEvent, claimed.id)  # with the writes the handlers saved
             if row.id in outcome.errors:
                 error, transient = outcome.errors[row.id]
+                inbox.drop_writes(row, outcome.sent)
                 inbox.mark_failed(session, row, error, now,
                                   max_attempts=settings.inbox_max_attempts, transient=transient)
             else:

@@ -14,6 +14,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
+from b24.errors import PortalGone
 from config import Settings
 from handlers.context import client_for, oauth_client
 from handlers.exchange.actions import ActionContext, action_context
@@ -61,9 +62,21 @@ def sync_all(app: Flask) -> int:
         try:
             sync_portal(sessions, portal.id, client_for(portal, sessions, settings))
             done += 1
+        except PortalGone as exc:
+            mark_gone(sessions, portal.id, exc)
         except Exception:
             logger.exception("job.sync_all.portal_failed", extra={"member_id": portal.member_id})
     return done
+
+
+def mark_gone(sessions: sessionmaker[Session], portal_id: int, exc: PortalGone) -> None:
+    """The portal refused us for good (revoked, unpaid, deleted): mark it, so that no job calls
+    it again every minute until it is reinstalled; the inbox does the same for events."""
+    with sessions() as session, session.begin():
+        portal = portals.get(session, portal_id)
+        logger.error("job.portal_gone", extra={"member_id": portal.member_id, "error": str(exc)})
+        if portal.status == "active":  # an uninstalled portal keeps its own status
+            portals.mark_gone(session, portal, str(exc), datetime.now(UTC))
 
 
 def refresh_tokens(app: Flask) -> int:
@@ -86,6 +99,8 @@ def for_each_portal(app: Flask, job: Callable[[ActionContext], object]) -> dict[
         try:
             with action_context(portal, sessions, settings) as ctx:
                 results[portal.member_id] = job(ctx)
+        except PortalGone as exc:
+            mark_gone(sessions, portal.id, exc)
         except Exception:
             logger.exception("job.portal_failed", extra={"member_id": portal.member_id,
                                                           "job": job.__name__})

@@ -229,9 +229,14 @@ def handle(cloud: Cloud, request: Request, name: str, path: str) -> Response:
     webhook = (parts[0], parts[1]) if len(parts) == 3 else None
     method = parts[-1].removesuffix(".json")
     try:
+        outage = portal.outage_fault()
+        if outage is not None:
+            raise RestError(outage.error, outage.description, outage.status)
         if portal.rate_limit_enabled:
             portal.bucket.take()
         params = decode(request)
+        if portal.on_request is not None:
+            portal.on_request(method, params)
         caller = resolve_auth(portal, params, webhook)
         params.pop("auth", None)
         outcome = execute(portal, method, params, caller)

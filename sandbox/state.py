@@ -12,7 +12,7 @@ import hashlib
 import secrets
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +95,10 @@ class PortalState:
         self.delivery_paused = False
         self.held_jobs: list[Job] = []
         self.handler_down = False
+        # HTTP-only faults (people acting in the UI are not affected): an outage window on the
+        # portal clock, and a hook the fault tests use to stall or break one request.
+        self.outage: tuple[float, Fault] | None = None
+        self.on_request: Callable[[str, dict], None] | None = None
         self._next_binding = 1
 
     # -- addresses ---------------------------------------------------------------------------
@@ -142,6 +146,18 @@ class PortalState:
         """Make the next `times` runs of `method` fail with this error (also inside batch)."""
         queue = self._faults.setdefault(method.lower(), deque())
         queue.extend(Fault(error, status, description) for _ in range(times))
+
+    def unavailable_for(self, seconds: float, error: str = "QUERY_LIMIT_EXCEEDED",
+                        status: int = 503, description: str = "Service unavailable") -> None:
+        """Every REST request over HTTP fails with `status` until the portal clock passes
+        now + seconds (an overloaded or restarting portal; OAuth keeps answering)."""
+        self.outage = (self.clock.time() + seconds, Fault(error, status, description))
+
+    def outage_fault(self) -> Fault | None:
+        """The outage's answer while it lasts, else None."""
+        if self.outage is None or self.clock.time() >= self.outage[0]:
+            return None
+        return self.outage[1]
 
     def take_fault(self, method: str) -> Fault | None:
         queue = self._faults.get(method.lower())

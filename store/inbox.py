@@ -5,18 +5,22 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, exists, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from store.db import write_lock
 from store.models import InboxEvent
 
 LEASE = timedelta(minutes=5)
+ADVISORY_SPACE = 0x1B0C  # first key of the per-portal claim lock (pg_advisory_xact_lock)
+WRITES = "writes"  # payload key: the REST writes a handled event still owes the portal
+PlannedWrite = tuple[str, str, dict[str, Any]]  # (key, method, params)
 
 
 def coalesce_key(code: str, data: Any) -> str:
@@ -62,10 +66,18 @@ def claim(session: Session, portal_id: int, now: datetime, limit: int) -> list[I
 
     It commits: a lease nobody else can see is no lease (the one store function that does).
 
+    One portal's events are worked by one worker at a time: while another worker holds a live
+    lease on this portal, nothing is claimed. Handlers decide from the difference between the
+    mirror and what they read, so two chunks of one portal in parallel (a claim and the return
+    that follows it) each saw half the story and both reactions were lost.
+
     The UPDATE re-checks the claimable condition per row, so when two workers race for the same
     ids only one of them changes each row; each then reads back the rows carrying its own token.
     """
     token = uuid.uuid4().hex
+    if _portal_busy(session, portal_id, now):
+        session.commit()
+        return []
     ids = (select(InboxEvent.id)
            .where(InboxEvent.portal_id == portal_id, _claimable(now))
            .order_by(InboxEvent.id).limit(limit))
@@ -83,6 +95,20 @@ def claim(session: Session, portal_id: int, now: datetime, limit: int) -> list[I
     return list(rows)
 
 
+def _portal_busy(session: Session, portal_id: int, now: datetime) -> bool:
+    """Is a live lease held on this portal? Checked under a per-portal lock, so that two
+    workers cannot both see "free" (SQLite: the write lock; PostgreSQL: an advisory lock
+    held until the claim commits)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, :portal)"),
+                        {"space": ADVISORY_SPACE, "portal": portal_id})
+    else:
+        write_lock(session)
+    return session.scalar(select(exists().where(
+        InboxEvent.portal_id == portal_id, InboxEvent.status == "processing",
+        InboxEvent.locked_until >= now))) or False
+
+
 def mark_done(session: Session, rows: Sequence[InboxEvent], now: datetime) -> None:
     for row in rows:
         row.status, row.done_at, row.locked_until, row.last_error = "done", now, None, None
@@ -98,6 +124,32 @@ def mark_failed(session: Session, row: InboxEvent, error: str, now: datetime, *,
         return
     row.status = "pending"
     row.next_attempt_at = now + timedelta(seconds=min(2 ** row.attempts, 1800))
+
+
+def save_writes(session: Session, planned: Mapping[int, list[PlannedWrite]]) -> None:
+    """Remember, in the handlers' own transaction, the writes each handled event still owes.
+
+    The handlers' database effects commit before the write batch is sent; a worker that dies
+    (or a write batch that fails) in between must not lose the writes, and running the handlers
+    again would find their work done and decide nothing. The next attempt sends these instead.
+    """
+    for row_id, writes in planned.items():
+        row = session.get(InboxEvent, row_id)
+        if row is not None:
+            row.payload = {**row.payload, WRITES: [list(w) for w in writes]}
+
+
+def planned_writes(row: InboxEvent) -> list[PlannedWrite] | None:
+    """None: the handlers have not run yet; a list (maybe empty): only these writes are left."""
+    value = (row.payload or {}).get(WRITES)
+    return None if value is None else [(k, m, p) for k, m, p in value]
+
+
+def drop_writes(row: InboxEvent, sent: set[str]) -> None:
+    """After a partly sent write batch, owe only what did not go out."""
+    writes = planned_writes(row)
+    if writes is not None:
+        row.payload = {**row.payload, WRITES: [list(w) for w in writes if w[0] not in sent]}
 
 
 @dataclass(frozen=True)

@@ -39,22 +39,36 @@ def on_deal_changed(ctx: HandlerContext, deal: Deal, changed: dict | None,
         return
     stamp = str(fields.get("DATE_MODIFY") or ctx.now.isoformat())
     if changed is None:
-        _new_deal(ctx, cfg, deal, stamp)
+        _new_deal(ctx, cfg, deal, fields)
     elif "assigned_by_id" in changed:
         _responsible_changed(ctx, cfg, deal, changed["assigned_by_id"], fields, stamp)
 
 
-def _new_deal(ctx: HandlerContext, cfg: config.ExchangeConfig, deal: Deal, stamp: str) -> None:
+def _new_deal(ctx: HandlerContext, cfg: config.ExchangeConfig, deal: Deal,
+              fields: dict[str, Any]) -> None:
     ex = cfg.exchange_user_id
     if deal.assigned_by_id == ex:
         journal.journal(ctx.session, ctx.portal.id, deal_id=deal.b24_deal_id, kind="landed",
                         user_id=None, at=ctx.now, key=f"landed:{deal.b24_deal_id}")
+        return
+    if _taken_before_seen(deal, fields):
+        logger.info("exchange.landing.already_taken", extra={
+            "member_id": ctx.portal.member_id, "deal": deal.b24_deal_id})
         return
     if not _should_land(ctx, cfg, deal):
         return
     _move_to_exchange(ctx, deal, ex, notify.text("landed", ctx.portal.lang))
     journal.journal(ctx.session, ctx.portal.id, deal_id=deal.b24_deal_id, kind="landed",
                     user_id=None, at=ctx.now, key=f"landed:{deal.b24_deal_id}")
+
+
+def _taken_before_seen(deal: Deal, fields: dict[str, Any]) -> bool:
+    """A late ADD (the app was busy, down or retrying): the deal we read is no longer new, its
+    responsible changed it himself after someone else created it (typically: claimed it from
+    the exchange). Landing it now would take it away from the manager working on it."""
+    assigned = deal.assigned_by_id
+    return (assigned is not None and to_int(fields.get("MODIFY_BY_ID")) == assigned
+            and deal.created_by_id != assigned)
 
 
 def _should_land(ctx: HandlerContext, cfg: config.ExchangeConfig, deal: Deal) -> bool:

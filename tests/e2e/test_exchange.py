@@ -188,3 +188,20 @@ def test_keep_sweep_moves_exactly_unmarked_and_undo_restores(exchange, live_app)
         assert sweep.undo(ctx, planned.id) == len(preview)
     live_app.drain(exchange)
     assert sorted(open_deals(exchange, manager)) == sorted(mine)
+
+
+def test_late_add_event_leaves_a_claimed_deal_with_its_manager(exchange, live_app) -> None:
+    """Found by the fault tests: the ADD processed after the manager had claimed the deal
+    (the app was busy or down) moved it back to the exchange, away from him."""
+    manager = min(exchange.meta["managers"], key=lambda m: len(open_deals(exchange, m)))
+    for extra in open_deals(exchange, manager):  # room under the cap of 3
+        people.win_deal(exchange, manager, extra)
+    live_app.drain(exchange)
+    deal_id, _, _ = people.web_form_deal(exchange, name="Иван Петров", phone="+7 912 000-11-23",
+                                         assigned_by=exchange.meta["exchange"])
+    people.claim_deal(exchange, manager, deal_id)  # before the app saw the new deal
+    live_app.drain(exchange)
+    assert int(deal(exchange, deal_id)["ASSIGNED_BY_ID"]) == manager
+    comments = [c for c in exchange.table("crm.timeline.comment")
+                if int(c["ENTITY_ID"]) == deal_id]
+    assert comments == []  # nothing contradictory ("landed" and "claimed" at once)

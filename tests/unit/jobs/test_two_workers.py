@@ -41,3 +41,33 @@ def test_two_workers_split_the_backlog_without_overlap(sessions, settings) -> No
     assert max(reads.values()) == 1  # no event was worked on by both workers
     with sessions() as s:
         assert inbox.stats(s).done == len(ids)
+
+
+def test_two_workers_never_hold_one_portal_at_once(sessions) -> None:
+    """Claims of one portal are serialised (advisory lock on PostgreSQL, the write lock on
+    SQLite): racing workers never both get rows, so a portal's events stay in order."""
+    from sqlalchemy import update
+
+    from store.models import InboxEvent
+
+    with sessions() as s:
+        portal = make_portal(s)
+    enqueue(sessions, portal.id, *range(1, 31))
+    for _ in range(5):
+        start, got = threading.Barrier(2), []
+
+        def grab(start: threading.Barrier, got: list[int]) -> None:
+            start.wait()
+            with sessions() as s:
+                got.append(len(inbox.claim(s, portal.id, NOW, 5)))
+
+        threads = [threading.Thread(target=grab, args=(start, got)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert sorted(got) == [0, 5]
+        with sessions() as s:  # the holder finished: free the portal for the next round
+            s.execute(update(InboxEvent).where(InboxEvent.status == "processing")
+                      .values(status="done"))
+            s.commit()
