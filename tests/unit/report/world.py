@@ -152,6 +152,9 @@ def _rejections_and_leads(session, portal_id: int, rng: random.Random,
                "semantic": rng.choice("PPPSF"), "deleted": rng.random() < 0.1,
                "due_at": NOW + timedelta(hours=rng.randint(-72, 72))
                if rng.random() < 0.85 else None}
+        if lead_id <= 2:  # the boundary: due this very second is overdue, a second later not
+            row.update(manager=MANAGERS[0], semantic="P", deleted=False,
+                       due_at=NOW + timedelta(seconds=lead_id - 1))
         lead = mirror.upsert_lead(session, portal_id, {
             "ID": str(lead_id), "TITLE": f"L{lead_id}", "STATUS_ID": "NEW",
             "STATUS_SEMANTIC_ID": row["semantic"], "ASSIGNED_BY_ID": str(row["manager"])})
