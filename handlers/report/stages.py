@@ -8,6 +8,7 @@ stage codes. A code matches the stage in every pipeline: "PREPARATION" also matc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -47,6 +48,25 @@ def parse(raw: str) -> list[str]:
         if code and code not in seen:
             seen.append(code)
     return seen
+
+
+def deal_stages(session: Session, portal_id: int) -> list[Stage]:
+    """Every deal stage of every pipeline, in pipeline then SORT order (for the settings page)."""
+    return list(session.scalars(select(Stage).where(
+        Stage.portal_id == portal_id, Stage.entity_id.like("DEAL_STAGE%"))
+        .order_by(Stage.category_id, Stage.sort, Stage.status_id)))
+
+
+def parse_form(form: Mapping[str, str], known: list[str]) -> tuple[dict[str, list[str]],
+                                                                    dict[str, str]]:
+    """The typed lists and {field: error key}: a code no pipeline has is a typo, not a stage.
+
+    With no stages mirrored yet (`known` empty) every code is accepted."""
+    mapping = {name: parse(form.get(f"stages_{name}") or "") for name in COUNTERS}
+    codes = set(known) | {stage_id.split(":")[-1] for stage_id in known}
+    errors = {f"stages_{name}": "report.error.stage" for name, listed in mapping.items()
+              if known and any(code not in codes for code in listed)}
+    return mapping, errors
 
 
 def resolve(session: Session, portal_id: int,
