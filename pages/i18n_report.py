@@ -72,7 +72,10 @@ RU: dict[str, str] = {
     "report.answer": "Время ответа",
     "report.answer.note": "в среднем на входящие; до {seconds} с — {share}",
     "report.talk": "Средний разговор",
-    "report.talk.note": "всего на телефоне {total} (ч:мм)",
+    "report.talk.note": "всего на телефоне {h} ч {m} мин",
+    "report.unit.ms": "{m} мин {s} с",
+    "report.answer.unknown": "нет данных: телефония Bitrix24 не сообщает момент ответа, "
+                             "время ответа приходит только от АТС",
     "report.long": "Исходящие от 3 минут",
     "report.long.note": "из {outgoing} исходящих — разговоры от {minutes} мин",
     "report.calls": "Звонки",
@@ -168,7 +171,10 @@ EN: dict[str, str] = {
     "report.answer": "Time to answer",
     "report.answer.note": "average on incoming calls; within {seconds} s: {share}",
     "report.talk": "Average talk",
-    "report.talk.note": "{total} on the phone in total (h:mm)",
+    "report.talk.note": "{h} h {m} min on the phone in total",
+    "report.unit.ms": "{m} min {s} s",
+    "report.answer.unknown": "no data: Bitrix24 telephony does not report the answer moment, "
+                             "only a PBX does",
     "report.long": "Outgoing of 3 min+",
     "report.long.note": "of {outgoing} outgoing, talks of {minutes} min or more",
     "report.calls": "Calls",
