@@ -16,7 +16,7 @@ Definitions (all counted for the manager the call or the deal belongs to):
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from handlers.report import stages
@@ -29,25 +29,40 @@ CONVERSATIONS = (1, 2, 3)
 
 
 def _won_phones(portal_id: int):  # noqa: ANN202 - SQL subquery
-    """Each client phone with its first win: driven from the won deals, not from the calls."""
-    owner = or_(and_(ContactKey.entity_type == "CONTACT", Deal.contact_id == ContactKey.b24_id),
-                and_(ContactKey.entity_type == "COMPANY", Deal.company_id == ContactKey.b24_id))
-    return (select(ContactKey.key.label("phone"),
-                   func.min(func.coalesce(Deal.moved_time, Deal.date_modify)).label("first_won"))
-            .join(ContactKey, and_(ContactKey.portal_id == portal_id, owner))
-            .where(Deal.portal_id == portal_id, Deal.stage_semantic == "S",
-                   Deal.deleted.is_(False))
-            .group_by(ContactKey.key).subquery())
+    """Each client phone with its first win: driven from the won deals, one equality join per
+    client kind (an OR in the join made SQLite pair every key with every won deal)."""
+    won = and_(Deal.portal_id == portal_id, Deal.stage_semantic == "S", Deal.deleted.is_(False))
+    moved = func.coalesce(Deal.moved_time, Deal.date_modify)
+    parts = [select(ContactKey.key.label("phone"), moved.label("won_at"))
+             .join(ContactKey, and_(ContactKey.portal_id == portal_id,
+                                    ContactKey.entity_type == kind, ContactKey.b24_id == column))
+             .where(won)
+             for kind, column in (("CONTACT", Deal.contact_id), ("COMPANY", Deal.company_id))]
+    every = union_all(*parts).subquery()
+    return (select(every.c.phone, func.min(every.c.won_at).label("first_won"))
+            .group_by(every.c.phone).subquery())
+
+
+def _first_calls(portal_id: int, phones):  # noqa: ANN001,ANN202 - SQL
+    """Ids of each number's first call ever, for the numbers called in the period only.
+
+    One pass over those numbers' calls through the (portal, phone) index; a correlated
+    "earlier call?" per call let SQLite walk the whole call table by time instead."""
+    first = aliased(Call)
+    order = func.row_number().over(partition_by=first.phone,
+                                   order_by=(first.start_at, first.id))
+    ranked = (select(first.id.label("id"), order.label("n"))
+              .where(first.portal_id == portal_id, first.phone.in_(phones)).subquery())
+    return select(ranked.c.id).where(ranked.c.n == 1)
 
 
 def client_calls(session: Session, portal_id: int, period: Period,
                  managers: list[int]) -> dict[int, dict[str, int]]:
     """{manager: {new_calls, repeat_calls, feedback_calls}} for the managers with calls."""
-    earlier = aliased(Call)
-    before = exists().where(earlier.portal_id == portal_id, earlier.phone == Call.phone,
-                            or_(earlier.start_at < Call.start_at,
-                                and_(earlier.start_at == Call.start_at, earlier.id < Call.id)))
+    in_period = and_(Call.portal_id == portal_id, Call.start_at >= period.since,
+                     Call.start_at < period.until, Call.user_id.in_(managers))
     talk = and_(Call.call_type.in_(CONVERSATIONS), Call.phone != "")
+    new = Call.id.in_(_first_calls(portal_id, select(Call.phone).where(in_period, talk)))
     won = _won_phones(portal_id)
     feedback = and_(Call.call_type == 1, Call.answered.is_(True),
                     won.c.first_won.is_not(None), won.c.first_won <= Call.start_at)
@@ -56,14 +71,12 @@ def client_calls(session: Session, portal_id: int, period: Period,
         return func.sum(case((cond, 1), else_=0))
 
     rows = session.execute(
-        select(Call.user_id, total(and_(talk, ~before)), total(and_(talk, before)),
-               total(feedback))
-        .outerjoin(won, won.c.phone == Call.phone)
-        .where(Call.portal_id == portal_id, Call.start_at >= period.since,
-               Call.start_at < period.until, Call.user_id.in_(managers))
+        select(Call.user_id, total(talk), total(and_(talk, new)), total(feedback))
+        .outerjoin(won, won.c.phone == Call.phone).where(in_period)
         .group_by(Call.user_id)).all()
-    return {uid: dict(zip(CALL_COUNTERS, (int(v or 0) for v in values), strict=True))
-            for uid, *values in rows}
+    return {uid: {"new_calls": int(new or 0), "repeat_calls": int(talked or 0) - int(new or 0),
+                  "feedback_calls": int(fed or 0)}
+            for uid, talked, new, fed in rows}
 
 
 def stage_counters(session: Session, portal_id: int, period: Period,
