@@ -100,7 +100,7 @@ RU: dict[str, str] = {
     "report.stages.invoices": "Счёт / договор",
     "report.stages.payments": "Оплата",
     "report.stages.known": "Стадии портала",
-    "report.stages.save": "Сохранить стадии отчёта",
+    "report.stages.save": "Применить стадии отчёта",
     "report.error.stage": "Такой стадии нет ни в одной воронке.",
 }
 EN: dict[str, str] = {
@@ -197,6 +197,6 @@ EN: dict[str, str] = {
     "report.stages.invoices": "Invoice / contract",
     "report.stages.payments": "Payment",
     "report.stages.known": "The portal's stages",
-    "report.stages.save": "Save report stages",
+    "report.stages.save": "Apply report stages",
     "report.error.stage": "No pipeline has such a stage.",
 }

@@ -64,7 +64,7 @@ def test_owner_reads_the_report(installed, live_app, page, shots) -> None:
     page.get_by_role("link", name="Настройки").click()
     page.wait_for_load_state("load")
     page.fill("input[name=stages_proposals]", "PREPARATION, EXECUTING")
-    page.get_by_role("button", name="Сохранить стадии отчёта").click()
+    page.get_by_role("button", name="Применить стадии отчёта").click()
     page.wait_for_load_state("load")
     assert "Настройки сохранены." in page.inner_text("body")
     assert page.input_value("input[name=stages_proposals]") == "PREPARATION, EXECUTING"
