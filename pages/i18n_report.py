@@ -74,6 +74,7 @@ RU: dict[str, str] = {
     "report.talk": "Средний разговор",
     "report.talk.note": "всего на телефоне {h} ч {m} мин",
     "report.unit.ms": "{m} мин {s} с",
+    "report.kind.deal": "сделка", "report.kind.lead": "лид",
     "report.answer.unknown": "нет данных: телефония Bitrix24 не сообщает момент ответа, "
                              "время ответа приходит только от АТС",
     "report.long": "Исходящие от 3 минут",
@@ -173,6 +174,7 @@ EN: dict[str, str] = {
     "report.talk": "Average talk",
     "report.talk.note": "{h} h {m} min on the phone in total",
     "report.unit.ms": "{m} min {s} s",
+    "report.kind.deal": "deal", "report.kind.lead": "lead",
     "report.answer.unknown": "no data: Bitrix24 telephony does not report the answer moment, "
                              "only a PBX does",
     "report.long": "Outgoing of 3 min+",
