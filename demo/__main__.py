@@ -132,7 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         f"на {head['won_amount']:,.0f} ₽, проиграно {head['lost']}, узкое место: "
         + (f"«{neck[0]}» ({neck[1]:.0%} проходят дальше)" if neck else "нет данных")
         + f"; потерянные звонки {head['lcr'] or 0:.0%} ({head['lost_calls']} из "
-        f"{head['incoming']}), эскалаций {head['escalations']}, отказов {head['rejections']}"
+        f"{head['incoming']}), время ответа "
+        + (f"{head['avg_answer']:.0f} с" if head.get("avg_answer") is not None else "—")
+        + f", исходящих от 3 мин {head['long_outgoing']}"
+        f", эскалаций {head['escalations']}, отказов {head['rejections']}"
         f"; без движения {head['never_moved']}, без следующего шага {head['no_next_step']}, "
         f"клиент у нескольких менеджеров {head['shared_clients']}")
     say(f"Отчёт / report: {page}" + (f", снимок / screenshot: {shot}" if shot else ""))

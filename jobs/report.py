@@ -22,12 +22,14 @@ SECTION, STATE = "report", "report_state"
 DEFAULTS = {"send_at": "08:30", "tz": "Europe/Moscow", "enabled": True}
 TEXT = {
     "ru": "[B]Отчёт за {day}[/B]: выиграно {won} на {amount} ₽, проиграно {lost}. Потерянные "
-          "звонки: {lcr} (было {lcr_prev}), до руководителя дошло {esc}. Узкое место "
+          "звонки: {lcr} (было {lcr_prev}), ответ в среднем за {answer}, до руководителя "
+          "дошло {esc}. Узкое место "
           "воронки: {neck}. Без движения {never_moved}, без следующего шага {no_next_step}, "
           "клиент у нескольких менеджеров {shared}. Подробно — в приложении «Контроль продаж», "
           "вкладка «Отчёт»: [URL=https://{domain}/marketplace/local/list/]открыть[/URL]",
     "en": "[B]Report for {day}[/B]: {won} deals won for {amount}, {lost} lost. Lost Call "
-          "Rate {lcr} (was {lcr_prev}), {esc} calls reached a head. Funnel bottleneck: {neck}. "
+          "Rate {lcr} (was {lcr_prev}), answered in {answer} on average, {esc} calls reached a "
+          "head. Funnel bottleneck: {neck}. "
           "Never moved {never_moved}, no next step {no_next_step}, client "
           "shared by managers {shared}. Details in the “Sales Guard” app, “Report” tab: "
           "[URL=https://{domain}/marketplace/local/list/]open[/URL]",
@@ -63,7 +65,7 @@ def send_daily_report(ctx: ActionContext) -> bool:
         .replace(",", " "), lost=head["lost"],
         neck=f"«{neck[0]}» {neck[1]:.0%}" if neck else "—", never_moved=head["never_moved"],
         lcr=_pct(head.get("lcr")), lcr_prev=_pct(head.get("lcr_prev")),
-        esc=head.get("escalations", 0),
+        esc=head.get("escalations", 0), answer=_secs(head.get("avg_answer"), lang),
         no_next_step=head["no_next_step"], shared=head["shared_clients"],
         domain=ctx.portal.domain)
     cmds = {f"n{uid}": ("im.notify.system.add", {"USER_ID": uid, "MESSAGE": message,
@@ -81,6 +83,10 @@ def send_daily_report(ctx: ActionContext) -> bool:
                                            "day": day.isoformat(), "to": sorted(cmds)})
     return True
 
+
+
+def _secs(value: float | None, lang: str) -> str:
+    return "—" if value is None else f"{value:.0f} {'s' if lang == 'en' else 'с'}"
 
 
 def _pct(value: float | None) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Response, redirect, request
 
 from handlers.exchange import actions, caps, config, sweep
+from handlers.report import stages as report_stages
 from pages import bp
 from pages.data import categories, header_load, names, users
 from pages.forms import candidates, parse_settings
@@ -135,6 +136,7 @@ def _sweep_form(cfg: config.ExchangeConfig) -> tuple[list[int], datetime, str | 
 
 def _render(cfg: config.ExchangeConfig, errors: dict[str, str], *, status: int = 200,
             **extra: Any) -> tuple[str, int]:
+    """The settings page: the exchange form, the report's stage counters, the sweep."""
     session, k = get_session(), kit()
     pid = portal().id
     people = users(session, pid)
@@ -155,4 +157,9 @@ def _render(cfg: config.ExchangeConfig, errors: dict[str, str], *, status: int =
                   candidates=candidates(session, pid, cfg, auto),
                   ticked=set(cfg.manager_ids) or set(auto), sweep_people=auto or cfg.manager_ids,
                   names=names(session, pid), latest=last,
-                  undoable=last is not None and _undoable(last, k.now), **extra)
+                  undoable=last is not None and _undoable(last, k.now),
+                  report_stages=report_stages.load(session, pid),
+                  deal_stages=report_stages.deal_stages(session, pid), **extra)
+
+
+render_settings = _render  # the report's stage form is shown again through it on a mistake

@@ -5,14 +5,19 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from typing import Any
 
-from flask import Response, request
+from flask import Response, redirect, request
 
 from handlers.exchange import config
 from handlers.exchange.caps import head_of_sales
-from handlers.report.build import build
+from handlers.report import stages
+from handlers.report.build import Report, build
+from handlers.report.people import COLUMNS
 from handlers.report.period import Period
+from handlers.telephony import config as telephony_config
 from pages import bp
+from pages import calls_charts as charts
 from pages.data import header_load, names, users
 from pages.kit import Forbidden, kit, portal, render, viewer, viewer_required
 from store.db import get_session
@@ -46,10 +51,13 @@ def report_page() -> tuple[str, int]:
     period = _period()
     report = build(session, portal().id, period, k.now)
     cfg = config.load(session, portal().id)
+    people = {u.b24_user_id: u.full_name for u in users(session, portal().id)}
     return render("report.html", report=report, period=period,
                   kind=request.args.get("period", "day"), headline=report.headline(),
-                  names=names(session, portal().id), domain=portal().domain,
-                  people={u.b24_user_id: u.full_name for u in users(session, portal().id)},
+                  names=names(session, portal().id), domain=portal().domain, people=people,
+                  tcfg=telephony_config.load(session, portal().id),
+                  trend_chart=charts.lcr_trend(report.sections["trend"]),
+                  hour_chart=charts.by_hour(report.sections["hours"], people),
                   load=header_load(session, portal().id, cfg, who.user_id, who.is_admin, k.now),
                   active="report")
 
@@ -57,21 +65,68 @@ def report_page() -> tuple[str, int]:
 @bp.get("/report.csv")
 @viewer_required()
 def report_csv() -> Response:
-    """The per-manager table and the hygiene lists, for a spreadsheet."""
+    """The per-manager counters, the calls per operator and line, and the hygiene lists."""
     _allowed()
     session, k = get_session(), kit()
     period = _period()
     report = build(session, portal().id, period, k.now)
     out = io.StringIO()
-    writer = csv.writer(out)
-    keys = sorted({key for m in report.managers for key in m.counters})
-    writer.writerow(["section", "manager", *keys])
+    _write_csv(csv.writer(out), report)
+    stamp = datetime.now().strftime("%Y%m%d")
+    return Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=report-{period.start}-{stamp}.csv"})
+
+
+def _write_csv(writer: Any, report: Report) -> None:
+    """One block per section; each block's first row names its columns."""
+    writer.writerow(["section", "manager", *COLUMNS, "rejection_categories"])
     for m in report.managers:
-        writer.writerow(["managers", m.name, *(m.counters.get(key, 0) for key in keys)])
+        cats = "; ".join(f"{stage}={n}" for stage, n in sorted(m.rejections.items()))
+        writer.writerow(["managers", m.name, *(m.counters.get(key, 0) for key in COLUMNS), cats])
+    sec = report.sections
+    writer.writerow(["section", "operator", *OPERATOR_COLUMNS])
+    for row in sec["operators"]:
+        writer.writerow(["operators", row.key or "", *_operator_values(row, sec)])
+    writer.writerow(["section", "line", "incoming", "answered", "lost", "outgoing", "deals",
+                     "won"])
+    for row in sec["lines"]:
+        writer.writerow(["lines", row.key or "", row.incoming, row.answered, row.lost,
+                         row.outgoing, row.deals, row.won])
+    writer.writerow(["section", "routing_id", "at", "caller", "answered_step", "answered_by"])
+    for e in sec["escalations"]:
+        writer.writerow(["escalations", e.routing_id, e.at.isoformat(), e.caller,
+                         e.answered_step or "", e.answered_by or ""])
+    writer.writerow(["section", "manager", "id"])
     for name, rows in report.hygiene.items():
         for row in rows:
             ident = getattr(row, "deal_id", None) or getattr(row, "key", "")
             writer.writerow([name, getattr(row, "manager_id", ""), ident])
-    stamp = datetime.now().strftime("%Y%m%d")
-    return Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=report-{period.start}-{stamp}.csv"})
+
+
+OPERATOR_COLUMNS = ("incoming", "answered", "lost", "avg_answer_seconds", "avg_talk_seconds",
+                    "talk_seconds", "utilisation", "outgoing", "long_outgoing")
+
+
+def _operator_values(row: Any, sec: dict[str, Any]) -> list[Any]:
+    def rounded(value: float | None) -> float | str:
+        return "" if value is None else round(value, 3)
+
+    return [row.incoming, row.answered, row.lost, rounded(row.avg_answer),
+            rounded(row.avg_talk), row.talk_seconds,
+            rounded(row.utilisation(sec["workday_hours"])), row.outgoing, row.long_outgoing]
+
+
+@bp.post("/settings/report")
+@viewer_required(admin=True)
+def report_stages_save() -> tuple[str, int] | Response:
+    """The stage -> counter mapping, a form of its own on the admin settings page."""
+    from pages.admin import render_settings
+
+    session, k = get_session(), kit()
+    known = [s.status_id for s in stages.deal_stages(session, portal().id)]
+    mapping, errors = stages.parse_form(request.form, known)
+    if errors:
+        return render_settings(config.load(session, portal().id), errors, status=422)
+    stages.save(session, portal().id, mapping, user_id=viewer().user_id, now=k.now)
+    session.commit()
+    return redirect(k.url("pages.settings_page", notice="settings.saved"), 303)

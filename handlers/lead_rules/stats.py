@@ -114,6 +114,18 @@ def overdue(session: Session, portal_id: int, now: datetime, *,
     return [OverdueRow(*row) for row in rows]
 
 
+def overdue_by_manager(session: Session, portal_id: int, now: datetime) -> dict[int | None, int]:
+    """How many open leads each responsible has past the deadline (the overdue list, counted)."""
+    rows = session.execute(
+        select(Lead.assigned_by_id, func.count())
+        .join(LeadTrack, and_(LeadTrack.portal_id == Lead.portal_id,
+                              LeadTrack.b24_lead_id == Lead.b24_lead_id))
+        .where(Lead.portal_id == portal_id, Lead.deleted.is_(False),
+               Lead.status_semantic == "P", LeadTrack.due_at <= now)
+        .group_by(Lead.assigned_by_id)).all()
+    return {uid: int(n) for uid, n in rows}
+
+
 def rule_counts(session: Session, portal_id: int, *, since: datetime,
                 until: datetime | None = None, by_user: bool = False) -> dict[Any, int]:
     """Journal counts per kind (overdue, escalated, flagged, blocked, converted, repeat, ...),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,6 +18,7 @@ from store import exchange as journal
 from store.models import Deal, DealStageHistory
 
 STALE_DAYS = 7
+TREND_DAYS = 14  # the LCR trend shows at least two weeks, ending with the period
 
 
 @dataclass
@@ -81,7 +82,8 @@ def build(session: Session, portal_id: int, period: Period, now: datetime) -> Re
         funnels=[funnels.funnel(session, portal_id, c, period)
                  for c in funnels.categories(session, portal_id)],
         won_count=won, won_amount=amount, lost_count=lost,
-        managers=people.activity(session, portal_id, period, managers),
+        managers=people.activity(session, portal_id, period, managers, now=now,
+                                 long_call=_long_call(session, portal_id)),
         exchange=journal.counts(session, portal_id, period.since, period.until),
         hygiene={"never_moved": hygiene.never_moved(session, portal_id, now, STALE_DAYS),
                  "no_next_step": hygiene.no_next_step(session, portal_id),
@@ -90,30 +92,63 @@ def build(session: Session, portal_id: int, period: Period, now: datetime) -> Re
         sections=area_sections(session, portal_id, period, now))
 
 
+def _long_call(session: Session, portal_id: int) -> int:
+    """The telephony setting, so "≥ 3 min" means the same in the people and calls tables."""
+    from handlers.telephony import config as telephony_config
+
+    return telephony_config.load(session, portal_id).long_call_seconds
+
+
 def area_sections(session: Session, portal_id: int, period: Period,
                   now: datetime) -> dict[str, Any]:
     """Telephony, routing, lead and audit figures, each from its own area's SQL functions."""
     from handlers.audits import stats as audits
     from handlers.lead_rules import stats as leads
     from handlers.routing import stats as routing
+
+    calls = telephony(session, portal_id, period, now)
+    escalations = routing.escalations(session, portal_id, since=period.since, until=period.until)
+    steps = routing.per_step(session, portal_id, since=period.since, until=period.until)
+    overdue = leads.overdue(session, portal_id, now)
+    categories = audits.rejection_categories(session, portal_id, period.since, period.until)
+    false = audits.false_rejections(session, portal_id, period.since)
+    total, prev = calls["calls"], calls["calls_prev"]
+    return {
+        **calls, "escalations": escalations, "steps": steps, "overdue": overdue,
+        "rejections": categories, "false_rejections": false,
+        "headline": {"lcr": total.lcr, "lcr_prev": prev.lcr, "incoming": total.incoming,
+                     "lost_calls": total.lost, "escalations": len(escalations),
+                     "avg_answer": total.avg_answer, "within_rings": total.within_rings_share,
+                     "avg_talk": total.avg_talk, "outgoing": total.outgoing,
+                     "long_outgoing": total.long_outgoing,
+                     "overdue_leads": len(overdue),
+                     "rejections": sum(c.count for c in categories),
+                     "false_rejections": sum(false.values())}}
+
+
+def telephony(session: Session, portal_id: int, period: Period, now: datetime) -> dict[str, Any]:
+    """The calls figures of handlers.telephony.kpis for the period (and the previous one).
+
+    Per operator: time to answer, talk time and utilisation (talk time over the working days
+    he had calls); per line: the channels; by hour and by day for the charts."""
     from handlers.telephony import config as telephony_config
     from handlers.telephony import kpis
 
     tcfg = telephony_config.load(session, portal_id)
-    span = kpis.Period(period.since, period.until)
-    before = period.previous()
-    calls = kpis.summary(session, portal_id, span, kpis.Rules.of(tcfg, span, as_of=now))
-    prev_span = kpis.Period(before.since, before.until)
-    prev = kpis.summary(session, portal_id, prev_span, kpis.Rules.of(tcfg, prev_span, as_of=now))
-    escalations = routing.escalations(session, portal_id, since=period.since, until=period.until)
-    overdue = leads.overdue(session, portal_id, now)
-    categories = audits.rejection_categories(session, portal_id, period.since, period.until)
-    false = audits.false_rejections(session, portal_id, period.since)
+
+    def span_of(p: Period) -> tuple[kpis.Period, kpis.Rules]:
+        span = kpis.Period(p.since, p.until)
+        return span, kpis.Rules.of(tcfg, span, as_of=now)
+
+    span, rules = span_of(period)
+    prev_span, prev_rules = span_of(period.previous())
+    first = min(period.start, period.end - timedelta(days=TREND_DAYS - 1))
+    trend_span, trend_rules = span_of(Period(first, period.end, period.tz))
     return {
-        "calls": calls, "calls_prev": prev, "escalations": escalations, "overdue": overdue,
-        "rejections": categories, "false_rejections": false,
-        "headline": {"lcr": calls.lcr, "lcr_prev": prev.lcr, "incoming": calls.incoming,
-                     "lost_calls": calls.lost, "escalations": len(escalations),
-                     "overdue_leads": len(overdue),
-                     "rejections": sum(c.count for c in categories),
-                     "false_rejections": sum(false.values())}}
+        "calls": kpis.summary(session, portal_id, span, rules),
+        "calls_prev": kpis.summary(session, portal_id, prev_span, prev_rules),
+        "operators": kpis.by_operator(session, portal_id, span, rules),
+        "lines": kpis.by_line(session, portal_id, span, rules),
+        "hours": kpis.by_hour(session, portal_id, span, rules, per_operator=True),
+        "trend": kpis.by_day(session, portal_id, trend_span, trend_rules),
+        "workday_hours": tcfg.workday_hours}

@@ -1,29 +1,43 @@
-"""Per manager, per period: calls, stage entries, wins and losses, exchange behaviour."""
+"""Per manager, per period: calls, stage entries, wins and losses, exchange behaviour,
+the seed-001 counters (handlers.report.counters), rejections by category and their audit
+outcomes (handlers.audits.stats), and the manager's overdue leads now (handlers.lead_rules)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from handlers.audits import stats as audits
+from handlers.lead_rules import stats as leads
+from handlers.report import counters as seed
 from handlers.report.period import Period
 from store.models import Call, Deal, DealStageHistory, ExchangeEvent, User
 
 LONG_CALL = 180  # seconds: "outgoing calls that lasted at least 3 minutes"
+# Every counter a manager row has, zero when nothing happened: the CSV's columns, in order.
+COLUMNS = ("calls_out", "calls_out_long", "calls_in_answered", "talk_minutes",
+           *seed.CALL_COUNTERS, "proposals", "invoices", "payments", "won", "lost",
+           "exchange_claimed", "exchange_returned", "exchange_stale", "exchange_reverted",
+           "rejections", "audit_open", "audit_confirmed", "audit_false_rejection",
+           "audit_reengaged", "overdue_leads")
 
 
 @dataclass
 class ManagerDay:
     user_id: int
     name: str
-    counters: dict[str, int] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COLUMNS, 0))
     stage_entries: dict[str, int] = field(default_factory=dict)
+    rejections: dict[str, int] = field(default_factory=dict)  # reason category -> count
 
 
 def activity(session: Session, portal_id: int, period: Period, managers: list[int], *,
-             long_call: int = LONG_CALL) -> list[ManagerDay]:
+             long_call: int = LONG_CALL, now: datetime | None = None) -> list[ManagerDay]:
+    """One row per manager; `now` adds the leads overdue at that moment."""
     rows = {m: ManagerDay(m, f"#{m}") for m in managers}
     for user in session.scalars(select(User).where(User.portal_id == portal_id,
                                                    User.b24_user_id.in_(managers))):
@@ -33,7 +47,8 @@ def activity(session: Session, portal_id: int, period: Period, managers: list[in
     calls = session.execute(select(
         Call.user_id,
         func.sum(case((Call.call_type == 1, 1), else_=0)),
-        func.sum(case((and_(Call.call_type == 1, Call.duration >= long_call), 1), else_=0)),
+        func.sum(case((and_(Call.call_type == 1, Call.answered.is_(True),
+                            Call.duration >= long_call), 1), else_=0)),
         func.sum(case((and_(Call.call_type.in_((2, 3)), Call.answered.is_(True)), 1),
                       else_=0)),
         func.sum(Call.duration)).where(in_period).group_by(Call.user_id)).all()
@@ -63,7 +78,36 @@ def activity(session: Session, portal_id: int, period: Period, managers: list[in
         .group_by(ExchangeEvent.user_id, ExchangeEvent.kind)).all()
     for uid, kind, n in journal:
         rows[uid].counters[f"exchange_{kind}"] = int(n)
+    _seed_counters(session, portal_id, period, rows)
+    _audits(session, portal_id, period, rows)
+    if now is not None:
+        for uid, n in leads.overdue_by_manager(session, portal_id, now).items():
+            if uid in rows:
+                rows[uid].counters["overdue_leads"] = n
     return [rows[m] for m in managers]
+
+
+def _seed_counters(session: Session, portal_id: int, period: Period,
+                   rows: dict[int, ManagerDay]) -> None:
+    managers = list(rows)
+    for found in (seed.client_calls(session, portal_id, period, managers),
+                  seed.stage_counters(session, portal_id, period, managers)):
+        for uid, values in found.items():
+            rows[uid].counters.update(values)
+
+
+def _audits(session: Session, portal_id: int, period: Period,
+            rows: dict[int, ManagerDay]) -> None:
+    """Rejections made in the period: per reason category, and how their audits ended."""
+    for cat in audits.rejection_categories(session, portal_id, period.since, period.until):
+        if cat.manager_id in rows:
+            day = rows[cat.manager_id]
+            day.rejections[cat.stage_id] = day.rejections.get(cat.stage_id, 0) + cat.count
+    for out in audits.audit_outcomes(session, portal_id, period.since, period.until):
+        if out.manager_id in rows:
+            rows[out.manager_id].counters.update(
+                rejections=out.rejections, audit_open=out.open, audit_confirmed=out.confirmed,
+                audit_false_rejection=out.false_rejection, audit_reengaged=out.reengaged)
 
 
 def totals(days: list[ManagerDay]) -> dict[str, int]:

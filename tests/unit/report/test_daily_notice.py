@@ -9,6 +9,7 @@ from handlers.exchange.actions import ActionContext
 from handlers.exchange.config import ExchangeConfig
 from jobs.report import send_daily_report
 from store import mirror
+from store.calls import upsert_call
 from tests.factories import make_portal
 
 
@@ -30,6 +31,11 @@ def test_sent_once_after_the_set_time(session) -> None:
     mirror.upsert_department(session, portal.id, {"ID": "1", "NAME": "Компания", "UF_HEAD": "1"})
     mirror.upsert_department(session, portal.id, {"ID": "2", "NAME": "Отдел продаж",
                                                   "PARENT": "1", "UF_HEAD": "2"})
+    for n, seconds in enumerate((9, 15)):  # answered incoming calls of the reported day
+        upsert_call(session, portal.id, {
+            "call_id": f"in{n}", "call_type": 2, "user_id": 2, "answered": True,
+            "answer_seconds": seconds, "duration": 60,
+            "start_at": datetime(2026, 11, 23, 10, n, tzinfo=UTC)})
     session.commit()
     b24 = Portal24()
     early = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)  # 08:00 in Moscow: before 08:30
@@ -40,3 +46,4 @@ def test_sent_once_after_the_set_time(session) -> None:
     (cmds,) = b24.sent
     assert sorted(p["USER_ID"] for _, p in cmds.values()) == [1, 2]
     assert all("23.11.2026" in p["MESSAGE"] for _, p in cmds.values())
+    assert all("ответ в среднем за 12 с" in p["MESSAGE"] for _, p in cmds.values())

@@ -93,6 +93,8 @@ def test_hygiene_and_people_match_plain_counts(session) -> None:
                  if period.since <= c.start_at < period.until]
         out = [c for c in calls if c.call_type == 1]
         assert rows[uid].get("calls_out", 0) == len(out)
-        assert rows[uid].get("calls_out_long", 0) == sum(c.duration >= 180 for c in out)
+        # the same definition as the calls page: answered outgoing, at least 3 minutes
+        assert rows[uid].get("calls_out_long", 0) == sum(
+            c.answered and c.duration >= 180 for c in out)
         assert rows[uid].get("calls_in_answered", 0) == sum(
             c.call_type in (2, 3) and c.answered for c in calls)

@@ -1,0 +1,100 @@
+"""The seed-001 daily counters per manager, each one GROUP BY over the period's rows.
+
+Definitions (all counted for the manager the call or the deal belongs to):
+- new_calls: his calls (outgoing or incoming, CALL_TYPE 1-3) with a number the portal had no
+  earlier call with, by anyone: a client new to the company. Calls without a number are
+  neither new nor repeat.
+- repeat_calls: his calls (CALL_TYPE 1-3) with a number that had an earlier call.
+- feedback_calls: his answered outgoing calls to a client (a contact's or company's phone in
+  the CRM) who already had a won deal when the call started: after-sale follow-up. The
+  answer is what makes it feedback; a ring nobody took asked nothing.
+- proposals / invoices / payments: his deals (responsible now) that entered a stage mapped to
+  the counter (handlers.report.stages) inside the period. A deal counts once per counter even
+  if it was dragged back and entered the stage again: one proposal, not two.
+"Earlier" is by start time, then by our row id for calls that started in the same second.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, case, func, select, union_all
+from sqlalchemy.orm import Session, aliased
+
+from handlers.report import stages
+from handlers.report.period import Period
+from store.models import Call, Deal, DealStageHistory
+from store.report_models import ContactKey
+
+CALL_COUNTERS = ("new_calls", "repeat_calls", "feedback_calls")
+CONVERSATIONS = (1, 2, 3)
+
+
+def _won_phones(portal_id: int):  # noqa: ANN202 - SQL subquery
+    """Each client phone with its first win: driven from the won deals, one equality join per
+    client kind (an OR in the join made SQLite pair every key with every won deal)."""
+    won = and_(Deal.portal_id == portal_id, Deal.stage_semantic == "S", Deal.deleted.is_(False))
+    moved = func.coalesce(Deal.moved_time, Deal.date_modify)
+    parts = [select(ContactKey.key.label("phone"), moved.label("won_at"))
+             .join(ContactKey, and_(ContactKey.portal_id == portal_id,
+                                    ContactKey.entity_type == kind, ContactKey.b24_id == column))
+             .where(won)
+             for kind, column in (("CONTACT", Deal.contact_id), ("COMPANY", Deal.company_id))]
+    every = union_all(*parts).subquery()
+    return (select(every.c.phone, func.min(every.c.won_at).label("first_won"))
+            .group_by(every.c.phone).subquery())
+
+
+def _first_calls(portal_id: int, phones):  # noqa: ANN001,ANN202 - SQL
+    """Ids of each number's first call ever, for the numbers called in the period only.
+
+    One pass over those numbers' calls through the (portal, phone) index; a correlated
+    "earlier call?" per call let SQLite walk the whole call table by time instead."""
+    first = aliased(Call)
+    order = func.row_number().over(partition_by=first.phone,
+                                   order_by=(first.start_at, first.id))
+    ranked = (select(first.id.label("id"), order.label("n"))
+              .where(first.portal_id == portal_id, first.phone.in_(phones)).subquery())
+    return select(ranked.c.id).where(ranked.c.n == 1)
+
+
+def client_calls(session: Session, portal_id: int, period: Period,
+                 managers: list[int]) -> dict[int, dict[str, int]]:
+    """{manager: {new_calls, repeat_calls, feedback_calls}} for the managers with calls."""
+    in_period = and_(Call.portal_id == portal_id, Call.start_at >= period.since,
+                     Call.start_at < period.until, Call.user_id.in_(managers))
+    talk = and_(Call.call_type.in_(CONVERSATIONS), Call.phone != "")
+    new = Call.id.in_(_first_calls(portal_id, select(Call.phone).where(in_period, talk)))
+    won = _won_phones(portal_id)
+    feedback = and_(Call.call_type == 1, Call.answered.is_(True),
+                    won.c.first_won.is_not(None), won.c.first_won <= Call.start_at)
+
+    def total(cond) -> object:  # noqa: ANN001 - SQL condition
+        return func.sum(case((cond, 1), else_=0))
+
+    rows = session.execute(
+        select(Call.user_id, total(talk), total(and_(talk, new)), total(feedback))
+        .outerjoin(won, won.c.phone == Call.phone).where(in_period)
+        .group_by(Call.user_id)).all()
+    return {uid: {"new_calls": int(new or 0), "repeat_calls": int(talked or 0) - int(new or 0),
+                  "feedback_calls": int(fed or 0)}
+            for uid, talked, new, fed in rows}
+
+
+def stage_counters(session: Session, portal_id: int, period: Period,
+                   managers: list[int]) -> dict[int, dict[str, int]]:
+    """{manager: {proposals, invoices, payments}}: distinct deals entering mapped stages."""
+    mapping = stages.resolve(session, portal_id, stages.load(session, portal_id))
+    if not mapping:
+        return {}
+    hist = DealStageHistory
+    counter = case(mapping, value=hist.stage_id)
+    rows = session.execute(
+        select(Deal.assigned_by_id, counter, func.count(hist.b24_deal_id.distinct()))
+        .join(Deal, and_(Deal.portal_id == portal_id, Deal.b24_deal_id == hist.b24_deal_id))
+        .where(hist.portal_id == portal_id, hist.created_at >= period.since,
+               hist.created_at < period.until, hist.stage_id.in_(list(mapping)),
+               Deal.assigned_by_id.in_(managers))
+        .group_by(Deal.assigned_by_id, counter)).all()
+    out: dict[int, dict[str, int]] = {}
+    for uid, name, n in rows:
+        out.setdefault(uid, {})[name] = int(n)
+    return out

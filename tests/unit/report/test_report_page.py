@@ -1,0 +1,102 @@
+"""The "Отчёт" tab, its CSV and the report's stage setting, over a generated department."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from handlers.report import stages
+from handlers.report.build import build
+from handlers.report.people import COLUMNS
+from pages.auth import Viewer, issue
+from store.settings import load_section, save_section
+from tests.factories import make_portal
+from tests.unit.report.world import PERIOD, generate
+
+OWNER = 1
+
+
+@pytest.fixture
+def portal(sessions):
+    with sessions() as s:
+        row = make_portal(s)
+        generate(s, row.id)
+        save_section(s, row.id, "report", {"send_at": "07:45"}, user_id=None,
+                     now=datetime.now(UTC))
+        s.commit()
+        return row
+
+
+def token(app, portal, *, lang: str = "ru") -> str:
+    return issue(Viewer(portal_id=portal.id, member_id=portal.member_id, user_id=OWNER,
+                        is_admin=True, lang=lang, name="Владелец", domain="x.bitrix24.ru"),
+                 app.config["SECRET_KEY"])
+
+
+def cells(html: str, manager: int) -> dict[str, int]:
+    row = re.findall(rf'<tr data-manager="{manager}">(.*?)</tr>', html, re.S)
+    return {col: int(v) for part in row
+            for col, v in re.findall(r'data-col="(\w+)">(\d+)<', part)}
+
+
+def test_the_tab_shows_the_new_figures(client, app, portal, sessions) -> None:
+    query = f"period=week&date={PERIOD.end.isoformat()}"
+    page = client.get(f"/app/report?s={token(app, portal)}&{query}")
+    assert page.status_code == 200
+    html = page.text
+    for text in ("Время ответа", "Средний разговор", "Исходящие от 3 минут",
+                 "Доля потерянных звонков по дням", "Звонки по часам",
+                 "Телефония по сотрудникам", "Каналы (номера и линии)", "Новые звонки",
+                 "Обратная связь", "КП", "Ложный отказ", "Просрочено лидов", "Воронка за период"):
+        assert text in html, text
+    assert "<polyline" in html and html.count('data-operator="') >= 3
+    with sessions() as s:
+        from handlers.report.period import Period
+
+        report = build(s, portal.id, Period.of("week", PERIOD.end), datetime.now(UTC))
+    for m in report.managers:
+        shown = cells(html, m.user_id)
+        for col, value in shown.items():
+            want = m.counters[col] + (m.counters["exchange_stale"]
+                                      if col == "exchange_returned" else 0)
+            assert value == want, (m.user_id, col)
+        assert {"new_calls", "proposals", "audit_confirmed", "overdue_leads"} <= set(shown)
+    english = client.get(f"/app/report?s={token(app, portal, lang='en')}&{query}").text
+    assert "Time to answer" in english and "Feedback calls" in english
+
+
+def test_csv_has_every_counter_and_the_calls_sections(client, app, portal) -> None:
+    got = client.get(f"/app/report.csv?s={token(app, portal)}&period=week"
+                     f"&date={PERIOD.end.isoformat()}")
+    assert got.status_code == 200
+    rows = list(csv.reader(io.StringIO(got.data.decode("utf-8-sig"))))
+    assert rows[0] == ["section", "manager", *COLUMNS, "rejection_categories"]
+    sections = {r[0] for r in rows}
+    assert {"managers", "operators", "lines", "escalations"} <= sections
+    assert sum(1 for r in rows if r[0] == "managers") == 3
+
+
+def test_stage_setting_on_the_settings_page(client, app, portal, sessions) -> None:
+    tok = token(app, portal)
+    page = client.get(f"/app/settings?s={tok}").text
+    assert "Отчёт: какие стадии считать" in page and 'value="PREPAYMENT_INVOICE, FINAL_INVOICE"' \
+        in page
+    bad = client.post("/app/settings/report", data={
+        "s": tok, "stages_proposals": "PREPARATION, NOPE", "stages_invoices": "",
+        "stages_payments": "WON"})
+    assert bad.status_code == 422 and "Такой стадии нет ни в одной воронке." in bad.text
+    assert 'value="PREPARATION, NOPE"' in bad.text  # what was typed stays
+    with sessions() as s:
+        assert stages.load(s, portal.id) == stages.DEFAULTS
+    ok = client.post("/app/settings/report", data={
+        "s": tok, "stages_proposals": "preparation c2:uc_offer", "stages_invoices": "EXECUTING",
+        "stages_payments": ""})
+    assert ok.status_code == 303
+    with sessions() as s:
+        assert stages.load(s, portal.id) == {"proposals": ["PREPARATION", "C2:UC_OFFER"],
+                                             "invoices": ["EXECUTING"], "payments": []}
+        assert load_section(s, portal.id, "report")["send_at"] == "07:45"  # kept
