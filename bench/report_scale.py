@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from bench.common import prepared_database, temp_sqlite_url
 from handlers.report.build import build
 from handlers.report.period import Period
+from store.calls import rebuild_first_calls
 from store.db import analyze, make_engine, make_session_factory
 from store.models import Call, Deal, DealStageHistory, Department, Portal, Stage, User
 from store.report_models import ContactKey, OpenActivity
@@ -117,9 +118,10 @@ def seed(url: str, deals: int, transitions: int, calls: int) -> int:
         chunked(session, OpenActivity, ({"portal_id": pid, "b24_activity_id": a,
                                          "owner_type_id": 2, "owner_id": rng.randint(1, deals),
                                          "completed": False} for a in range(1, deals // 4)))
+        rebuild_first_calls(session, pid)  # upsert_call keeps it as calls arrive one by one
         session.commit()
         vacuum_analyze(engine, ["deals", "deal_stage_history", "calls", "contact_keys",
-                                "open_activities"])
+                                "open_activities", "first_calls"])
         print(f"  seeded in {time.perf_counter() - t0:.1f} s", flush=True)
     engine.dispose()
     return pid

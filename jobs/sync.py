@@ -61,7 +61,8 @@ def sync_portal(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
     _sync_open_activities(sessions, portal_id, b24, report)
     if sum(report.counts.values()) > BULK:
         with sessions() as session, session.begin():
-            analyze(session, ["deals", "leads", "contacts", "calls", "deal_stage_history"])
+            analyze(session, ["deals", "leads", "contacts", "calls", "deal_stage_history",
+                              "contact_keys", "open_activities"])
     logger.info("job.sync.portal_done", extra={"portal_id": portal_id, **report.counts,
                                                "queued": report.queued})
     return report

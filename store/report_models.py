@@ -44,3 +44,22 @@ class ContactKey(Base):
     entity_type: Mapped[str] = mapped_column(String(8))
     b24_id: Mapped[int] = mapped_column(Integer)
     key: Mapped[str] = mapped_column(String(255))
+
+
+class FirstCall(Base):
+    """Each number's first call ever (by anyone): "new call" vs "repeat call" in the report.
+
+    Kept by store.calls.upsert_call as calls arrive, so the report counts the period's new
+    calls from this small table instead of ranking every call of every number it touched
+    (1.3-2 s for a month of 250 000 calls).
+    """
+
+    __tablename__ = "first_calls"
+    __table_args__ = (UniqueConstraint("portal_id", "phone"),
+                      Index("ix_first_calls_time", "portal_id", "start_at", "call_row_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    call_row_id: Mapped[int] = mapped_column(BigId)  # calls.id of that first call

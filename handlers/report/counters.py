@@ -11,18 +11,19 @@ Definitions (all counted for the manager the call or the deal belongs to):
 - proposals / invoices / payments: his deals (responsible now) that entered a stage mapped to
   the counter (handlers.report.stages) inside the period. A deal counts once per counter even
   if it was dragged back and entered the stage again: one proposal, not two.
-"Earlier" is by start time, then by our row id for calls that started in the same second.
+"Earlier" is by start time, then by our row id for calls that started in the same second;
+each number's first call is kept in `first_calls` by store.calls as calls arrive.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import and_, case, func, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from handlers.report import stages
 from handlers.report.period import Period
 from store.models import Call, Deal, DealStageHistory
-from store.report_models import ContactKey
+from store.report_models import ContactKey, FirstCall
 
 CALL_COUNTERS = ("new_calls", "repeat_calls", "feedback_calls")
 CONVERSATIONS = (1, 2, 3)
@@ -43,26 +44,12 @@ def _won_phones(portal_id: int):  # noqa: ANN202 - SQL subquery
             .group_by(every.c.phone).subquery())
 
 
-def _first_calls(portal_id: int, phones):  # noqa: ANN001,ANN202 - SQL
-    """Ids of each number's first call ever, for the numbers called in the period only.
-
-    One pass over those numbers' calls through the (portal, phone) index; a correlated
-    "earlier call?" per call let SQLite walk the whole call table by time instead."""
-    first = aliased(Call)
-    order = func.row_number().over(partition_by=first.phone,
-                                   order_by=(first.start_at, first.id))
-    ranked = (select(first.id.label("id"), order.label("n"))
-              .where(first.portal_id == portal_id, first.phone.in_(phones)).subquery())
-    return select(ranked.c.id).where(ranked.c.n == 1)
-
-
 def client_calls(session: Session, portal_id: int, period: Period,
                  managers: list[int]) -> dict[int, dict[str, int]]:
     """{manager: {new_calls, repeat_calls, feedback_calls}} for the managers with calls."""
     in_period = and_(Call.portal_id == portal_id, Call.start_at >= period.since,
                      Call.start_at < period.until, Call.user_id.in_(managers))
     talk = and_(Call.call_type.in_(CONVERSATIONS), Call.phone != "")
-    new = Call.id.in_(_first_calls(portal_id, select(Call.phone).where(in_period, talk)))
     won = _won_phones(portal_id)
     feedback = and_(Call.call_type == 1, Call.answered.is_(True),
                     won.c.first_won.is_not(None), won.c.first_won <= Call.start_at)
@@ -71,12 +58,20 @@ def client_calls(session: Session, portal_id: int, period: Period,
         return func.sum(case((cond, 1), else_=0))
 
     rows = session.execute(
-        select(Call.user_id, total(talk), total(and_(talk, new)), total(feedback))
+        select(Call.user_id, total(talk), total(feedback))
         .outerjoin(won, won.c.phone == Call.phone).where(in_period)
         .group_by(Call.user_id)).all()
-    return {uid: {"new_calls": int(new or 0), "repeat_calls": int(talked or 0) - int(new or 0),
+    # The period's new calls straight from each number's first call (kept as calls arrive).
+    firsts = dict(session.execute(
+        select(Call.user_id, func.count())
+        .select_from(FirstCall).join(Call, Call.id == FirstCall.call_row_id)
+        .where(FirstCall.portal_id == portal_id, FirstCall.start_at >= period.since,
+               FirstCall.start_at < period.until, in_period, talk)
+        .group_by(Call.user_id)).all())
+    return {uid: {"new_calls": firsts.get(uid, 0),
+                  "repeat_calls": int(talked or 0) - firsts.get(uid, 0),
                   "feedback_calls": int(fed or 0)}
-            for uid, talked, new, fed in rows}
+            for uid, talked, fed in rows}
 
 
 def stage_counters(session: Session, portal_id: int, period: Period,

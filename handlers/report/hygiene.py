@@ -106,17 +106,23 @@ def shared_clients(session: Session, portal_id: int) -> Found:
                .order_by(pairs.c.key))
     every = session.execute(grouped).all()
     shown = [key for key, _, _ in every[:LIMIT]]
+    # The listed keys' contacts, then their open deals: two index lookups whatever the
+    # planner knows. As one join, SQLite without statistics drove it from every open deal
+    # (4 s on 200 000 deals instead of milliseconds).
+    owners: dict[int, set[str]] = {}
+    for key, contact_id in session.execute(
+            select(ContactKey.key, ContactKey.b24_id).where(
+                ContactKey.portal_id == portal_id, ContactKey.entity_type == "CONTACT",
+                ContactKey.key.in_(shown))):
+        owners.setdefault(contact_id, set()).add(key)
     deals: dict[str, set[int]] = {key: set() for key in shown}
     managers: dict[str, set[int]] = {key: set() for key in shown}
-    # The listed keys' deals, driven from the keys' own index: through the `pairs` subquery
-    # SQLite without statistics joined every key first (3 s on 200 000 deals, not 3 ms).
-    for key, deal_id, manager in session.execute(
-            select(ContactKey.key, Deal.b24_deal_id, Deal.assigned_by_id)
-            .join(Deal, and_(Deal.portal_id == portal_id, Deal.contact_id == ContactKey.b24_id))
-            .where(ContactKey.portal_id == portal_id, ContactKey.entity_type == "CONTACT",
-                   ContactKey.key.in_(shown), _open(portal_id))):
-        deals[key].add(deal_id)
-        managers[key].add(manager)
+    for contact_id, deal_id, manager in session.execute(
+            select(Deal.contact_id, Deal.b24_deal_id, Deal.assigned_by_id)
+            .where(_open(portal_id), Deal.contact_id.in_(list(owners)))):
+        for key in owners[contact_id]:
+            deals[key].add(deal_id)
+            managers[key].add(manager)
     return Found(len(every), [SharedClient(key, len(managers[key]), sorted(deals[key]))
                               for key in shown])
 
