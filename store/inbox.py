@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store.models import InboxEvent
+from store.models import InboxEvent, Portal
 
 LEASE = timedelta(minutes=5)
 
@@ -51,8 +51,13 @@ def _claimable(now: datetime):  # noqa: ANN202 - SQL expression
 
 
 def due_portals(session: Session, now: datetime, limit: int = 100) -> list[int]:
-    """Portals with work, oldest waiting first, so one busy portal cannot starve the rest."""
-    stmt = (select(InboxEvent.portal_id).where(_claimable(now))
+    """Active portals with work, oldest waiting first, so one busy portal cannot starve the rest.
+
+    Events of a portal that is not active (gone: unpaid or deleted; uninstalled) stay pending
+    and untouched until it is installed again: no REST call can succeed meanwhile.
+    """
+    stmt = (select(InboxEvent.portal_id).join(Portal, Portal.id == InboxEvent.portal_id)
+            .where(_claimable(now), Portal.status == "active")
             .group_by(InboxEvent.portal_id).order_by(func.min(InboxEvent.id)).limit(limit))
     return list(session.scalars(stmt))
 
@@ -89,15 +94,27 @@ def mark_done(session: Session, rows: Sequence[InboxEvent], now: datetime) -> No
 
 
 def mark_failed(session: Session, row: InboxEvent, error: str, now: datetime, *,
-                max_attempts: int, transient: bool = True) -> None:
-    """Back off exponentially (2 s, 4 s ... capped at 30 min); give up after max_attempts."""
+                max_attempts: int, transient: bool = True, portal_fault: bool = False) -> None:
+    """Back off exponentially (2 s, 4 s ... capped at 30 min); give up after max_attempts.
+
+    `portal_fault`: the portal, not the event, failed (503 for hours, network, refresh refused);
+    the event keeps retrying at the capped backoff instead of being dead-lettered.
+    """
     row.last_error = error[:4000]
     row.locked_until = None
-    if not transient or row.attempts >= max_attempts:
+    if not portal_fault and (not transient or row.attempts >= max_attempts):
         row.status = "dead"
         return
     row.status = "pending"
     row.next_attempt_at = now + timedelta(seconds=min(2 ** row.attempts, 1800))
+
+
+def release(session: Session, rows: Sequence[InboxEvent], now: datetime, error: str) -> None:
+    """Hand claimed rows back untried (their portal went away): pending, the attempt uncounted."""
+    for row in rows:
+        row.status, row.locked_until, row.next_attempt_at = "pending", None, now
+        row.attempts = max(0, row.attempts - 1)
+        row.last_error = error[:4000]
 
 
 @dataclass(frozen=True)
