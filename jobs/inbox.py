@@ -250,11 +250,16 @@ def _finish(sessions: sessionmaker[Session], settings: Settings, rows: Sequence[
         if outcome.released is not None:
             inbox.release(session, merged, now, outcome.released)
             return
+        retry_at: datetime | None = None
         for row in merged:
-            if row.id in outcome.errors:
-                error, transient, portal_fault = outcome.errors[row.id]
-                inbox.mark_failed(session, row, error, now, transient=transient,
-                                  portal_fault=portal_fault,
-                                  max_attempts=settings.inbox_max_attempts)
-            else:
+            if row.id not in outcome.errors:
                 inbox.mark_done(session, [row], now)
+                continue
+            error, transient, portal_fault = outcome.errors[row.id]
+            inbox.mark_failed(session, row, error, now, transient=transient,
+                              portal_fault=portal_fault, max_attempts=settings.inbox_max_attempts)
+            if portal_fault:
+                retry_at = max(retry_at or row.next_attempt_at, row.next_attempt_at)
+        if retry_at is not None:  # the portal failed, not the events: all of them wait
+            session.flush()
+            inbox.defer_portal(session, merged[0].portal_id, retry_at)

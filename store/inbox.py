@@ -51,14 +51,18 @@ def _claimable(now: datetime):  # noqa: ANN202 - SQL expression
 
 
 def due_portals(session: Session, now: datetime, limit: int = 100) -> list[int]:
-    """Active portals with work, oldest waiting first, so one busy portal cannot starve the rest.
+    """Active portals with work, longest due first, so one busy portal cannot starve the rest.
 
-    Events of a portal that is not active (gone: unpaid or deleted; uninstalled) stay pending
-    and untouched until it is installed again: no REST call can succeed meanwhile.
+    "Due" counts from `next_attempt_at`, not from arrival: a portal whose chunk just failed
+    queues behind portals that have been waiting longer, so its retries never take a healthy
+    portal's place in the round. Events of a portal that is not active (gone: unpaid or
+    deleted; uninstalled) stay pending and untouched until it is installed again.
     """
     stmt = (select(InboxEvent.portal_id).join(Portal, Portal.id == InboxEvent.portal_id)
             .where(_claimable(now), Portal.status == "active")
-            .group_by(InboxEvent.portal_id).order_by(func.min(InboxEvent.id)).limit(limit))
+            .group_by(InboxEvent.portal_id)
+            .order_by(func.min(InboxEvent.next_attempt_at), func.min(InboxEvent.id))
+            .limit(limit))
     return list(session.scalars(stmt))
 
 
@@ -107,6 +111,20 @@ def mark_failed(session: Session, row: InboxEvent, error: str, now: datetime, *,
         return
     row.status = "pending"
     row.next_attempt_at = now + timedelta(seconds=min(2 ** row.attempts, 1800))
+
+
+def defer_portal(session: Session, portal_id: int, until: datetime) -> None:
+    """The portal itself failed: its other pending events wait as long as the failed chunk.
+
+    Otherwise the next round would claim the portal's next chunk, meet the same 503 or refusal,
+    and keep a place in every round that a healthy portal could have used.
+    """
+    session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.portal_id == portal_id, InboxEvent.status == "pending",
+               InboxEvent.next_attempt_at < until)
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False))
 
 
 def release(session: Session, rows: Sequence[InboxEvent], now: datetime, error: str) -> None:

@@ -218,3 +218,20 @@ def test_portal_at_its_limit_is_passed_over_not_slept_on(sessions, settings) -> 
     with sessions() as s:
         assert inbox.stats(s, calm.id).done == 1 and inbox.stats(s, busy.id).pending == 1
     assert busy_fake.batches == [] and slept == [4.0]  # slept once, when nobody else was due
+
+
+def test_portal_fault_defers_the_portals_whole_backlog(sessions, settings) -> None:
+    from dataclasses import replace
+
+    with sessions() as s:
+        portal = make_portal(s)
+    enqueue(sessions, portal.id, 7, 8)
+    fake = ScriptedPortal({7: deal(7), 8: deal(8)})
+    fake.fail_with = [RateLimited("QUERY_LIMIT_EXCEEDED", "", 503)]
+    one = replace(settings, inbox_chunk_size=1)
+    assert process_inbox(sessions, one, now=lambda: NOW, client_factory=lambda p: fake,
+                         max_rounds=3) == 1  # deal 8 is not tried against the same 503
+    with sessions() as s:
+        rows = {r.coalesce_key is None: r for r in s.query(InboxEvent)}
+        assert rows[True].next_attempt_at == rows[False].next_attempt_at > NOW
+        assert rows[False].attempts == 0
