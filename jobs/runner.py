@@ -30,6 +30,9 @@ from jobs.tokens import refresh_idle_tokens
 from store import echoes, portals
 
 logger = logging.getLogger(__name__)
+# Loops over every portal make one attempt per REST call: a 503 backoff slept inside the loop
+# would hold all the other portals; the next run (seconds or minutes later) is the retry.
+ONE_TRY = 1
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,8 @@ def sync_all(app: Flask) -> int:
     done = 0
     for portal in active:
         try:
-            sync_portal(sessions, portal.id, client_for(portal, sessions, settings))
+            sync_portal(sessions, portal.id,
+                        client_for(portal, sessions, settings, max_attempts=ONE_TRY))
             done += 1
         except Exception:
             logger.exception("job.sync_all.portal_failed", extra={"member_id": portal.member_id})
@@ -83,7 +87,7 @@ def for_each_portal(app: Flask, job: Callable[[ActionContext], object]) -> dict[
     results: dict[str, object] = {}
     for portal in active:
         try:
-            with action_context(portal, sessions, settings) as ctx:
+            with action_context(portal, sessions, settings, max_attempts=ONE_TRY) as ctx:
                 results[portal.member_id] = job(ctx)
         except Exception:
             logger.exception("job.portal_failed", extra={"member_id": portal.member_id,

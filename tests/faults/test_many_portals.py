@@ -37,7 +37,7 @@ from jobs.inbox import process_inbox
 from store.models import InboxEvent
 from tests.conftest import make_settings
 
-pytestmark = [pytest.mark.e2e, pytest.mark.long]
+pytestmark = pytest.mark.e2e
 
 PORTALS, EVENTS, CHUNK = 200, 4, 2
 STEP = timedelta(seconds=1)
@@ -97,6 +97,7 @@ def attempts_of(sessions, fleet: Fleet, portal, start: datetime) -> list[tuple[s
             InboxEvent.portal_id == fleet.id_of(portal), InboxEvent.received_at == start)))
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("fault", ["503", "revoked", "refresh"])
 def test_failing_portal_costs_the_others_nothing(fault, migrated, sessions) -> None:
     with counted_cloud() as (cloud, hits):
@@ -140,3 +141,22 @@ def test_failing_portal_costs_the_others_nothing(fault, migrated, sessions) -> N
         assert {s for s, _ in attempts_of(sessions, fleet, failing, faulty.start)} == {"done"}
         deals = faulty.deals[failing.member_id]
         assert reads_of(failing, deals) == Counter(deals)
+
+
+def test_per_portal_jobs_make_one_try_on_a_failing_portal(migrated, sessions) -> None:
+    from app import create_app
+    from jobs.runner import for_each_portal
+
+    def count_deals(ctx) -> int:
+        return len(ctx.b24.call("crm.deal.list", {"select": ["ID"]}))
+
+    with counted_cloud() as (cloud, hits):
+        app = create_app(make_settings(migrated, b24_oauth_url=cloud.url))
+        app.extensions["db_sessions"] = sessions
+        fleet = install_fleet(cloud, sessions, 3)
+        failing = fleet.portals[0]
+        inject("503", failing)
+        results = for_each_portal(app, count_deals)
+    assert set(results) == {p.member_id for p in fleet.portals[1:]}
+    assert hits[failing.name] == 1  # no backoff retries inside the loop over portals
+    assert bucket_for(failing.member_id).waited == 0
