@@ -221,6 +221,7 @@ def main(argv: list[str] | None = None) -> dict:
                                          max_attempts=args.inline_retries))
                    if args.inline_retries else None)
         fleet = install_fleet(cloud, sessions, args.portals)
+        run_once(fleet, sessions, settings, 1, failing=None, factory=factory)  # warm-up, unmeasured
         print(f"many portals: {args.portals} portals x {args.events} events, interleaved, "
               f"one worker, fault {args.fault}"
               + (f", in-line retries {args.inline_retries}" if args.inline_retries else ""),
