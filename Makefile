@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test test-postgres bench lint browser clean
+.PHONY: venv demo test test-postgres bench bench-quick lint browser clean
 
 venv: $(VENV)/.installed
 
@@ -33,6 +33,10 @@ test-postgres: venv browser
 
 bench: venv
 	$(PY) -m bench
+
+# The same table at smoke sizes (a minute or two): shows every benchmark still runs.
+bench-quick: venv
+	$(PY) -m bench --quick
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -112,7 +112,7 @@ SPECS = (
     Spec("report_scale", report_rows,
          quick={"deals": 2_000, "transitions": 20_000, "calls": 10_000}),
     Spec("routing", routing_rows, quick={"rate": 50, "seconds": 5, "contacts": 1_000}),
-    Spec("many_portals", many_rows, quick={"portals": 40, "events": 5}),
+    Spec("many_portals", many_rows, quick={"portals": 40, "events": 5, "repeat": 2}),
     Spec("call_kpis", kpi_rows, quick={"calls": 20_000, "runs": 1}),
 )
 

@@ -1,15 +1,17 @@
 """Many portals, one worker: healthy portals' drain rate with and without one failing portal.
 
     python -m bench.many_portals [--portals 200] [--events 20] [--fault 503|revoked|refresh]
-                                 [--inline-retries N] [--database-url URL]
+                                 [--repeat 3] [--inline-retries N] [--database-url URL]
 
 Every portal lives on one emulated cloud (one LiveServer, the real limit on: burst 50, 2 req/s
 per portal) and is installed straight into our database with a token pair the cloud issued
 (what the install callback stores; 200 install round trips would measure the install, not the
 worker). The backlog is interleaved: event j of every portal before event j+1 of any. One worker
 (`process_inbox`) drains it twice: all portals healthy, then with the first portal failing
-(503 on every request, revoked, or its refresh refused). The figure is healthy events per
-second of wall time; their ratio shows what the failing portal costs the others.
+(503 on every request, revoked, or its refresh refused); then that portal heals and its kept
+events drain before the next pair. The figure is healthy events per
+second of wall time, best of `--repeat` pairs of runs (the machine may be shared); their
+ratio shows what the failing portal costs the others.
 `--inline-retries N` gives the worker a client that retries 503s N times with backoff sleeps
 inside the shared loop (the worker before issue 08), to show what that costs.
 """
@@ -26,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from b24.ratelimit import forget_buckets
@@ -175,7 +177,8 @@ def drain_healthy(sessions: sessionmaker[Session], settings: Settings, healthy: 
 
     t0 = time.perf_counter()
     while pending_of(sessions, healthy):
-        process_inbox(sessions, settings, client_factory=factory, max_rounds=1)
+        if not process_inbox(sessions, settings, client_factory=factory, max_rounds=1):
+            time.sleep(0.01)  # nothing due yet (a backoff): do not spin on the database
         if time.perf_counter() - t0 > timeout:
             raise RuntimeError("healthy portals did not drain")
     return time.perf_counter() - t0
@@ -196,11 +199,43 @@ def settings_for(cloud: Cloud, url: str) -> Settings:
                     database_url=url, b24_oauth_url=cloud.url, log_level="WARNING")
 
 
+def retry_now(sessions: sessionmaker[Session], portal_id: int) -> None:
+    """The operator's "retry now" after a fix: the portal's backed-off events are due at once."""
+    with sessions() as session, session.begin():
+        session.execute(update(InboxEvent).where(
+            InboxEvent.portal_id == portal_id, InboxEvent.status == "pending")
+            .values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
+
+
+def pair(fleet: Fleet, sessions: sessionmaker[Session], settings: Settings, hits: Counter[str],
+         args: argparse.Namespace, factory: Callable | None) -> tuple[float, float, int]:
+    """A clean run, a run with portal 0 failing, then portal 0 healed and its backlog drained.
+
+    Returns (clean events/s, faulty events/s, requests the failing portal got).
+    """
+    n, clean = run_once(fleet, sessions, settings, args.events, failing=None, factory=factory)
+    failing = fleet.portals[0]
+    inject(args.fault, failing)
+    before = hits[failing.name]
+    m, faulty = run_once(fleet, sessions, settings, args.events, failing=failing,
+                         factory=factory)
+    calls = hits[failing.name] - before
+    kept = pending_of(sessions, [fleet.id_of(failing)])
+    print(f"  all healthy: {n} events in {clean:.1f} s = {n / clean:.1f} events/s; one failing "
+          f"({args.fault}): {m} healthy events in {faulty:.1f} s = {m / faulty:.1f} events/s, "
+          f"the failing portal got {calls} requests and kept {kept} events", flush=True)
+    heal(args.fault, failing, fleet, sessions)
+    retry_now(sessions, fleet.id_of(failing))
+    drain_healthy(sessions, settings, [fleet.id_of(failing)], factory=factory)
+    return n / clean, m / faulty, calls
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--portals", type=int, default=200)
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--fault", choices=FAULTS, default="503")
+    parser.add_argument("--repeat", type=int, default=3, help="pairs of runs; best of each kept")
     parser.add_argument("--inline-retries", type=int, default=0)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args(argv)
@@ -221,26 +256,19 @@ def main(argv: list[str] | None = None) -> dict:
                                          max_attempts=args.inline_retries))
                    if args.inline_retries else None)
         fleet = install_fleet(cloud, sessions, args.portals)
-        run_once(fleet, sessions, settings, 1, failing=None, factory=factory)  # warm-up, unmeasured
+        run_once(fleet, sessions, settings, 1, failing=None, factory=factory)  # warm-up
         print(f"many portals: {args.portals} portals x {args.events} events, interleaved, "
-              f"one worker, fault {args.fault}"
+              f"one worker, fault {args.fault}, best of {args.repeat}"
               + (f", in-line retries {args.inline_retries}" if args.inline_retries else ""),
               flush=True)
-        n, clean = run_once(fleet, sessions, settings, args.events, failing=None, factory=factory)
-        print(f"  all healthy: {n} events in {clean:.1f} s = {n / clean:.1f} events/s", flush=True)
-        failing = fleet.portals[0]
-        inject(args.fault, failing)
-        hits_before = hits[failing.name]
-        m, faulty = run_once(fleet, sessions, settings, args.events, failing=failing,
-                             factory=factory)
-        calls = hits[failing.name] - hits_before
-        print(f"  one failing ({args.fault}): {m} healthy events in {faulty:.1f} s = "
-              f"{m / faulty:.1f} events/s; failing portal: {calls} requests, "
-              f"{pending_of(sessions, [fleet.id_of(failing)])} events kept", flush=True)
+        pairs = [pair(fleet, sessions, settings, hits, args, factory)
+                 for _ in range(args.repeat)]
     engine.dispose()
-    result = {"clean_events_per_s": n / clean, "faulty_events_per_s": m / faulty,
-              "ratio": (m / faulty) / (n / clean), "failing_calls": calls}
-    print(f"  ratio (failing / clean): {result['ratio']:.2f}")
+    clean, faulty = max(p[0] for p in pairs), max(p[1] for p in pairs)
+    result = {"clean_events_per_s": clean, "faulty_events_per_s": faulty,
+              "ratio": faulty / clean, "failing_calls": max(p[2] for p in pairs)}
+    print(f"  best: {faulty:.1f} events/s with the failing portal, {clean:.1f} without; "
+          f"ratio {result['ratio']:.2f}")
     return result
 
 
