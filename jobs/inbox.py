@@ -17,7 +17,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from b24.client import B24Client
-from b24.errors import B24Error, PortalGone
+from b24.errors import (
+    B24Error,
+    B24TransportError,
+    ExpiredToken,
+    InvalidGrant,
+    PortalGone,
+    RateLimited,
+    ServerError,
+)
 from b24.values import to_int
 from config import Settings
 from handlers import router
@@ -127,8 +135,19 @@ def _run_chunk(sessions: sessionmaker[Session], settings: Settings, portal: Port
         logger.warning("job.process_inbox.portal_error",
                        extra={"member_id": portal.member_id, "error": str(exc)})
         for row in rows:
-            outcome.fail(row.id, f"{type(exc).__name__}: {exc}", portal_fault=True)
+            outcome.fail(row.id, f"{type(exc).__name__}: {exc}", portal_fault=portal_fault(exc))
     _finish(sessions, settings, rows, outcome, clock())
+
+
+def portal_fault(exc: B24Error) -> bool:
+    """The portal (or the way to it) failed, not these events: they wait, never dead-lettered.
+
+    A request-level 4xx (a malformed batch, 413) may be caused by one event's payload, so it
+    stays an event failure and ends in `dead` after max_attempts instead of blocking the portal.
+    """
+    if isinstance(exc, B24TransportError):
+        return exc.status is None or exc.status >= 500
+    return isinstance(exc, RateLimited | ServerError | InvalidGrant | ExpiredToken)
 
 
 def _drop_echoes(sessions: sessionmaker[Session], portal: Portal,
@@ -224,7 +243,7 @@ def _run_writes(b24: B24Client, writes: dict[str, tuple[Write, set[int]]],
         for _, owners in writes.values():
             for row_id in owners:
                 outcome.fail(row_id, f"write batch: {type(exc).__name__}: {exc}",
-                             portal_fault=True)
+                             portal_fault=portal_fault(exc))
         return
     for key, error in batch.errors.items():
         for row_id in writes[key][1]:

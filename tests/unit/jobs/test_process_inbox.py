@@ -235,3 +235,15 @@ def test_portal_fault_defers_the_portals_whole_backlog(sessions, settings) -> No
         rows = {r.coalesce_key is None: r for r in s.query(InboxEvent)}
         assert rows[True].next_attempt_at == rows[False].next_attempt_at > NOW
         assert rows[False].attempts == 0
+
+
+def test_request_level_4xx_stays_an_event_failure() -> None:
+    from b24.errors import AccessDenied, B24TransportError, InvalidGrant, ServerError
+    from jobs.inbox import portal_fault
+
+    assert portal_fault(RateLimited("QUERY_LIMIT_EXCEEDED", "", 503))
+    assert portal_fault(ServerError("INTERNAL_SERVER_ERROR", "", 500))
+    assert portal_fault(InvalidGrant("invalid_grant"))
+    assert portal_fault(B24TransportError("connect refused", maybe_sent=False))
+    assert not portal_fault(B24TransportError("413", status=413))  # maybe one event's payload
+    assert not portal_fault(AccessDenied("ACCESS_DENIED", "", 403))
