@@ -1,6 +1,6 @@
 """`make bench`: every benchmark in its own process, then ONE table of figures against targets.
 
-    python -m bench [--quick] [--only NAME ...]
+    python -m bench [--quick] [--only NAME ...] [--timeout SECONDS]
 
 Each benchmark runs as `python -m bench --child NAME JSON_PATH ARGS...`, so its peak memory
 is its own: the child reports getrusage() ru_maxrss of itself (RUSAGE_SELF) and of the largest
@@ -14,6 +14,7 @@ import argparse
 import importlib
 import json
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -119,6 +120,8 @@ SPECS = (
 
 def child(name: str, out: str, argv: list[str]) -> None:
     """Run one benchmark in this process and leave its figures and peak memory in `out`."""
+    # SIGTERM (the parent's timeout) as an exception: `finally` blocks stop gunicorn and servers
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     result = importlib.import_module(f"bench.{name}").main(argv)
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -126,13 +129,23 @@ def child(name: str, out: str, argv: list[str]) -> None:
                                     default=str))
 
 
-def run(spec: Spec, quick: bool) -> dict | None:
-    """The child's report, or None when the benchmark failed (its output says why)."""
+def run(spec: Spec, quick: bool, timeout: float | None = None) -> dict | None:
+    """The child's report, None when the benchmark failed (its output says why), or an error.
+
+    A child over `timeout` is terminated (it stops its own gunicorn on the way out), so one
+    benchmark gone slow still leaves a table of the others.
+    """
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         out = Path(tmp) / "result.json"
-        proc = subprocess.run([sys.executable, "-m", "bench", "--child", spec.name, str(out),
-                               *spec.argv(quick)], check=False)
-        if proc.returncode != 0 or not out.exists():
+        proc = subprocess.Popen([sys.executable, "-m", "bench", "--child", spec.name, str(out),
+                                 *spec.argv(quick)])
+        try:
+            code = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            proc.wait()
+            return {"error": f"timed out after {timeout:.0f} s"}
+        if code != 0 or not out.exists():
             return None
         return json.loads(out.read_text())
 
@@ -151,8 +164,9 @@ def table_rows(results: dict[str, dict | None], quick: bool,
         if spec.name not in results:
             continue
         report = results[spec.name]
-        if report is None:
-            rows.append(Row(spec.name, "failed (see its output above)", "-", "ERROR"))
+        if report is None or "error" in report:
+            why = report["error"] if report else "failed (see its output above)"
+            rows.append(Row(spec.name, why, "-", "ERROR"))
             continue
         params = spec.quick if quick else spec.full
         for i, row in enumerate(spec.rows(report["result"], params)):
@@ -175,10 +189,12 @@ def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smoke sizes, seconds each")
     parser.add_argument("--only", action="append", choices=[s.name for s in SPECS])
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds a benchmark may take before it is stopped (ERROR row)")
     args = parser.parse_args(argv)
     specs = tuple(s for s in SPECS if not args.only or s.name in args.only)
     machine = machine_line()  # before the load we make ourselves
-    results = {spec.name: run(spec, args.quick) for spec in specs}
+    results = {spec.name: run(spec, args.quick, args.timeout) for spec in specs}
     table = render(table_rows(results, args.quick, specs), machine, quick=args.quick)
     print()
     print(table)

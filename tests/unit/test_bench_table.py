@@ -47,8 +47,10 @@ def test_every_benchmark_has_a_row_with_a_verdict() -> None:
 
 
 def test_a_failed_benchmark_is_an_error_row_not_a_crash() -> None:
-    rows = bench_main.table_rows({"drain": None, "ack": report("ack")}, quick=True)
-    assert [r.verdict for r in rows[:2]] == ["PASS", "ERROR"]  # spec order: ack, drain
+    rows = bench_main.table_rows({"drain": None, "ack": report("ack"),
+                                  "bulk": {"error": "timed out after 60 s"}}, quick=True)
+    assert [r.verdict for r in rows[:3]] == ["PASS", "ERROR", "ERROR"]  # spec order
+    assert rows[2].figure == "timed out after 60 s"
 
 
 def test_misses_are_marked() -> None:
