@@ -106,6 +106,10 @@ class B24Client:
         return listing.iterate(self, method, params, id_field=id_field, items_key=items_key,
                                pages_per_batch=pages_per_batch)
 
+    def ready_in(self, requests: int = 1) -> float:
+        """Seconds until `requests` requests could go out without a wait on the portal's bucket."""
+        return self._bucket(self._tokens.current()).delay(requests)
+
     def close(self) -> None:
         """Close the HTTP session if this client created it."""
         if self._owns_session:

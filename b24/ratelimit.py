@@ -41,6 +41,7 @@ class LeakyBucket:
         self._lock = threading.Lock()
         self._level = 0.0
         self._stamp = clock()
+        self.waited = 0.0  # seconds acquire() slept in all: shows who held a loop waiting
 
     def reserve(self) -> float:
         """Claim the next slot now; return the seconds the caller must wait before sending."""
@@ -53,8 +54,19 @@ class LeakyBucket:
         """Reserve a slot and sleep until it is due; returns the time waited."""
         wait = self.reserve()
         if wait > 0:
+            self.waited += wait
             self._sleep(wait)
         return wait
+
+    def delay(self, requests: int = 1) -> float:
+        """Seconds until `requests` could be sent without waiting; reserves nothing.
+
+        A loop serving many portals asks this first and turns to another portal instead of
+        sleeping on this one (jobs/inbox.py).
+        """
+        with self._lock:
+            self._drain_to_now()
+            return max(0.0, (self._level + requests - self.limit) / self.rate)
 
     def note_limited(self) -> None:
         """The portal answered 503 anyway: assume the bucket is full (others share it)."""

@@ -1,47 +1,204 @@
-"""`make bench`: every benchmark, one after another, then a table of the figures."""
+"""`make bench`: every benchmark in its own process, then ONE table of figures against targets.
+
+    python -m bench [--quick] [--only NAME ...] [--timeout SECONDS]
+
+Each benchmark runs as `python -m bench --child NAME JSON_PATH ARGS...`, so its peak memory
+is its own: the child reports getrusage() ru_maxrss of itself (RUSAGE_SELF) and of the largest
+process it waited for (RUSAGE_CHILDREN: the gunicorn master and, through it, its workers).
+`--quick` runs every benchmark at smoke sizes (seconds each); its verdicts are indicative only.
+"""
 
 from __future__ import annotations
 
-import os
-import platform
+import argparse
+import importlib
+import json
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from bench import ack, bulk, call_kpis, drain, page_render, routing
+from bench.table import BULK_CEILING, Row, machine_line, mib, render, verdict
+
+MEMORY_TARGET_MIB = 1024
 
 
-def main() -> None:
-    rows: list[tuple[str, str, str]] = []
-    a = ack.main([])
-    rows.append(("webhook ack @300 req/s (gunicorn -w 2, SQLite)",
-                 f"p50 {a['p50_ms']:.1f} ms, p99 {a['p99_ms']:.1f} ms, lost {a['lost']}",
-                 "p99 < 25 ms, 0 lost"))
-    d = drain.main([])
-    rows.append(("backlog drain under 2 req/s",
-                 f"{d['ours_events_per_s']:.1f} ev/s (naive {d['naive_events_per_s']:.2f})",
-                 ">= 40 ev/s (naive <= 1)"))
-    b = bulk.main([])
-    rows.append(("bulk read 100 000 deals, burst spent",
-                 f"{b['ours_steady']:,.0f} deals/s (fast_bitrix24 "
-                 f"{b.get('peer_steady', float('nan')):,.0f})", ">= 4 500 deals/s"))
-    rows.append(("bulk read 100 000 deals, fresh burst",
-                 f"{b['ours_burst']:,.0f} deals/s (fast_bitrix24 "
-                 f"{b.get('peer_burst', float('nan')):,.0f})", "-"))
-    p = page_render.main([])
-    rows.append(("exchange board, 5 000 waiting deals",
-                 f"p50 {p['board_p50_ms']:.0f} ms, p99 {p['board_p99_ms']:.0f} ms", "< 300 ms"))
-    r = routing.main([])
-    rows.append(("PBX routing API @200 req/s (gunicorn -w 2, SQLite)",
-                 f"p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, errors {r['errors']}",
-                 "p99 < 50 ms, 0 errors"))
-    c = call_kpis.main([])
-    rows.append(("call KPIs over 1 000 000 calls (SQLite, 6 queries)",
-                 f"{c['total'] * 1000:.0f} ms wall, {c['total_cpu'] * 1000:.0f} ms CPU",
-                 "< 2 000 ms"))
+@dataclass(frozen=True)
+class Spec:
+    """A benchmark: its module, arguments at full and at quick size, and its table rows."""
+
+    name: str
+    rows: Callable[[dict, dict], list[Row]]
+    full: dict = field(default_factory=dict)
+    quick: dict = field(default_factory=dict)
+
+    def argv(self, quick: bool) -> list[str]:
+        params = self.quick if quick else self.full
+        out: list[str] = []
+        for key, value in params.items():
+            flag = "--" + key.replace("_", "-")
+            out += [flag] if value is True else [flag, str(value)]
+        return out
+
+
+def ack_rows(r: dict, p: dict) -> list[Row]:
+    rate = float(p.get("rate", 300))
+    ok = r["rps"] >= 0.95 * rate and r["p99_ms"] < 25 and r["lost"] == 0
+    return [Row(f"webhook ack @{rate:.0f} req/s (gunicorn -w 2, SQLite)",
+                f"{r['rps']:.0f} req/s, p99 {r['p99_ms']:.1f} ms, lost {r['lost']}",
+                f">= {0.95 * rate:.0f} req/s, p99 < 25 ms, 0 lost", verdict(ok))]
+
+
+def drain_rows(r: dict, p: dict) -> list[Row]:
+    ours, naive = r["ours_events_per_s"], r["naive_events_per_s"]
+    return [Row("backlog drain under 2 req/s (burst spent)",
+                f"{ours:.1f} events/s (naive {naive:.2f})", ">= 40 events/s (naive <= 1)",
+                verdict(ours >= 40 and naive <= 1))]
+
+
+def bulk_rows(r: dict, p: dict) -> list[Row]:
+    deals, steady = int(p.get("deals", 100_000)), r["ours_steady"]
+    return [Row(f"bulk read {deals:,} deals, burst spent",
+                f"{steady:,.0f} deals/s = {steady / BULK_CEILING:.0%} of ceiling "
+                f"{BULK_CEILING:,.0f}", f">= 90% of ceiling (2 req/s x 50 x 50 = "
+                f"{BULK_CEILING:,.0f}/s)", verdict(steady >= 0.9 * BULK_CEILING)),
+            Row(f"bulk read {deals:,} deals, fresh burst", f"{r['ours_burst']:,.0f} deals/s",
+                "- (burst of 50 requests first)", verdict(None))]
+
+
+def page_rows(r: dict, p: dict) -> list[Row]:
+    return [Row(f"exchange board, {int(p.get('deals', 5000)):,} waiting deals",
+                f"p50 {r['board_p50_ms']:.0f} ms, p99 {r['board_p99_ms']:.0f} ms", "p99 < 300 ms",
+                verdict(r["board_p99_ms"] < 300))]
+
+
+def report_rows(r: dict, p: dict) -> list[Row]:
+    deals = int(p.get("deals", 200_000))
+    return [Row(f"owner's report, {deals:,} deals (SQLite)",
+                ", ".join(f"{k} {r[k]:.2f} s" for k in ("day", "week", "month")),
+                "each < 3 s", verdict(all(r[k] < 3 for k in ("day", "week", "month"))))]
+
+
+def routing_rows(r: dict, p: dict) -> list[Row]:
+    rate = float(p.get("rate", 200))
+    return [Row(f"PBX routing API @{rate:.0f} req/s (gunicorn -w 2, SQLite)",
+                f"p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, errors {r['errors']}",
+                "p99 < 50 ms, 0 errors", verdict(r["p99_ms"] < 50 and r["errors"] == 0))]
+
+
+def many_rows(r: dict, p: dict) -> list[Row]:
+    n, events = int(p.get("portals", 200)), int(p.get("events", 20))
+    return [Row(f"many portals: {n} x {events} events, one answering 503",
+                f"healthy {r['faulty_events_per_s']:.0f} events/s vs {r['clean_events_per_s']:.0f}"
+                f" without it (ratio {r['ratio']:.2f})", "ratio >= 0.90",
+                verdict(r["ratio"] >= 0.9))]
+
+
+def kpi_rows(r: dict, p: dict) -> list[Row]:
+    calls = int(p.get("calls", 1_000_000))
+    return [Row(f"call KPIs over {calls:,} calls (SQLite, 6 queries)",
+                f"{r['total'] * 1000:,.0f} ms wall, {r['total_cpu'] * 1000:,.0f} ms CPU",
+                "< 2 000 ms", verdict(r["total"] < 2))]
+
+
+SPECS = (
+    Spec("ack", ack_rows, quick={"rate": 100, "seconds": 2}),
+    Spec("drain", drain_rows, quick={"events": 150, "naive_events": 4}),
+    Spec("bulk", bulk_rows, full={"skip_peer": True}, quick={"deals": 10_000, "skip_peer": True}),
+    Spec("page_render", page_rows, quick={"deals": 300, "runs": 10}),
+    Spec("report_scale", report_rows,
+         quick={"deals": 2_000, "transitions": 20_000, "calls": 10_000}),
+    Spec("routing", routing_rows, quick={"rate": 50, "seconds": 5, "contacts": 1_000}),
+    Spec("many_portals", many_rows, quick={"portals": 40, "events": 5, "repeat": 2}),
+    Spec("call_kpis", kpi_rows, quick={"calls": 20_000, "runs": 1}),
+)
+
+
+def child(name: str, out: str, argv: list[str]) -> None:
+    """Run one benchmark in this process and leave its figures and peak memory in `out`."""
+    # SIGTERM (the parent's timeout) as an exception: `finally` blocks stop gunicorn and servers
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    result = importlib.import_module(f"bench.{name}").main(argv)
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    Path(out).write_text(json.dumps({"result": result, "self_kib": me, "children_kib": kids},
+                                    default=str))
+
+
+def run(spec: Spec, quick: bool, timeout: float | None = None) -> dict | None:
+    """The child's report, None when the benchmark failed (its output says why), or an error.
+
+    A child over `timeout` is terminated (it stops its own gunicorn on the way out), so one
+    benchmark gone slow still leaves a table of the others.
+    """
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        out = Path(tmp) / "result.json"
+        proc = subprocess.Popen([sys.executable, "-m", "bench", "--child", spec.name, str(out),
+                                 *spec.argv(quick)])
+        try:
+            code = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            proc.wait()
+            return {"error": f"timed out after {timeout:.0f} s"}
+        if code != 0 or not out.exists():
+            return None
+        return json.loads(out.read_text())
+
+
+def memory_of(report: dict) -> str:
+    me, kids = report["self_kib"], report["children_kib"]
+    return f"{mib(me)} (children {mib(kids)})" if kids else mib(me)
+
+
+def table_rows(results: dict[str, dict | None], quick: bool,
+               specs: tuple[Spec, ...] = SPECS) -> list[Row]:
+    """Every spec's rows from its child report; a failed benchmark gets an ERROR row."""
+    rows: list[Row] = []
+    peaks: list[tuple[int, str]] = []
+    for spec in specs:
+        if spec.name not in results:
+            continue
+        report = results[spec.name]
+        if report is None or "error" in report:
+            why = report["error"] if report else "failed (see its output above)"
+            rows.append(Row(spec.name, why, "-", "ERROR"))
+            continue
+        params = spec.quick if quick else spec.full
+        for i, row in enumerate(spec.rows(report["result"], params)):
+            rows.append(Row(row.name, row.figure, row.target, row.verdict,
+                            memory_of(report) if i == 0 else ""))
+        peaks.append((max(report["self_kib"], report["children_kib"]), spec.name))
+    if peaks:
+        kib, name = max(peaks)
+        rows.append(Row("memory peak: largest process of any benchmark (getrusage maxrss)",
+                        f"{mib(kib)} ({name})", f"< {MEMORY_TARGET_MIB:,} MiB",
+                        verdict(kib / 1024 < MEMORY_TARGET_MIB)))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> str:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        child(argv[1], argv[2], argv[3:])
+        return ""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smoke sizes, seconds each")
+    parser.add_argument("--only", action="append", choices=[s.name for s in SPECS])
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds a benchmark may take before it is stopped (ERROR row)")
+    args = parser.parse_args(argv)
+    specs = tuple(s for s in SPECS if not args.only or s.name in args.only)
+    machine = machine_line()  # before the load we make ourselves
+    results = {spec.name: run(spec, args.quick, args.timeout) for spec in specs}
+    table = render(table_rows(results, args.quick, specs), machine, quick=args.quick)
     print()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")
-    width = max(len(r[0]) for r in rows)
-    for name, value, target in rows:
-        print(f"  {name:<{width}}  {value:<45}  target {target}")
+    print(table)
+    return table
 
 
 if __name__ == "__main__":

@@ -61,9 +61,15 @@ def oauth_client(settings: Settings) -> OAuthClient:
                        settings.b24_client_secret.value)
 
 
-def client_for(portal: Portal, sessions: sessionmaker[Session], settings: Settings) -> B24Client:
-    """A REST client for one portal, sharing that portal's rate bucket across the process."""
+def client_for(portal: Portal, sessions: sessionmaker[Session], settings: Settings, *,
+               max_attempts: int | None = None) -> B24Client:
+    """A REST client for one portal, sharing that portal's rate bucket across the process.
+
+    `max_attempts=1` is for loops serving many portals (the inbox worker): a backoff sleep
+    inside the client would hold every other portal waiting, so the loop retries later instead.
+    """
     tokens = PortalTokens(portal, sessions, oauth_client(settings))
     return B24Client(tokens, limiter=bucket_for(portal.member_id),
                      on_endpoint_changed=tokens.endpoint_changed,
-                     max_attempts=settings.rest_max_attempts, backoff=settings.rest_backoff)
+                     max_attempts=max_attempts or settings.rest_max_attempts,
+                     backoff=settings.rest_backoff)

@@ -11,6 +11,7 @@ after that commit, the next attempt sends those writes instead of running the ha
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from b24.client import B24Client
-from b24.errors import B24Error, PortalGone
+from b24.errors import (
+    B24Error,
+    B24TransportError,
+    ExpiredToken,
+    InvalidGrant,
+    PortalGone,
+    RateLimited,
+    ServerError,
+)
 from b24.values import to_int
 from config import Settings
 from handlers import router
@@ -39,52 +48,86 @@ ClientFactory = Callable[[Portal], B24Client]
 
 @dataclass
 class Outcome:
-    """Per event: the error that failed it (None = done) and whether to retry."""
+    """Per event: the error that failed it (None = done), whether to retry, whose fault."""
 
-    errors: dict[int, tuple[str, bool]] = field(default_factory=dict)
+    errors: dict[int, tuple[str, bool, bool]] = field(default_factory=dict)
+    released: str | None = None  # the portal went away: hand every row back untried
     sent: set[str] = field(default_factory=set)  # write keys the portal took
 
-    def fail(self, row_id: int, error: str, *, transient: bool = True) -> None:
-        self.errors.setdefault(row_id, (error, transient))
+    def fail(self, row_id: int, error: str, *, transient: bool = True,
+             portal_fault: bool = False) -> None:
+        self.errors.setdefault(row_id, (error, transient, portal_fault))
 
 
 def process_inbox(sessions: sessionmaker[Session], settings: Settings, *,
                   now: Callable[[], datetime] | None = None,
-                  client_factory: ClientFactory | None = None, max_rounds: int = 1) -> int:
-    """One pass (or `max_rounds`) over every portal with due events; returns events handled."""
+                  client_factory: ClientFactory | None = None, max_rounds: int = 1,
+                  sleep: Callable[[float], None] = time.sleep) -> int:
+    """One pass (or `max_rounds`) over every portal with due events; returns events handled.
+
+    A portal at its rate limit is passed over, not waited for: the loop sleeps only when every
+    due portal is waiting, so one slow or failing portal never holds the others (STYLE rule 8).
+    """
     clock = now or (lambda: datetime.now(UTC))
-    factory = client_factory or (lambda p: client_for(p, sessions, settings))
+    factory = client_factory or (lambda p: client_for(p, sessions, settings, max_attempts=1))
     handled = 0
     for _ in range(max_rounds):
         with sessions() as session:
             portal_ids = inbox.due_portals(session, clock())
         if not portal_ids:
             break
+        done, waits = 0, []
         for portal_id in portal_ids:
             try:
-                handled += process_chunk(sessions, settings, portal_id, clock, factory)
+                count, wait = process_chunk(sessions, settings, portal_id, clock, factory)
             except Exception:  # one portal never stops the others (STYLE rule 8)
                 logger.exception("job.process_inbox.portal_failed", extra={"portal_id": portal_id})
+                continue
+            done += count
+            if wait:
+                waits.append(wait)
+        handled += done
+        if not done and waits:
+            sleep(min(waits))  # every due portal is at its limit: nothing else to do meanwhile
     return handled
 
 
 def process_chunk(sessions: sessionmaker[Session], settings: Settings, portal_id: int,
-                  clock: Callable[[], datetime], factory: ClientFactory) -> int:
+                  clock: Callable[[], datetime], factory: ClientFactory) -> tuple[int, float]:
+    """Up to one chunk of a portal: (events handled, seconds to wait if it is at its limit)."""
     with sessions() as session:
-        rows = inbox.claim(session, portal_id, clock(), settings.inbox_chunk_size)
         portal = portals.get(session, portal_id)
         session.expunge(portal)
-    if not rows:
-        return 0
-    outcome = Outcome()
     if portal.status != "active":
-        _finish(sessions, settings, rows, outcome, clock())  # nothing to do for a removed app
-        return len(rows)
+        return 0, 0.0  # went away since due_portals: its events wait for a reinstall
+    b24 = factory(portal)
+    try:
+        wait = _ready_in(b24)
+        if wait > 0:
+            return 0, wait
+        with sessions() as session:
+            rows = inbox.claim(session, portal_id, clock(), settings.inbox_chunk_size)
+        if rows:
+            _run_chunk(sessions, settings, portal, b24, rows, clock)
+        return len(rows), 0.0
+    finally:
+        b24.close()
+
+
+def _ready_in(b24: B24Client) -> float:
+    """A chunk costs two requests (reads, writes); scripted test clients have no bucket."""
+    ready_in = getattr(b24, "ready_in", None)
+    return ready_in(2) if ready_in is not None else 0.0
+
+
+def _run_chunk(sessions: sessionmaker[Session], settings: Settings, portal: Portal,
+               b24: B24Client, rows: Sequence[InboxEvent],
+               clock: Callable[[], datetime]) -> None:
+    outcome = Outcome()
     owed = _owed_writes(rows)  # handled before a crash or a failed write: only send
     events = {row.id: from_row(row, portal) for row in rows
               if inbox.planned_writes(row) is None}
     _drop_echoes(sessions, portal, events, clock())
-    b24 = factory(portal)
     try:
         results, read_errors = _run_reads(b24, events, outcome)
         fresh = _run_handlers(sessions, settings, portal, b24, events, results, read_errors,
@@ -95,16 +138,24 @@ def process_chunk(sessions: sessionmaker[Session], settings: Settings, portal_id
         _expect_echoes(sessions, portal, writes, clock())
         _run_writes(b24, writes, outcome)
     except PortalGone as exc:
-        _portal_gone(sessions, portal, rows, outcome, exc, clock())
-    except B24Error as exc:  # 503 for a while, network down, refresh failed: retry later
+        _portal_gone(sessions, portal, outcome, exc, clock())
+    except B24Error as exc:  # 503 for a while, network down, refresh refused: retry later
         logger.warning("job.process_inbox.portal_error",
                        extra={"member_id": portal.member_id, "error": str(exc)})
         for row in rows:
-            outcome.fail(row.id, f"{type(exc).__name__}: {exc}")
-    finally:
-        b24.close()
+            outcome.fail(row.id, f"{type(exc).__name__}: {exc}", portal_fault=portal_fault(exc))
     _finish(sessions, settings, rows, outcome, clock())
-    return len(rows)
+
+
+def portal_fault(exc: B24Error) -> bool:
+    """The portal (or the way to it) failed, not these events: they wait, never dead-lettered.
+
+    A request-level 4xx (a malformed batch, 413) may be caused by one event's payload, so it
+    stays an event failure and ends in `dead` after max_attempts instead of blocking the portal.
+    """
+    if isinstance(exc, B24TransportError):
+        return exc.status is None or exc.status >= 500
+    return isinstance(exc, RateLimited | ServerError | InvalidGrant | ExpiredToken)
 
 
 def _owed_writes(rows: Sequence[InboxEvent]) -> dict[str, tuple[Write, set[int]]]:
@@ -219,7 +270,8 @@ def _run_writes(b24: B24Client, writes: dict[str, tuple[Write, set[int]]],
     except B24Error as exc:
         for _, owners in writes.values():
             for row_id in owners:
-                outcome.fail(row_id, f"write batch: {type(exc).__name__}: {exc}")
+                outcome.fail(row_id, f"write batch: {type(exc).__name__}: {exc}",
+                             portal_fault=portal_fault(exc))
         return
     outcome.sent.update(writes.keys() - batch.errors.keys())
     for key, error in batch.errors.items():
@@ -228,26 +280,37 @@ def _run_writes(b24: B24Client, writes: dict[str, tuple[Write, set[int]]],
                          transient=getattr(error, "transient", True))
 
 
-def _portal_gone(sessions: sessionmaker[Session], portal: Portal, rows: Sequence[InboxEvent],
-                 outcome: Outcome, exc: PortalGone, now: datetime) -> None:
+def _portal_gone(sessions: sessionmaker[Session], portal: Portal, outcome: Outcome,
+                 exc: PortalGone, now: datetime) -> None:
+    """Unpaid or deleted: stop calling it, keep its events for the day it is installed again."""
     logger.error("job.process_inbox.portal_gone",
                  extra={"member_id": portal.member_id, "error": str(exc)})
     with sessions() as session, session.begin():
         portals.mark_gone(session, portals.get(session, portal.id), str(exc), now)
-    for row in rows:
-        outcome.fail(row.id, f"portal gone: {exc}", transient=False)
+    outcome.released = f"portal gone: {exc}"
 
 
 def _finish(sessions: sessionmaker[Session], settings: Settings, rows: Sequence[InboxEvent],
             outcome: Outcome, now: datetime) -> None:
     with sessions() as session, session.begin():
         write_lock(session)
-        for claimed in rows:
-            row = session.get(InboxEvent, claimed.id)  # with the writes the handlers saved
-            if row.id in outcome.errors:
-                error, transient = outcome.errors[row.id]
-                inbox.drop_writes(row, outcome.sent)
-                inbox.mark_failed(session, row, error, now,
-                                  max_attempts=settings.inbox_max_attempts, transient=transient)
-            else:
+        # Fresh rows, with the writes the handlers saved (a merge of the claimed copies would
+        # write their stale payload back over them).
+        merged = [session.get(InboxEvent, claimed.id) for claimed in rows]
+        if outcome.released is not None:
+            inbox.release(session, merged, now, outcome.released)
+            return
+        retry_at: datetime | None = None
+        for row in merged:
+            if row.id not in outcome.errors:
                 inbox.mark_done(session, [row], now)
+                continue
+            error, transient, portal_fault = outcome.errors[row.id]
+            inbox.drop_writes(row, outcome.sent)
+            inbox.mark_failed(session, row, error, now, transient=transient,
+                              portal_fault=portal_fault, max_attempts=settings.inbox_max_attempts)
+            if portal_fault:
+                retry_at = max(retry_at or row.next_attempt_at, row.next_attempt_at)
+        if retry_at is not None:  # the portal failed, not the events: all of them wait
+            session.flush()
+            inbox.defer_portal(session, merged[0].portal_id, retry_at)

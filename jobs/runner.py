@@ -32,6 +32,9 @@ from store import echoes, portals
 from store.db import analyze
 
 logger = logging.getLogger(__name__)
+# Loops over every portal make one attempt per REST call: a 503 backoff slept inside the loop
+# would hold all the other portals; the next run (seconds or minutes later) is the retry.
+ONE_TRY = 1
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ def sync_all(app: Flask) -> int:
     done = 0
     for portal in active:
         try:
-            sync_portal(sessions, portal.id, client_for(portal, sessions, settings))
+            sync_portal(sessions, portal.id,
+                        client_for(portal, sessions, settings, max_attempts=ONE_TRY))
             done += 1
         except PortalGone as exc:
             mark_gone(sessions, portal.id, exc)
@@ -97,7 +101,7 @@ def for_each_portal(app: Flask, job: Callable[[ActionContext], object]) -> dict[
     results: dict[str, object] = {}
     for portal in active:
         try:
-            with action_context(portal, sessions, settings) as ctx:
+            with action_context(portal, sessions, settings, max_attempts=ONE_TRY) as ctx:
                 results[portal.member_id] = job(ctx)
         except PortalGone as exc:
             mark_gone(sessions, portal.id, exc)

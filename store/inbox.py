@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.db import write_lock
-from store.models import InboxEvent
+from store.models import InboxEvent, Portal
 
 LEASE = timedelta(minutes=5)
 ADVISORY_SPACE = 0x1B0C  # first key of the per-portal claim lock (pg_advisory_xact_lock)
@@ -55,9 +55,18 @@ def _claimable(now: datetime):  # noqa: ANN202 - SQL expression
 
 
 def due_portals(session: Session, now: datetime, limit: int = 100) -> list[int]:
-    """Portals with work, oldest waiting first, so one busy portal cannot starve the rest."""
-    stmt = (select(InboxEvent.portal_id).where(_claimable(now))
-            .group_by(InboxEvent.portal_id).order_by(func.min(InboxEvent.id)).limit(limit))
+    """Active portals with work, longest due first, so one busy portal cannot starve the rest.
+
+    "Due" counts from `next_attempt_at`, not from arrival: a portal whose chunk just failed
+    queues behind portals that have been waiting longer, so its retries never take a healthy
+    portal's place in the round. Events of a portal that is not active (gone: unpaid or
+    deleted; uninstalled) stay pending and untouched until it is installed again.
+    """
+    stmt = (select(InboxEvent.portal_id).join(Portal, Portal.id == InboxEvent.portal_id)
+            .where(_claimable(now), Portal.status == "active")
+            .group_by(InboxEvent.portal_id)
+            .order_by(func.min(InboxEvent.next_attempt_at), func.min(InboxEvent.id))
+            .limit(limit))
     return list(session.scalars(stmt))
 
 
@@ -115,11 +124,15 @@ def mark_done(session: Session, rows: Sequence[InboxEvent], now: datetime) -> No
 
 
 def mark_failed(session: Session, row: InboxEvent, error: str, now: datetime, *,
-                max_attempts: int, transient: bool = True) -> None:
-    """Back off exponentially (2 s, 4 s ... capped at 30 min); give up after max_attempts."""
+                max_attempts: int, transient: bool = True, portal_fault: bool = False) -> None:
+    """Back off exponentially (2 s, 4 s ... capped at 30 min); give up after max_attempts.
+
+    `portal_fault`: the portal, not the event, failed (503 for hours, network, refresh refused);
+    the event keeps retrying at the capped backoff instead of being dead-lettered.
+    """
     row.last_error = error[:4000]
     row.locked_until = None
-    if not transient or row.attempts >= max_attempts:
+    if not portal_fault and (not transient or row.attempts >= max_attempts):
         row.status = "dead"
         return
     row.status = "pending"
@@ -150,6 +163,28 @@ def drop_writes(row: InboxEvent, sent: set[str]) -> None:
     writes = planned_writes(row)
     if writes is not None:
         row.payload = {**row.payload, WRITES: [list(w) for w in writes if w[0] not in sent]}
+
+
+def defer_portal(session: Session, portal_id: int, until: datetime) -> None:
+    """The portal itself failed: its other pending events wait as long as the failed chunk.
+
+    Otherwise the next round would claim the portal's next chunk, meet the same 503 or refusal,
+    and keep a place in every round that a healthy portal could have used.
+    """
+    session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.portal_id == portal_id, InboxEvent.status == "pending",
+               InboxEvent.next_attempt_at < until)
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False))
+
+
+def release(session: Session, rows: Sequence[InboxEvent], now: datetime, error: str) -> None:
+    """Hand claimed rows back untried (their portal went away): pending, the attempt uncounted."""
+    for row in rows:
+        row.status, row.locked_until, row.next_attempt_at = "pending", None, now
+        row.attempts = max(0, row.attempts - 1)
+        row.last_error = error[:4000]
 
 
 @dataclass(frozen=True)

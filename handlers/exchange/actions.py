@@ -48,10 +48,10 @@ class ActionResult:
 
 
 @contextmanager
-def action_context(portal: Portal, sessions: sessionmaker[Session],
-                   settings: Settings) -> Iterator[ActionContext]:
+def action_context(portal: Portal, sessions: sessionmaker[Session], settings: Settings, *,
+                   max_attempts: int | None = None) -> Iterator[ActionContext]:
     with sessions() as session:
-        b24 = client_for(portal, sessions, settings)
+        b24 = client_for(portal, sessions, settings, max_attempts=max_attempts)
         try:
             yield ActionContext(portal, session, b24, datetime.now(UTC),
                                 config.load(session, portal.id))

@@ -102,16 +102,56 @@ def test_rate_limited_chunk_is_retried_later_and_nothing_lost(sessions, settings
         assert inbox.stats(s).done == 2 and s.query(Deal).count() == 2
 
 
-def test_portal_gone_stops_retries(sessions, settings) -> None:
+def test_portal_gone_stops_calls_and_keeps_its_events_for_a_reinstall(sessions, settings) -> None:
     with sessions() as s:
         portal = make_portal(s)
     enqueue(sessions, portal.id, 7)
-    fake = ScriptedPortal({})
+    fake = ScriptedPortal({7: deal(7)})
     fake.fail_with = [PortalGone("PAYMENT_REQUIRED", "Payment required", 401)]
     run(sessions, settings, fake)
+    later = NOW + timedelta(hours=1)
+    assert run(sessions, settings, fake, later) == 0 and len(fake.batches) == 1  # not called
     with sessions() as s:
         assert portals.get(s, portal.id).status == "gone"
-        assert inbox.stats(s).dead == 1
+        row = s.query(InboxEvent).one()
+        assert (row.status, row.attempts) == ("pending", 0)  # kept, the attempt not counted
+    with sessions() as s:
+        make_portal(s)  # the portal paid and the app was installed again (same member_id)
+    assert run(sessions, settings, fake, later) == 1
+    with sessions() as s:
+        assert inbox.stats(s).done == 1 and s.query(Deal).count() == 1
+
+
+def test_uninstalled_portal_events_wait_untouched(sessions, settings) -> None:
+    with sessions() as s:
+        portal = make_portal(s)
+        enqueue(sessions, portal.id, 7)
+        portals.mark_uninstalled(s, portals.get(s, portal.id), NOW)
+        s.commit()
+    fake = ScriptedPortal({7: deal(7)})
+    assert run(sessions, settings, fake) == 0 and fake.batches == []
+    with sessions() as s:
+        assert inbox.stats(s).pending == 1
+
+
+def test_portal_fault_keeps_retrying_past_max_attempts(sessions, settings) -> None:
+    with sessions() as s:
+        portal = make_portal(s)
+    enqueue(sessions, portal.id, 7)
+    fake = ScriptedPortal({7: deal(7)})
+    fake.fail_with = [RateLimited("QUERY_LIMIT_EXCEEDED", "", 503)] * (
+        settings.inbox_max_attempts + 2)
+    at = NOW
+    for _ in range(settings.inbox_max_attempts + 2):
+        at += timedelta(hours=1)  # past any backoff
+        assert run(sessions, settings, fake, at) == 1
+    with sessions() as s:
+        row = s.query(InboxEvent).one()
+        assert row.status == "pending" and row.attempts == settings.inbox_max_attempts + 2
+        assert row.next_attempt_at - at == timedelta(seconds=2 ** row.attempts)  # backing off
+    assert run(sessions, settings, fake, at + timedelta(hours=1)) == 1
+    with sessions() as s:
+        assert inbox.stats(s).done == 1
 
 
 def test_one_bad_event_does_not_stop_the_chunk(sessions, settings) -> None:
@@ -162,3 +202,48 @@ def test_echo_of_our_own_write_is_not_read_again(sessions, settings) -> None:
     with sessions() as s:
         assert inbox.stats(s).done == 2
         assert not echoes.consume(s, portal.id, "deal", 7, NOW)  # the mark was used up
+
+
+def test_portal_at_its_limit_is_passed_over_not_slept_on(sessions, settings) -> None:
+    with sessions() as s:
+        busy = make_portal(s, member_id="b" * 32)
+        calm = make_portal(s, member_id="c" * 32)
+    enqueue(sessions, busy.id, 1)
+    enqueue(sessions, calm.id, 2)
+    busy_fake, calm_fake = ScriptedPortal({1: deal(1)}), ScriptedPortal({2: deal(2)})
+    busy_fake.ready_in = lambda requests: 4.0  # its bucket is full for 4 s
+    slept: list[float] = []
+    process_inbox(sessions, settings, now=lambda: NOW, max_rounds=2, sleep=slept.append,
+                  client_factory=lambda p: busy_fake if p.id == busy.id else calm_fake)
+    with sessions() as s:
+        assert inbox.stats(s, calm.id).done == 1 and inbox.stats(s, busy.id).pending == 1
+    assert busy_fake.batches == [] and slept == [4.0]  # slept once, when nobody else was due
+
+
+def test_portal_fault_defers_the_portals_whole_backlog(sessions, settings) -> None:
+    from dataclasses import replace
+
+    with sessions() as s:
+        portal = make_portal(s)
+    enqueue(sessions, portal.id, 7, 8)
+    fake = ScriptedPortal({7: deal(7), 8: deal(8)})
+    fake.fail_with = [RateLimited("QUERY_LIMIT_EXCEEDED", "", 503)]
+    one = replace(settings, inbox_chunk_size=1)
+    assert process_inbox(sessions, one, now=lambda: NOW, client_factory=lambda p: fake,
+                         max_rounds=3) == 1  # deal 8 is not tried against the same 503
+    with sessions() as s:
+        rows = {r.coalesce_key is None: r for r in s.query(InboxEvent)}
+        assert rows[True].next_attempt_at == rows[False].next_attempt_at > NOW
+        assert rows[False].attempts == 0
+
+
+def test_request_level_4xx_stays_an_event_failure() -> None:
+    from b24.errors import AccessDenied, B24TransportError, InvalidGrant, ServerError
+    from jobs.inbox import portal_fault
+
+    assert portal_fault(RateLimited("QUERY_LIMIT_EXCEEDED", "", 503))
+    assert portal_fault(ServerError("INTERNAL_SERVER_ERROR", "", 500))
+    assert portal_fault(InvalidGrant("invalid_grant"))
+    assert portal_fault(B24TransportError("connect refused", maybe_sent=False))
+    assert not portal_fault(B24TransportError("413", status=413))  # maybe one event's payload
+    assert not portal_fault(AccessDenied("ACCESS_DENIED", "", 403))
