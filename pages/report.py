@@ -71,10 +71,29 @@ def report_csv() -> Response:
     period = _period()
     report = build(session, portal().id, period, k.now)
     out = io.StringIO()
-    _write_csv(csv.writer(out), report)
+    _write_csv(SafeCsv(csv.writer(out)), report)
     stamp = datetime.now().strftime("%Y%m%d")
     return Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=report-{period.start}-{stamp}.csv"})
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SafeCsv:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe.
+
+    Manager names, deal titles and callers come from the portal: a user named
+    `=HYPERLINK(...)` must not become a live formula in the owner's Excel (OWASP "CSV
+    Injection"). Numbers stay numbers; "+7 912..." stays readable text.
+    """
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+
+    def writerow(self, row: list[Any]) -> None:
+        self.writer.writerow([f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START)
+                              else v for v in row])
 
 
 def _write_csv(writer: Any, report: Report) -> None:

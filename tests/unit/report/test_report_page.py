@@ -100,3 +100,17 @@ def test_stage_setting_on_the_settings_page(client, app, portal, sessions) -> No
         assert stages.load(s, portal.id) == {"proposals": ["PREPARATION", "C2:UC_OFFER"],
                                              "invoices": ["EXECUTING"], "payments": []}
         assert load_section(s, portal.id, "report")["send_at"] == "07:45"  # kept
+
+
+def test_csv_cells_from_the_portal_never_run_as_formulas(client, app, portal, sessions) -> None:
+    from store.models import User
+
+    with sessions() as s:
+        user = s.query(User).filter_by(portal_id=portal.id).order_by(User.b24_user_id).first()
+        user.name, user.last_name = "=HYPERLINK(\"http://evil\",\"x\")", ""
+        s.commit()
+    got = client.get(f"/app/report.csv?s={token(app, portal)}&period=week"
+                     f"&date={PERIOD.end.isoformat()}")
+    cells_ = [c for r in csv.reader(io.StringIO(got.data.decode("utf-8-sig"))) for c in r]
+    assert any("HYPERLINK" in c for c in cells_)
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells_)
