@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import resource
 import signal
 import subprocess
@@ -25,6 +26,9 @@ from pathlib import Path
 from bench.table import BULK_CEILING, Row, machine_line, mib, render, verdict
 
 MEMORY_TARGET_MIB = 1024
+# The production database for the report's PostgreSQL row (a fresh schema per run).
+POSTGRES = os.environ.get("BENCH_POSTGRES_URL",
+                          "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,11 @@ class Spec:
     rows: Callable[[dict, dict], list[Row]]
     full: dict = field(default_factory=dict)
     quick: dict = field(default_factory=dict)
+    label: str | None = None  # when one benchmark runs twice (SQLite and PostgreSQL)
+
+    @property
+    def key(self) -> str:
+        return self.label or self.name
 
     def argv(self, quick: bool) -> list[str]:
         params = self.quick if quick else self.full
@@ -78,7 +87,8 @@ def page_rows(r: dict, p: dict) -> list[Row]:
 
 def report_rows(r: dict, p: dict) -> list[Row]:
     deals = int(p.get("deals", 200_000))
-    return [Row(f"owner's report, {deals:,} deals (SQLite)",
+    where = "PostgreSQL" if p.get("postgres") else "SQLite"
+    return [Row(f"owner's report, {deals:,} deals, 10 transitions, 5 calls each ({where})",
                 ", ".join(f"{k} {r[k]:.2f} s" for k in ("day", "week", "month")),
                 "each < 3 s", verdict(all(r[k] < 3 for k in ("day", "week", "month"))))]
 
@@ -112,6 +122,8 @@ SPECS = (
     Spec("page_render", page_rows, quick={"deals": 300, "runs": 10}),
     Spec("report_scale", report_rows,
          quick={"deals": 2_000, "transitions": 20_000, "calls": 10_000}),
+    Spec("report_scale", report_rows, full={"postgres": POSTGRES}, label="report_scale_pg",
+         quick={"deals": 2_000, "transitions": 20_000, "calls": 10_000, "postgres": POSTGRES}),
     Spec("routing", routing_rows, quick={"rate": 50, "seconds": 5, "contacts": 1_000}),
     Spec("many_portals", many_rows, quick={"portals": 40, "events": 5, "repeat": 2}),
     Spec("call_kpis", kpi_rows, quick={"calls": 20_000, "runs": 1}),
@@ -161,18 +173,18 @@ def table_rows(results: dict[str, dict | None], quick: bool,
     rows: list[Row] = []
     peaks: list[tuple[int, str]] = []
     for spec in specs:
-        if spec.name not in results:
+        if spec.key not in results:
             continue
-        report = results[spec.name]
+        report = results[spec.key]
         if report is None or "error" in report:
             why = report["error"] if report else "failed (see its output above)"
-            rows.append(Row(spec.name, why, "-", "ERROR"))
+            rows.append(Row(spec.key, why, "-", "ERROR"))
             continue
         params = spec.quick if quick else spec.full
         for i, row in enumerate(spec.rows(report["result"], params)):
             rows.append(Row(row.name, row.figure, row.target, row.verdict,
                             memory_of(report) if i == 0 else ""))
-        peaks.append((max(report["self_kib"], report["children_kib"]), spec.name))
+        peaks.append((max(report["self_kib"], report["children_kib"]), spec.key))
     if peaks:
         kib, name = max(peaks)
         rows.append(Row("memory peak: largest process of any benchmark (getrusage maxrss)",
@@ -188,13 +200,13 @@ def main(argv: list[str] | None = None) -> str:
         return ""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smoke sizes, seconds each")
-    parser.add_argument("--only", action="append", choices=[s.name for s in SPECS])
+    parser.add_argument("--only", action="append", choices=sorted({s.name for s in SPECS}))
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds a benchmark may take before it is stopped (ERROR row)")
     args = parser.parse_args(argv)
     specs = tuple(s for s in SPECS if not args.only or s.name in args.only)
     machine = machine_line()  # before the load we make ourselves
-    results = {spec.name: run(spec, args.quick, args.timeout) for spec in specs}
+    results = {spec.key: run(spec, args.quick, args.timeout) for spec in specs}
     table = render(table_rows(results, args.quick, specs), machine, quick=args.quick)
     print()
     print(table)

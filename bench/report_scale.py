@@ -10,11 +10,14 @@ day, a week and a month; every figure comes from SQL aggregates.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import create_engine, insert, select
 
 from bench.common import prepared_database, temp_sqlite_url
 from handlers.report.build import build
@@ -133,8 +136,37 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--transitions", type=int, default=2_000_000)
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--postgres", default=None, metavar="URL",
+                        help="a PostgreSQL server: the run gets a fresh schema, dropped after")
     args = parser.parse_args(argv)
-    url = args.database_url or temp_sqlite_url()
+    if args.postgres:
+        with fresh_schema(args.postgres) as url:
+            return measure(url, args)
+    return measure(args.database_url or temp_sqlite_url(), args)
+
+
+@contextmanager
+def fresh_schema(server_url: str) -> Iterator[str]:
+    name = f"bench_report_{os.getpid()}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {name}")
+    sep = "&" if "?" in server_url else "?"
+    try:
+        yield f"{server_url}{sep}options=-csearch_path%3D{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
+        admin.dispose()
+
+
+# The day of the data's last evening, the last full week and the last full month before it.
+PERIODS = {"day": Period.of("day", date(2026, 11, 23)),
+           "week": Period.of("week", date(2026, 11, 22)),
+           "month": Period.of("month", date(2026, 10, 31))}
+
+
+def measure(url: str, args: argparse.Namespace) -> dict:
     prepared_database(url)
     print(f"report at scale: {args.deals} deals, {args.transitions} transitions, "
           f"{args.calls} calls ({url.split(':')[0]})", flush=True)
@@ -142,13 +174,14 @@ def main(argv: list[str] | None = None) -> dict:
     engine = make_engine(url)
     figures = {}
     with make_session_factory(engine)() as session:
-        for kind in ("day", "week", "month"):
+        for kind, period in PERIODS.items():
             t0 = time.perf_counter()
-            report = build(session, pid, Period.of(kind, date(2026, 11, 23)), END)
+            report = build(session, pid, period, END)
             elapsed = time.perf_counter() - t0
             figures[kind] = elapsed
             head = report.headline()
-            print(f"  {kind:5} report built in {elapsed:.2f} s (won {head['won']}, "
+            print(f"  {kind:5} {period.since:%d.%m}-{period.until:%d.%m} built in {elapsed:.2f} s"
+                  f" (won {head['won']}, "
                   f"never moved {head['never_moved']}, no next step {head['no_next_step']}, "
                   f"shared clients {head['shared_clients']})", flush=True)
     engine.dispose()
