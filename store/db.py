@@ -58,13 +58,6 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI types
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    # The default page cache is 2 MiB: the report's index-driven joins over a few hundred MB
-    # of mirror then re-read the same pages from the OS on every lookup. A 64 MiB cache and a
-    # memory-mapped file (https://www.sqlite.org/pragma.html#pragma_cache_size,
-    # https://www.sqlite.org/mmap.html) are filled only as pages are read.
-    cursor.execute("PRAGMA cache_size=-65536")
-    cursor.execute("PRAGMA mmap_size=268435456")
-    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 
