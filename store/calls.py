@@ -19,7 +19,7 @@ def upsert_call(session: Session, portal_id: int, values: Mapping[str, Any]) -> 
     row = session.scalar(select(Call).where(Call.portal_id == portal_id,
                                             Call.call_id == values["call_id"]))
     created = row is None
-    before = None if created else (row.phone, row.start_at)
+    before = None if created else _first_call_facts(row)
     if created:
         row = Call(portal_id=portal_id, call_id=values["call_id"])
         session.add(row)
@@ -27,10 +27,15 @@ def upsert_call(session: Session, portal_id: int, values: Mapping[str, Any]) -> 
         if key != "call_id" and (value is not None or created):
             setattr(row, key, value)
     session.flush()
-    if before != (row.phone, row.start_at):
+    if before != _first_call_facts(row):
         for phone in {row.phone} | ({before[0]} if before else set()):
             refresh_first_call(session, portal_id, phone)
     return row, created
+
+
+def _first_call_facts(row: Call) -> tuple:
+    """What first_calls copies from a call: a change in any of these re-reads the number."""
+    return (row.phone, row.start_at, row.user_id, row.call_type)
 
 
 def refresh_first_call(session: Session, portal_id: int, phone: str) -> None:
@@ -43,7 +48,8 @@ def refresh_first_call(session: Session, portal_id: int, phone: str) -> None:
     if not phone:
         return
     first = session.execute(
-        select(Call.id, Call.start_at).where(Call.portal_id == portal_id, Call.phone == phone)
+        select(Call.id, Call.start_at, Call.user_id, Call.call_type)
+        .where(Call.portal_id == portal_id, Call.phone == phone)
         .order_by(Call.start_at, Call.id).limit(1)).first()
     if first is None:
         session.execute(delete(FirstCall).where(FirstCall.portal_id == portal_id,
@@ -51,20 +57,23 @@ def refresh_first_call(session: Session, portal_id: int, phone: str) -> None:
         return
     dialect = postgresql if is_postgres(session) else sqlite
     stmt = dialect.insert(FirstCall).values(portal_id=portal_id, phone=phone,
-                                            start_at=first.start_at, call_row_id=first.id)
+                                            start_at=first.start_at, call_row_id=first.id,
+                                            user_id=first.user_id, call_type=first.call_type)
     session.execute(stmt.on_conflict_do_update(
         index_elements=["portal_id", "phone"],
-        set_={"start_at": stmt.excluded.start_at, "call_row_id": stmt.excluded.call_row_id}))
+        set_={c: getattr(stmt.excluded, c)
+              for c in ("start_at", "call_row_id", "user_id", "call_type")}))
 
 
 def rebuild_first_calls(session: Session, portal_id: int) -> None:
     """Every number's first call from scratch: after a bulk load that bypassed upsert_call."""
-    ranked = (select(Call.portal_id, Call.phone, Call.start_at, Call.id,
-                     func.row_number().over(partition_by=Call.phone,
+    ranked = (select(Call.portal_id, Call.phone, Call.start_at, Call.id, Call.user_id,
+                     Call.call_type, func.row_number().over(partition_by=Call.phone,
                                             order_by=(Call.start_at, Call.id)).label("n"))
               .where(Call.portal_id == portal_id, Call.phone != "").subquery())
     session.execute(delete(FirstCall).where(FirstCall.portal_id == portal_id))
     session.execute(insert(FirstCall).from_select(
-        ["portal_id", "phone", "start_at", "call_row_id"],
-        select(ranked.c.portal_id, ranked.c.phone, ranked.c.start_at, ranked.c.id)
+        ["portal_id", "phone", "start_at", "call_row_id", "user_id", "call_type"],
+        select(ranked.c.portal_id, ranked.c.phone, ranked.c.start_at, ranked.c.id,
+               ranked.c.user_id, ranked.c.call_type)
         .where(ranked.c.n == 1)))

@@ -56,10 +56,14 @@ class FirstCall(Base):
 
     __tablename__ = "first_calls"
     __table_args__ = (UniqueConstraint("portal_id", "phone"),
-                      Index("ix_first_calls_time", "portal_id", "start_at", "call_row_id"))
+                      Index("ix_first_calls_time", "portal_id", "start_at", "user_id",
+                            "call_type"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
     phone: Mapped[str] = mapped_column(String(32))
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     call_row_id: Mapped[int] = mapped_column(BigId)  # calls.id of that first call
+    # Copied from that call, so the report counts new calls per manager from this table alone.
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    call_type: Mapped[int] = mapped_column(Integer)

@@ -56,16 +56,21 @@ def activity(session: Session, portal_id: int, period: Period, managers: list[in
         rows[uid].counters.update(calls_out=int(out or 0), calls_out_long=int(out_long or 0),
                                   calls_in_answered=int(answered or 0),
                                   talk_minutes=int((talk or 0) // 60))
+    hist = DealStageHistory
+    # Per deal and stage first (from the history index alone), then one deal lookup per
+    # group instead of one per transition.
+    per_deal = (select(hist.b24_deal_id.label("deal"), hist.stage_id.label("stage"),
+                       hist.stage_semantic.label("semantic"), func.count().label("n"))
+                .where(hist.portal_id == portal_id, hist.created_at >= period.since,
+                       hist.created_at < period.until)
+                .group_by(hist.b24_deal_id, hist.stage_id, hist.stage_semantic).subquery())
     entries = session.execute(
-        select(Deal.assigned_by_id, DealStageHistory.stage_id, DealStageHistory.stage_semantic,
-               func.count())
-        .join(Deal, and_(Deal.portal_id == portal_id,
-                         Deal.b24_deal_id == DealStageHistory.b24_deal_id))
-        .where(DealStageHistory.portal_id == portal_id, DealStageHistory.created_at >=
-               period.since, DealStageHistory.created_at < period.until,
-               Deal.assigned_by_id.in_(managers))
-        .group_by(Deal.assigned_by_id, DealStageHistory.stage_id,
-                  DealStageHistory.stage_semantic)).all()
+        select(Deal.assigned_by_id, per_deal.c.stage, per_deal.c.semantic,
+               func.sum(per_deal.c.n))
+        .select_from(per_deal)
+        .join(Deal, and_(Deal.portal_id == portal_id, Deal.b24_deal_id == per_deal.c.deal))
+        .where(Deal.assigned_by_id.in_(managers))
+        .group_by(Deal.assigned_by_id, per_deal.c.stage, per_deal.c.semantic)).all()
     for uid, stage, semantic, n in entries:
         rows[uid].stage_entries[stage] = int(n)
         key = {"S": "won", "F": "lost"}.get(semantic)

@@ -29,6 +29,8 @@ def upgrade() -> None:
         sa.Column('phone', sa.String(length=32), nullable=False),
         sa.Column('start_at', store.types.UTCDateTime(), nullable=False),
         sa.Column('call_row_id', BIG_ID, nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=True),
+        sa.Column('call_type', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['portal_id'], ['portals.id'],
                                 name=op.f('fk_first_calls_portal_id_portals'),
                                 ondelete='CASCADE'),
@@ -36,14 +38,14 @@ def upgrade() -> None:
         sa.UniqueConstraint('portal_id', 'phone', name=op.f('uq_first_calls_portal_id_phone'))
     )
     with op.batch_alter_table('first_calls', schema=None) as batch_op:
-        batch_op.create_index('ix_first_calls_time', ['portal_id', 'start_at', 'call_row_id'],
-                              unique=False)
+        batch_op.create_index('ix_first_calls_time',
+                              ['portal_id', 'start_at', 'user_id', 'call_type'], unique=False)
         batch_op.create_index(batch_op.f('ix_first_calls_portal_id'), ['portal_id'],
                               unique=False)
     op.execute(
-        "INSERT INTO first_calls (portal_id, phone, start_at, call_row_id) "
-        "SELECT portal_id, phone, start_at, id FROM ("
-        " SELECT portal_id, phone, start_at, id, row_number() OVER ("
+        "INSERT INTO first_calls (portal_id, phone, start_at, call_row_id, user_id, call_type) "
+        "SELECT portal_id, phone, start_at, id, user_id, call_type FROM ("
+        " SELECT portal_id, phone, start_at, id, user_id, call_type, row_number() OVER ("
         "  PARTITION BY portal_id, phone ORDER BY start_at, id) AS n"
         " FROM calls WHERE phone <> '') AS ranked WHERE n = 1")
 

@@ -15,18 +15,18 @@ from tests.factories import make_portal
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-def stored(session, portal_id: int) -> dict[str, int]:
-    return dict(session.execute(select(FirstCall.phone, FirstCall.call_row_id)
-                                .where(FirstCall.portal_id == portal_id)).all())
+def stored(session, portal_id: int) -> dict[str, tuple]:
+    return {r.phone: (r.call_row_id, r.user_id, r.call_type) for r in session.execute(
+        select(FirstCall).where(FirstCall.portal_id == portal_id)).scalars()}
 
 
-def expected(session, portal_id: int) -> dict[str, int]:
-    firsts: dict[str, tuple] = {}
+def expected(session, portal_id: int) -> dict[str, tuple]:
+    firsts: dict[str, Call] = {}
     for call in session.scalars(select(Call).where(Call.portal_id == portal_id)):
-        key = (call.start_at, call.id)
-        if call.phone and (call.phone not in firsts or key < firsts[call.phone]):
-            firsts[call.phone] = key
-    return {phone: key[1] for phone, key in firsts.items()}
+        first = firsts.get(call.phone)
+        if call.phone and (first is None or (call.start_at, call.id) < (first.start_at, first.id)):
+            firsts[call.phone] = call
+    return {phone: (c.id, c.user_id, c.call_type) for phone, c in firsts.items()}
 
 
 def test_first_call_per_number_under_shuffled_arrival_and_corrections(session) -> None:
@@ -41,10 +41,12 @@ def test_first_call_per_number_under_shuffled_arrival_and_corrections(session) -
     for values in reports:
         upsert_call(session, portal.id, values)
     assert stored(session, portal.id) == expected(session, portal.id)
-    for values in rng.sample(reports, 30):  # corrected start times and numbers
-        upsert_call(session, portal.id, {
-            "call_id": values["call_id"], "phone": rng.choice(phones),
-            "start_at": T0 + timedelta(minutes=rng.randint(-30, 60))})
+    for values in rng.sample(reports, 40):  # corrected numbers, times, operators, types
+        upsert_call(session, portal.id, rng.choice([
+            {"call_id": values["call_id"], "phone": rng.choice(phones),
+             "start_at": T0 + timedelta(minutes=rng.randint(-30, 60))},
+            {"call_id": values["call_id"], "user_id": rng.randint(4, 9)},  # who, found later
+            {"call_id": values["call_id"], "call_type": rng.choice((1, 2, 4))}]))
         assert stored(session, portal.id) == expected(session, portal.id)
     truth = expected(session, portal.id)
     session.execute(FirstCall.__table__.delete())
