@@ -8,13 +8,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from handlers.audits import stats as audits
 from handlers.lead_rules import stats as leads
 from handlers.report import counters as seed
 from handlers.report.period import Period
+from store.db import is_postgres
 from store.models import Call, Deal, DealStageHistory, ExchangeEvent, User
 
 LONG_CALL = 180  # seconds: "outgoing calls that lasted at least 3 minutes"
@@ -56,21 +57,7 @@ def activity(session: Session, portal_id: int, period: Period, managers: list[in
         rows[uid].counters.update(calls_out=int(out or 0), calls_out_long=int(out_long or 0),
                                   calls_in_answered=int(answered or 0),
                                   talk_minutes=int((talk or 0) // 60))
-    hist = DealStageHistory
-    # Per deal and stage first (from the history index alone), then one deal lookup per
-    # group instead of one per transition.
-    per_deal = (select(hist.b24_deal_id.label("deal"), hist.stage_id.label("stage"),
-                       hist.stage_semantic.label("semantic"), func.count().label("n"))
-                .where(hist.portal_id == portal_id, hist.created_at >= period.since,
-                       hist.created_at < period.until)
-                .group_by(hist.b24_deal_id, hist.stage_id, hist.stage_semantic).subquery())
-    entries = session.execute(
-        select(Deal.assigned_by_id, per_deal.c.stage, per_deal.c.semantic,
-               func.sum(per_deal.c.n))
-        .select_from(per_deal)
-        .join(Deal, and_(Deal.portal_id == portal_id, Deal.b24_deal_id == per_deal.c.deal))
-        .where(Deal.assigned_by_id.in_(managers))
-        .group_by(Deal.assigned_by_id, per_deal.c.stage, per_deal.c.semantic)).all()
+    entries = session.execute(_stage_entries(session, portal_id, period, managers)).all()
     for uid, stage, semantic, n in entries:
         rows[uid].stage_entries[stage] = int(n)
         key = {"S": "won", "F": "lost"}.get(semantic)
@@ -90,6 +77,34 @@ def activity(session: Session, portal_id: int, period: Period, managers: list[in
             if uid in rows:
                 rows[uid].counters["overdue_leads"] = n
     return [rows[m] for m in managers]
+
+
+def _stage_entries(session: Session, portal_id: int, period: Period,
+                   managers: list[int]) -> Select:
+    """(manager, stage, semantic, entries) over the period's transitions.
+
+    Measured on a month of 740 000 transitions: PostgreSQL hash-joins them to the deals in
+    0.3 s but needs 1.2 s to group them per deal first; SQLite joins by a lookup per row
+    (1.8 s) and is faster grouping per deal first (1.0 s). So each gets its own form.
+    """
+    hist = DealStageHistory
+    in_period = and_(hist.portal_id == portal_id, hist.created_at >= period.since,
+                     hist.created_at < period.until)
+    to_deal = and_(Deal.portal_id == portal_id, Deal.assigned_by_id.in_(managers))
+    if is_postgres(session):
+        return (select(Deal.assigned_by_id, hist.stage_id, hist.stage_semantic, func.count())
+                .join(Deal, and_(to_deal, Deal.b24_deal_id == hist.b24_deal_id))
+                .where(in_period)
+                .group_by(Deal.assigned_by_id, hist.stage_id, hist.stage_semantic))
+    per_deal = (select(hist.b24_deal_id.label("deal"), hist.stage_id.label("stage"),
+                       hist.stage_semantic.label("semantic"), func.count().label("n"))
+                .where(in_period)
+                .group_by(hist.b24_deal_id, hist.stage_id, hist.stage_semantic).subquery())
+    return (select(Deal.assigned_by_id, per_deal.c.stage, per_deal.c.semantic,
+                   func.sum(per_deal.c.n))
+            .select_from(per_deal)
+            .join(Deal, and_(to_deal, Deal.b24_deal_id == per_deal.c.deal))
+            .group_by(Deal.assigned_by_id, per_deal.c.stage, per_deal.c.semantic))
 
 
 def _seed_counters(session: Session, portal_id: int, period: Period,
