@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from jobs.runner import sync_all
+from store import portals
 from tests.browser.test_pages_browser import open_as
+from tests.unit.routing.test_pages import around_the_clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -18,6 +20,9 @@ def test_admin_previews_a_number_and_sets_up_the_pbx(installed, live_app, page, 
         "NAME": "Вера", "LAST_NAME": "Звонкова", "ASSIGNED_BY_ID": manager,
         "PHONE": [{"VALUE": "+7 916 555-12-34", "VALUE_TYPE": "MOBILE"}]}}, user_id=manager)
     live_app.drain(portal)
+    with live_app.sessions() as s:  # the preview plans for the wall clock's "now"
+        around_the_clock(s, portals.find(s, portal.member_id).id)
+        s.commit()
     sync_all(live_app.app)
     open_as(page, portal, portal.meta["owner"])
     page.get_by_role("link", name="Маршрутизация").click()
