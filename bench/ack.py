@@ -9,17 +9,16 @@ coalesces); afterwards the inbox rows are counted: every 200 must be a stored ro
 from __future__ import annotations
 
 import argparse
-import threading
 import time
 from urllib.parse import urlencode
 
-import requests
 from sqlalchemy import func, select
 
 from bench.common import (
     APP_TOKEN,
     MEMBER_ID,
     free_port,
+    open_loop,
     prepared_database,
     start_gunicorn,
     summary_ms,
@@ -38,40 +37,10 @@ def form(i: int) -> str:
 
 
 def load(port: int, rate: float, seconds: float, senders: int = 16) -> tuple[list[float], int]:
-    """Open loop: request i is due at start + i/rate whatever the previous answers took."""
-    total = int(rate * seconds)
-    latencies: list[float] = []
-    failures = 0
-    lock = threading.Lock()
-    counter = iter(range(total))
     url = f"http://127.0.0.1:{port}/b24/events"
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    start = time.perf_counter() + 0.2
-
-    def sender() -> None:
-        nonlocal failures
-        http = requests.Session()
-        while True:
-            with lock:
-                i = next(counter, None)
-            if i is None:
-                return
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            t0 = time.perf_counter()
-            ok = http.post(url, data=form(i), headers=headers, timeout=10).status_code == 200
-            elapsed = time.perf_counter() - t0
-            with lock:
-                latencies.append(elapsed)
-                failures += not ok
-
-    threads = [threading.Thread(target=sender) for _ in range(senders)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, failures
+    return open_loop(int(rate * seconds), rate, lambda http, i: http.post(
+        url, data=form(i), headers=headers, timeout=10).status_code == 200, senders=senders)
 
 
 def main(argv: list[str] | None = None) -> dict:

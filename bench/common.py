@@ -8,7 +8,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -83,3 +85,42 @@ def start_gunicorn(url: str, port: int, workers: int, *, wait: float = 30.0,
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("gunicorn did not start")
+
+
+def open_loop(total: int, rate: float, send: Callable[[requests.Session, int], bool], *,
+              senders: int = 16) -> tuple[list[float], int]:
+    """Open loop: request i is due at start + i/rate whatever the previous answers took.
+
+    `send(http, i)` makes request i on the sender's own session and says whether it succeeded;
+    returns every request's latency and the number of failures.
+    """
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    counter = iter(range(total))
+    start = time.perf_counter() + 0.2
+
+    def sender() -> None:
+        nonlocal failures
+        http = requests.Session()
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            t0 = time.perf_counter()
+            ok = send(http, i)
+            elapsed = time.perf_counter() - t0
+            with lock:
+                latencies.append(elapsed)
+                failures += not ok
+
+    threads = [threading.Thread(target=sender) for _ in range(senders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, failures

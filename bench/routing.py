@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from sqlalchemy import insert, select
 from bench.common import (
     MEMBER_ID,
     free_port,
+    open_loop,
     prepared_database,
     start_gunicorn,
     summary_ms,
@@ -99,40 +99,17 @@ def caller(i: int, contacts: int) -> str:
 
 def load(url: str, secret: str, rate: float, seconds: float, contacts: int,
          senders: int = 16) -> tuple[list[float], int]:
-    """Open loop: request i is due at start + i/rate whatever the previous answers took."""
-    total, latencies, failures = int(rate * seconds), [], 0
-    lock, counter = threading.Lock(), iter(range(int(rate * seconds)))
     headers = {"X-PBX-Secret": secret}
-    start = time.perf_counter() + 0.2
 
-    def sender() -> None:
-        nonlocal failures
-        http = requests.Session()
-        while (i := _next(lock, counter)) is not None:
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            t0 = time.perf_counter()
-            response = http.post(url, json={"caller": caller(i, contacts), "line": "74951234567"},
-                                 headers=headers, timeout=10)
-            ok = response.status_code == 200 and bool(response.json().get("steps"))
-            elapsed = time.perf_counter() - t0
-            with lock:
-                latencies.append(elapsed)
-                failures += not ok
+    def send(http: requests.Session, i: int) -> bool:
+        response = http.post(url, json={"caller": caller(i, contacts), "line": "74951234567"},
+                             headers=headers, timeout=10)
+        return response.status_code == 200 and bool(response.json().get("steps"))
 
-    threads = [threading.Thread(target=sender) for _ in range(senders)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    total = int(rate * seconds)
+    latencies, failures = open_loop(total, rate, send, senders=senders)
     assert len(latencies) == total
     return latencies, failures
-
-
-def _next(lock: threading.Lock, counter) -> int | None:
-    with lock:
-        return next(counter, None)
 
 
 def warm_up(route: str, secret: str, contacts: int, workers: int) -> float:
