@@ -12,10 +12,10 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.audits_models import AuditCallback, ClientHandoff, Rejection, SeniorDayCounter
+from store.db import upsert_insert
 from store.models import Deal
 
 LEASE = timedelta(minutes=5)
@@ -25,9 +25,7 @@ Work = TypeVar("Work", AuditCallback, ClientHandoff)
 
 def _insert(session: Session, model: type, values: dict[str, Any]) -> int | None:
     """INSERT .. ON CONFLICT DO NOTHING; the new id, or None when the key already exists."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**values).on_conflict_do_nothing()
+    stmt = upsert_insert(session)(model).values(**values).on_conflict_do_nothing()
     row = session.execute(stmt.returning(model.id)).first()
     return None if row is None else int(row[0])
 
@@ -158,10 +156,8 @@ def save_counters(session: Session, portal_id: int, user_id: int, day: date,
                   values: dict[str, int], now: datetime) -> None:
     """Recomputed from the mirror each run: the day's row is simply replaced (an upsert, so
     two runs at once cannot trip over the unique key)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(SeniorDayCounter).values(portal_id=portal_id, user_id=user_id, day=day,
-                                           updated_at=now, **values)
+    stmt = upsert_insert(session)(SeniorDayCounter).values(
+        portal_id=portal_id, user_id=user_id, day=day, updated_at=now, **values)
     session.execute(stmt.on_conflict_do_update(
         index_elements=["portal_id", "user_id", "day"],
         set_={**values, "updated_at": now}))

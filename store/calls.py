@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store.db import is_postgres
+from store.db import upsert_insert
 from store.models import Call
 from store.report_models import FirstCall
 
@@ -55,8 +54,7 @@ def refresh_first_call(session: Session, portal_id: int, phone: str) -> None:
         session.execute(delete(FirstCall).where(FirstCall.portal_id == portal_id,
                                                 FirstCall.phone == phone))
         return
-    dialect = postgresql if is_postgres(session) else sqlite
-    stmt = dialect.insert(FirstCall).values(portal_id=portal_id, phone=phone,
+    stmt = upsert_insert(session)(FirstCall).values(portal_id=portal_id, phone=phone,
                                             start_at=first.start_at, call_row_id=first.id,
                                             user_id=first.user_id, call_type=first.call_type)
     session.execute(stmt.on_conflict_do_update(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -115,6 +116,12 @@ def analyze(session: Session, tables: list[str] | None = None) -> None:
     session.execute(text(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}"))
     for table in tables or [""]:
         session.execute(text(f"ANALYZE {table}".strip()))
+
+
+def upsert_insert(session: Session) -> Callable[..., Any]:
+    """The backend's INSERT that knows ON CONFLICT (PostgreSQL's or SQLite's; the generic one
+    does not): every once-per-key write and upsert in store/ goes through it."""
+    return postgresql.insert if is_postgres(session) else sqlite.insert
 
 
 def is_postgres(session_or_engine: Session | Engine) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from store.db import upsert_insert
 from store.models import Deal, ExchangeEvent
 
 
@@ -16,8 +16,7 @@ def journal(session: Session, portal_id: int, *, deal_id: int, kind: str, user_i
     """Record once per key (a retried event or a double click records nothing new)."""
     values = {"portal_id": portal_id, "b24_deal_id": deal_id, "kind": kind, "user_id": user_id,
               "reason": reason, "at": at, "dedupe_key": key[:128]}
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(ExchangeEvent).values(**values).on_conflict_do_nothing()
+    stmt = upsert_insert(session)(ExchangeEvent).values(**values).on_conflict_do_nothing()
     return session.execute(stmt.returning(ExchangeEvent.id)).first() is not None
 
 

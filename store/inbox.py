@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from store.db import write_lock
+from store.db import upsert_insert, write_lock
 from store.models import InboxEvent, Portal
 
 LEASE = timedelta(minutes=5)
@@ -37,13 +36,7 @@ def record(session: Session, *, portal_id: int, code: str, payload: dict[str, An
         "coalesce_key": coalesce_key(code, payload.get("data")), "status": "pending",
         "attempts": 0, "next_attempt_at": now, "received_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt = postgresql.insert(InboxEvent).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(InboxEvent).values(**values).on_conflict_do_nothing()
-    else:  # pragma: no cover - other backends are not supported
-        stmt = insert(InboxEvent).values(**values)
+    stmt = upsert_insert(session)(InboxEvent).values(**values).on_conflict_do_nothing()
     return session.execute(stmt.returning(InboxEvent.id)).first() is not None
 
 

@@ -11,15 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, cast, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from store.db import upsert_insert
 from store.leads_models import LeadConversion, LeadJunkAudit, LeadRuleEvent, LeadTrack
 from store.models import Contact, Deal, Lead, Stage
-
-
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def find_track(session: Session, portal_id: int, lead_id: int) -> LeadTrack | None:
@@ -51,7 +47,7 @@ def lead_statuses(session: Session, portal_id: int) -> list[Stage]:
 def journal(session: Session, portal_id: int, *, lead_id: int, kind: str, user_id: int | None,
             at: datetime, key: str, detail: dict[str, Any] | None = None) -> bool:
     """Record once per key; True when this call recorded it."""
-    stmt = _insert(session)(LeadRuleEvent).values(
+    stmt = upsert_insert(session)(LeadRuleEvent).values(
         portal_id=portal_id, b24_lead_id=lead_id, kind=kind, user_id=user_id,
         detail=detail or {}, at=at, dedupe_key=key[:128]).on_conflict_do_nothing()
     return session.execute(stmt.returning(LeadRuleEvent.id)).first() is not None
@@ -59,7 +55,7 @@ def journal(session: Session, portal_id: int, *, lead_id: int, kind: str, user_i
 
 def add_audit(session: Session, portal_id: int, *, key: str, **values: Any) -> bool:
     """Queue a junked lead for the audit (issue 06) once per key."""
-    stmt = _insert(session)(LeadJunkAudit).values(
+    stmt = upsert_insert(session)(LeadJunkAudit).values(
         portal_id=portal_id, dedupe_key=key[:128], **values).on_conflict_do_nothing()
     return session.execute(stmt.returning(LeadJunkAudit.id)).first() is not None
 
@@ -110,7 +106,7 @@ def claim_conversion(session: Session, portal_id: int, lead_id: int, *, user_id:
     """Compare-and-set: of two clicks exactly one runs; a run left behind is taken over.
 
     Returns the row and whether this caller now owns the run."""
-    stmt = _insert(session)(LeadConversion).values(
+    stmt = upsert_insert(session)(LeadConversion).values(
         portal_id=portal_id, b24_lead_id=lead_id, state="running", user_id=user_id,
         started_at=now).on_conflict_do_nothing()
     if session.execute(stmt.returning(LeadConversion.id)).first() is not None:

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from store.db import upsert_insert
 from store.models import Call, Deal
 from store.telephony_models import (
     CallbackTodo,
@@ -28,10 +28,8 @@ INCOMING = (2, 3)  # incoming, incoming with redirection (§9.3)
 
 def _insert(session: Session, model: type, values: dict[str, Any]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING on either backend; True when a row was added."""
-    dialect = session.get_bind().dialect.name
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     pk = model.__mapper__.primary_key[0]
-    stmt = make(model).values(**values).on_conflict_do_nothing().returning(pk)
+    stmt = upsert_insert(session)(model).values(**values).on_conflict_do_nothing().returning(pk)
     return session.execute(stmt).first() is not None
 
 
@@ -177,8 +175,7 @@ def catch_up_missed(session: Session, portal_id: int, after_id: int = 0) -> int:
         c.c.call_type.in_(INCOMING), c.c.answered.is_(False))
     # ON CONFLICT, not NOT EXISTS: PostgreSQL would plan the anti-join on the table being
     # filled as a nested loop over its growing heap (50 s instead of 2 s for 1M calls).
-    make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(make(MissedCall).from_select(
+    session.execute(upsert_insert(session)(MissedCall).from_select(
         ["call_pk", "portal_id", "phone", "line", "user_id", "start_at", "callback_at"], rows)
         .on_conflict_do_nothing())
     session.execute(update(MissedCall).where(  # the rows just inserted
