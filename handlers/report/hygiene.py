@@ -58,6 +58,13 @@ def _moved_since_creation(portal_id: int):  # noqa: ANN202 - SQL condition
                           DealStageHistory.type_id != 1)
 
 
+def _planned(portal_id: int):  # noqa: ANN202 - SQL condition
+    """An open activity on the deal: somebody has decided what happens next."""
+    return exists().where(OpenActivity.portal_id == portal_id,
+                          OpenActivity.owner_type_id == DEAL_OWNER,
+                          OpenActivity.owner_id == Deal.b24_deal_id)
+
+
 def _found(session: Session, stmt: Select) -> Found:
     """The first rows and the full count in one pass: COUNT(*) OVER () is computed before the
     LIMIT, so the check's filter runs once instead of once for the count and once for rows."""
@@ -83,12 +90,9 @@ def never_moved(session: Session, portal_id: int, now: datetime, days: int) -> F
 
 def no_next_step(session: Session, portal_id: int) -> Found:
     """Open deals with no planned activity: nobody has decided what happens next."""
-    planned = exists().where(OpenActivity.portal_id == portal_id,
-                             OpenActivity.owner_type_id == DEAL_OWNER,
-                             OpenActivity.owner_id == Deal.b24_deal_id)
     return _found(session, select(Deal.b24_deal_id, Deal.title, Deal.assigned_by_id,
                                   Deal.moved_time)
-                  .where(_open(portal_id), ~planned).order_by(Deal.b24_deal_id))
+                  .where(_open(portal_id), ~_planned(portal_id)).order_by(Deal.b24_deal_id))
 
 
 def shared_clients(session: Session, portal_id: int) -> Found:
@@ -132,11 +136,8 @@ def empty_timeline(session: Session, portal_id: int) -> Found:
 
     The mirror has no comments; LAST_ACTIVITY_TIME stands in for "anything happened in the card".
     """
-    planned = exists().where(OpenActivity.portal_id == portal_id,
-                             OpenActivity.owner_type_id == DEAL_OWNER,
-                             OpenActivity.owner_id == Deal.b24_deal_id)
     return _found(session, select(Deal.b24_deal_id, Deal.title, Deal.assigned_by_id,
                                   Deal.moved_time)
-                  .where(_open(portal_id), ~planned, ~_moved_since_creation(portal_id),
+                  .where(_open(portal_id), ~_planned(portal_id), ~_moved_since_creation(portal_id),
                          Deal.last_activity_at.is_(None))
                   .order_by(Deal.b24_deal_id))
