@@ -29,7 +29,7 @@ from jobs.inbox import process_inbox
 from jobs.sync import sync_portal
 from jobs.tokens import refresh_idle_tokens
 from store import echoes, portals
-from store.db import analyze
+from store.db import analyze, is_postgres
 
 logger = logging.getLogger(__name__)
 # Loops over every portal make one attempt per REST call: a 503 backoff slept inside the loop
@@ -166,7 +166,7 @@ def telephony_missed(app: Flask) -> dict[str, object]:
 def planner_statistics(app: Flask) -> str:
     """SQLite keeps no statistics unless asked; PostgreSQL's autovacuum does it anyway."""
     with sessions_of(app)() as session:
-        if session.get_bind().dialect.name == "postgresql":
+        if is_postgres(session):
             return "autovacuum"
         analyze(session)
         session.commit()

@@ -107,7 +107,7 @@ def analyze(session: Session, tables: list[str] | None = None) -> None:
     seconds in that window). SQLite never gathers statistics by itself: without them the
     report's shared-client query picked a plan 7x slower on 200 000 deals.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         for table in tables or []:
             session.execute(text(f"ANALYZE {table}"))
         if not tables:
