@@ -92,6 +92,7 @@ def make_wsgi_app(cloud: Cloud) -> Callable:
 
     def app(environ: dict, start_response: Callable) -> Any:
         request = Request(environ)
+        cloud.round_trip.wait()
         try:
             response = dispatch(request)
         except HTTPException as exc:

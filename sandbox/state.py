@@ -23,6 +23,7 @@ from sandbox.clock import Clock
 from sandbox.delivery import Delivery, Dispatcher
 from sandbox.events import Binding, Job, emit
 from sandbox.install import INSTALLED, NOT_INSTALLED
+from sandbox.latency import RoundTrip
 from sandbox.limits import LeakyBucket, OperatingMeter
 from sandbox.offline import OfflineQueue
 from sandbox.tables import Table
@@ -230,7 +231,8 @@ class Cloud:
     """The OAuth server, the registered apps and every portal behind one address."""
 
     def __init__(self, *, clock: Clock | None = None, url: str | None = None,
-                 delivery_timeout: float = 10.0) -> None:
+                 delivery_timeout: float = 10.0,
+                 round_trip: tuple[float, float] = (0.0, 0.0)) -> None:
         from sandbox.methods import load_all  # registers every method (no import cycle)
         load_all()
         self.clock = clock or Clock()
@@ -243,6 +245,8 @@ class Cloud:
         self.delivery = Dispatcher(self, timeout=delivery_timeout)
         self.lock = threading.RLock()
         self.server: Any = None  # the LiveServer when started by running_cloud()
+        # Every HTTP answer waits this long (sandbox.latency); 0 in tests, 100-200 ms in the demo.
+        self.round_trip = RoundTrip(*round_trip)
 
     @property
     def server_endpoint(self) -> str:

@@ -1,7 +1,11 @@
-"""Shared fixtures: settings, a migrated database (SQLite file or PostgreSQL schema), the app.
+"""Shared fixtures: the frozen clock, settings, a migrated database (SQLite or PostgreSQL), the app.
 
 `TEST_DATABASE_URL` (set by `make test-postgres`) runs everything against PostgreSQL, each test
 session in a fresh schema that is dropped afterwards.
+
+No test reads the real clock: every test starts at `TEST_NOW` (default a Tuesday morning in
+Moscow) and the clock runs on from there. `.ci/run` plays the suite at several other moments
+(a Monday, a Tuesday 18:40 MSK, a Saturday, a month's last day, a DST change) to prove it.
 """
 
 from __future__ import annotations
@@ -9,9 +13,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +27,40 @@ from store.migrate import upgrade
 
 CLIENT_ID = "local.0123456789abcd.12345678"
 CLIENT_SECRET = "s3cr3t-client-secret-value"
+DEFAULT_NOW = "2026-11-24T11:00:00+03:00"  # a Tuesday, 11:00 in Moscow: an ordinary work hour
+
+
+def frozen_moment() -> datetime:
+    """The moment every test starts at: `TEST_NOW` (ISO 8601 with an offset) or DEFAULT_NOW."""
+    moment = datetime.fromisoformat(os.environ.get("TEST_NOW") or DEFAULT_NOW)
+    if moment.tzinfo is None:
+        raise ValueError("TEST_NOW needs an offset, e.g. 2026-12-07T10:00:00+03:00")
+    return moment
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_clock() -> Iterator[datetime]:
+    """Session-wide fixtures (seeded portals, temp databases) are made at TEST_NOW too."""
+    moment = frozen_moment()
+    with time_machine.travel(moment, tick=True):
+        yield moment
+
+
+@pytest.fixture(autouse=True)
+def frozen_now(request: pytest.FixtureRequest, session_clock: datetime) -> Iterator[datetime]:
+    """Each test starts at exactly TEST_NOW and its clock runs on (timeouts and sleeps work).
+
+    Tests marked `long` start web and worker processes, which keep the machine's clock; they
+    run on the real clock so that parent and children agree (their scenario compares a faulted
+    day with a fault-free one and never depends on the date).
+    """
+    if request.node.get_closest_marker("long"):
+        real = datetime.fromtimestamp(time_machine.escape_hatch.time.time(), UTC)
+        with time_machine.travel(real, tick=True):
+            yield real
+        return
+    with time_machine.travel(session_clock, tick=True):
+        yield session_clock
 
 
 def _postgres_schema_url(base_url: str) -> Iterator[str]:
