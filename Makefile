@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test test-postgres test-long bench bench-quick lint browser clean
+.PHONY: venv demo test test-dates test-postgres test-long bench bench-quick lint browser clean
 
 venv: $(VENV)/.installed
 
@@ -27,6 +27,18 @@ demo: venv
 # `long` tests (over ~20 s: the multi-process and database-restart faults) run in test-long.
 test: venv browser
 	$(PY) -m pytest -q -m "not long" $(PYTEST_ARGS)
+
+# The suite (SQLite) replayed at fixed moments that broke date-bound tests before: a Monday, a
+# Tuesday 18:40 in Moscow, a Saturday, a month's last day late at night, and the autumn DST change
+# in a zone that has one. Each moment is `TZ@TEST_NOW`; the first failing moment stops the run.
+TEST_MOMENTS ?= Europe/Moscow@2026-12-07T10:00:00+03:00 Europe/Moscow@2026-12-08T18:40:00+03:00 \
+  Europe/Moscow@2026-12-05T12:00:00+03:00 Europe/Moscow@2026-11-30T23:30:00+03:00 \
+  Europe/Berlin@2026-10-25T02:30:00+01:00
+test-dates: venv browser
+	@set -e; for moment in $(TEST_MOMENTS); do \
+	  tz=$${moment%%@*}; now=$${moment#*@}; echo "== make test at $$now ($$tz)"; \
+	  TZ=$$tz TEST_NOW=$$now $(PY) -m pytest -q -p no:cacheprovider -m "not long" $(PYTEST_ARGS) \
+	    || { echo "ERROR: the suite fails at $$now ($$tz)"; exit 1; }; done
 
 test-postgres: venv browser
 	@$(PY) -m tests.pg_check "$(TEST_DATABASE_URL)"

@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 from store import portals
 from store import routing as routing_store
 from store.models import Call
+from tests.conftest import frozen_moment
 from tests.e2e.telephony_kit import comments_on, no_client_limit, our_deals, prepare, settle
 
 RECORD = "https://pbx.example.com/rec/pbx-1001.mp3"
 
 
-START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+START = frozen_moment().astimezone(UTC).replace(microsecond=0) - timedelta(minutes=10)
 
 
 def at(seconds: int) -> str:

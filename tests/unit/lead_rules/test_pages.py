@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
 from handlers.lead_rules import config
 from store import lead_rules as store
 from store import mirror
+from tests.conftest import frozen_moment
 from tests.factories import make_portal
 from tests.unit.test_pages import ANNA, OWNER, seed, text, token
 
-NOW = datetime.now(UTC)
+NOW = frozen_moment().astimezone(UTC)  # the tests run at TEST_NOW
 
 
 @pytest.fixture

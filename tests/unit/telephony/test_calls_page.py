@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import pytest
 import responses
@@ -17,12 +17,13 @@ from store import mirror, telephony
 from store import routing as routing_store
 from store.calls import upsert_call
 from store.telephony_models import CallbackTodo
+from tests.conftest import frozen_moment
 from tests.factories import make_portal
 
 DOMAIN = "test.bitrix24.ru"
 REST = f"https://{DOMAIN}/rest/"
 HEAD, ANNA, EXCHANGE = 10, 11, 50
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = frozen_moment().astimezone(UTC).replace(microsecond=0)  # the tests run at TEST_NOW
 
 
 def add(s, pid: int, n: int, *, minutes_ago: int, phone: str, kind: int = 2,
