@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--portal", default="demo", help="name of the portal to create")
     serve.add_argument("--client-id", default="local.sandbox.demo")
     serve.add_argument("--client-secret", default="demo-secret")
-    serve.add_argument("--scopes", default="crm,user,department,telephony,im,task,placement")
+    serve.add_argument("--scopes", default="crm,user,department,telephony,im,task,placement,disk")
     serve.add_argument("--seed", type=int, default=None,
                        help="fill the portal with sandbox.seed.seed_company(seed=N)")
     serve.add_argument("--no-rate-limit", action="store_true")

@@ -150,12 +150,11 @@ def call(portal: Any, *, user_id: int, phone: str, incoming: bool, duration: int
         seconds = duration if answered else 0
         if advance_clock and seconds:
             portal.clock.advance(seconds)
-        record = (f"https://{getattr(portal, 'domain', 'sandbox')}/records/{call_id}.mp3"
-                  if code == "200" else None)
         row = vox.record_call(ctx, vox.CallFacts(
             call_id, kind, user_id, phone, start, seconds, code,
-            None if incoming or code != "304" else "Call canceled", PORTAL_LINE, record,
-            crm_type=match[0] if match else None, crm_id=match[1] if match else None))
+            None if incoming or code != "304" else "Call canceled", PORTAL_LINE,
+            crm_type=match[0] if match else None, crm_id=match[1] if match else None,
+            recorded=True))
     activity = row["CRM_ACTIVITY_ID"]
     return CallLog(call_id, kind, user_id, phone, start, seconds, code,
                    match[0] if match else None, match[1] if match else None,

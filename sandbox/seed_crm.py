@@ -181,8 +181,8 @@ def seed_calls(portal: Any, rnd: random.Random, roles: dict, start: datetime, bo
                     vox.new_call_id(portal, phone, moment, external=False), 2 if incoming else 1,
                     manager, phone, moment, 5 + rnd.randrange(600) if answered else 0,
                     "200" if answered else "304", portal_number="reg150908",
-                    record_url=f"https://records.test/{cc.next_seq(portal, 'rec')}.mp3",
-                    crm_type=match[0] if match else None, crm_id=match[1] if match else None)
+                    crm_type=match[0] if match else None, crm_id=match[1] if match else None,
+                    recorded=True)
                 vox.record_call(at(portal, manager, moment), facts)
 
 

@@ -4,6 +4,7 @@ Routes (all on one host, so one server serves the OAuth server and every portal)
   GET|POST /oauth/token/                     sandbox.oauth.token
   GET|POST /rest/<method>                    the auth server's REST (app.info only)
   GET|POST /p/<name>/rest/<method>[.json]    a portal's REST (also /<user>/<code>/<method>)
+  GET      /p/<name>/rest/download.json?token= a disk file's bytes (disk.file.get DOWNLOAD_URL)
   GET      /bx24/api/v1/                     sandbox/static/bx24.js (the BX24 JS stand-in)
   GET      /bx24/session?APP_SID=            what the parent frame tells BX24.getAuth()
   POST     /bx24/install-finish              BX24.installFinish()
@@ -24,6 +25,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from sandbox import install, oauth, rest
+from sandbox.methods import disk
 from sandbox.state import Cloud
 
 STATIC = Path(__file__).parent / "static"
@@ -31,6 +33,7 @@ RULES = Map([
     Rule("/oauth/token/", endpoint="token", methods=["GET", "POST"]),
     Rule("/oauth/token", endpoint="token", methods=["GET", "POST"]),
     Rule("/rest/<path:method>", endpoint="auth_rest", methods=["GET", "POST", "OPTIONS"]),
+    Rule("/p/<name>/rest/download.json", endpoint="disk_download", methods=["GET"]),
     Rule("/p/<name>/rest/<path:path>", endpoint="portal_rest",
          methods=["GET", "POST", "OPTIONS"]),
     Rule("/bx24/api/v1/", endpoint="bx24_js", methods=["GET"]),
@@ -70,12 +73,28 @@ def bx24_finish(cloud: Cloud, request: Request) -> Response:
     return rest.json_response({"result": True})
 
 
+def disk_download(cloud: Cloud, request: Request, name: str) -> Response:
+    """A disk file's bytes for a DOWNLOAD_URL (EN:api-reference/disk/file/disk-file-get.md)."""
+    portal = cloud.portals.get(name)
+    row = disk.resolve_download(portal, request.args.get("token", "")) if portal else None
+    if row is None:
+        return rest.json_response({"error": "ERROR_NOT_FOUND",
+                                   "error_description": "File not found"}, 404)
+    body = disk.content_of(row)
+    kind = "audio/wav" if body[:4] == b"RIFF" else "audio/mpeg"
+    return Response(body, 200, {"Content-Type": kind, "Content-Length": str(len(body)),
+                                "Content-Disposition": f"attachment; filename=\"{row['ID']}"
+                                f"{'.wav' if kind == 'audio/wav' else '.mp3'}\""})
+
+
 def make_wsgi_app(cloud: Cloud) -> Callable:
     """The WSGI callable serving `cloud` (no Flask: werkzeug routing keeps bulk reads cheap)."""
     js = (STATIC / "bx24.js").read_bytes()
 
     def dispatch(request: Request) -> Response:
         endpoint, args = RULES.bind_to_environ(request.environ).match()
+        if endpoint == "disk_download":
+            return disk_download(cloud, request, args["name"])
         if endpoint == "portal_rest":
             return rest.handle(cloud, request, args["name"], args["path"])
         if endpoint == "token":

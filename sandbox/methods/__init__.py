@@ -21,6 +21,7 @@ from sandbox.methods import (  # noqa: F401  each import registers that family's
     crm_timeline,
     crm_userfield,
     department,
+    disk,
     events,
     im,
     placement,

@@ -13,13 +13,18 @@ creates no activity — finish writes statistics (STATUS_CODE default 200 if DUR
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlparse
 
 from sandbox import crm_common as cc
 from sandbox.errors import RestError
 from sandbox.listing import param
 from sandbox.listing_ops import as_list, parse_dt
+from sandbox.methods import disk
 from sandbox.methods import voximplant as vox
 from sandbox.methods.telephony_line import create_call_lead, find_line, resolve_user
 from sandbox.methods.user import full_name
@@ -187,22 +192,56 @@ def call_hide(ctx: CallContext, params: dict) -> bool:
 
 @method("telephony.externalCall.attachRecord", scope="telephony")
 def call_attach_record(ctx: CallContext, params: dict) -> dict:
+    """EN:api-reference/telephony/telephony-external-call-attach-record.md: RECORD_URL (the
+    portal fetches it), FILENAME + FILE_CONTENT (Base64), or FILENAME alone (-> uploadUrl);
+    the record is a disk file named in the statistics' RECORD_FILE_ID, a repeat replaces it."""
     call_id = param(params, "CALL_ID")
     rows = [r for r in ctx.portal.table("voximplant.statistic") if r["CALL_ID"] == call_id]
     if not rows:
-        raise _core("Call is not found in the statistic table. It looks like it is not "
-                    "finished yet.")
+        raise RestError("", "Call is not found in the statistic table. It looks like it is not "
+                        "finished yet.", 400)
     url, name = param(params, "RECORD_URL"), param(params, "FILENAME")
-    if name and not str(name).lower().endswith((".mp3", ".wav")):
-        raise _core("Only mp3 and wav files are supported")
-    if name and not param(params, "FILE_CONTENT") and not url:
+    content = param(params, "FILE_CONTENT")
+    if not url and not name:
+        raise RestError("", "Required parameters are not set. Request should contain either "
+                        "URL or FILENAME parameter", 400)
+    name = str(name or str(url).split("?")[0].rsplit("/", 1)[-1])
+    if not name.lower().endswith((".mp3", ".wav")):
+        raise _core("Wrong file extension. Only wav and mp3 are allowed")
+    if not url and content in (None, ""):
+        if "FILE_CONTENT" in {str(k).upper() for k in params}:
+            raise _core("File content is empty.")
         base = getattr(ctx.portal, "client_endpoint", "/rest/")
         return {"uploadUrl": f"{base}upload.json?token={cc.next_seq(ctx.portal, 'upload')}",
                 "fieldName": "file"}
-    file_id = cc.next_seq(ctx.portal, "file") + 9000
-    rows[-1]["RECORD_FILE_ID"] = str(file_id)
-    rows[-1]["CALL_RECORD_URL"] = str(url or f"/disk/file/{file_id}/{name}")
+    body = _decode(str(content)) if not url else None
+    if url and _private(str(url)):
+        raise RestError("", "Record URL resolves to a non-public address and was blocked.", 400)
+    file_id = disk.add_file(ctx.portal, name, user_id=ctx.user_id, content=body)
+    rows[-1]["RECORD_FILE_ID"], rows[-1]["CALL_RECORD_URL"] = str(file_id), ""
+    rows[-1]["RECORD_DURATION"] = rows[-1]["CALL_DURATION"]
     return {"FILE_ID": file_id}
+
+
+def _decode(content: str) -> bytes:
+    try:
+        return base64.b64decode(content, validate=True)
+    except (binascii.Error, ValueError):
+        raise _core("File content is not properly encoded. Base64 encoding is expected.") \
+            from None
+
+
+def _private(url: str) -> bool:
+    """RECORD_URL on a loopback/private address is refused (the page's last error row); host
+    names are not resolved here (the emulator stays offline) and count as public."""
+    host = (urlparse(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
 
 
 TIMEMAN_STATUSES = ("OPENED", "CLOSED", "PAUSED", "EXPIRED", "UNAVAILABLE", "NOT_INSTALLED")

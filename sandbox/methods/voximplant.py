@@ -21,6 +21,7 @@ from typing import Any
 from sandbox import crm_common as cc
 from sandbox.listing import Fields, page_of, param, parse_start
 from sandbox.listing_ops import DT, INT, NUM, as_list, compile_filter
+from sandbox.methods import disk
 from sandbox.methods.crm_activity import create_activity
 from sandbox.registry import CallContext, Page, method
 
@@ -65,6 +66,7 @@ class CallFacts:
     rest_app_name: str | None = None
     crm_type: str | None = None
     crm_id: int | None = None
+    recorded: bool = False  # the line records calls: an answered call leaves a disk file
 
 
 def new_call_id(portal: Any, phone: str, moment: datetime, *, external: bool) -> str:
@@ -108,10 +110,22 @@ def _activity(ctx: CallContext, f: CallFacts) -> int:
         "SETTINGS": {"CALL_ID": f.call_id}})
 
 
+def _record_file(ctx: CallContext, f: CallFacts) -> int | None:
+    """The recording as a disk file, named in RECORD_FILE_ID (the statistic.get docs' example
+    row: RECORD_FILE_ID set, CALL_RECORD_URL empty; a RECORD_URL given to externalCall.finish
+    is fetched into a file too). The emulator fetches nothing: the file holds its tone."""
+    if f.failed_code != "200" or not (f.recorded or f.record_url):
+        return None
+    name = (f.record_url or "").split("?")[0].rsplit("/", 1)[-1] or f"{f.call_id}.wav"
+    return disk.add_file(ctx.portal, name, user_id=f.user_id,
+                         created=f.start + timedelta(seconds=f.duration))
+
+
 def record_call(ctx: CallContext, f: CallFacts) -> dict:
     """Write the statistics row and the CRM activity, then fire ONVOXIMPLANTCALLEND."""
     activity_id = _activity(ctx, f) if f.crm_type in _TABLE_OF and f.crm_id else None
     answered = f.failed_code == "200"
+    file_id = _record_file(ctx, f)
     row = {name: None for name in STAT_FIELDS}
     row.update({
         "PORTAL_USER_ID": str(f.user_id), "PORTAL_NUMBER": f.portal_number,
@@ -126,7 +140,9 @@ def record_call(ctx: CallContext, f: CallFacts) -> dict:
         "CRM_ENTITY_TYPE": f.crm_type, "CRM_ENTITY_ID": None if f.crm_id is None else str(f.crm_id),
         "CRM_ACTIVITY_ID": None if activity_id is None else str(activity_id),
         "REST_APP_ID": f.rest_app_id, "REST_APP_NAME": f.rest_app_name,
-        "TRANSCRIPT_PENDING": "N", "CALL_TYPE": str(f.call_type)})
+        "TRANSCRIPT_PENDING": "N", "CALL_TYPE": str(f.call_type),
+        "RECORD_FILE_ID": None if file_id is None else str(file_id),
+        "RECORD_DURATION": None if file_id is None else str(f.duration)})
     ctx.portal.table("voximplant.statistic").insert(row)
     ctx.emit("ONVOXIMPLANTCALLEND", {
         "CALL_ID": f.call_id, "CALL_TYPE": str(f.call_type), "PHONE_NUMBER": f.phone,
