@@ -1,6 +1,8 @@
 """Every finished call of Bitrix24's own telephony (ONVOXIMPLANTCALLEND, §4.2), stored once.
 
-The statistics row (§9.1) adds the recording and the CRM binding the event lacks; the CRM
+The statistics row (§9.1) adds the recording (RECORD_FILE_ID, a disk file that pages play
+through the app, EN:api-reference/disk/file/disk-file-get.md; CALL_RECORD_URL where a portal
+still fills it) and the CRM binding the event lacks; the CRM
 lookups for the telephony rules ride in the same read batch. A call our PBX endpoint already
 stored (registered by us, so the portal's CALL_ID is on its pbx_calls row) is enriched, not
 stored or decided again. (INIT/START are not bound: their `ts` is when the portal's queue
@@ -55,6 +57,7 @@ def call_values(row: Mapping[str, Any], region: str = "RU") -> dict[str, Any]:
         "duration": duration, "failed_code": failed,
         "answered": failed == "200" or (failed is None and duration > 0),
         "record_url": row.get("CALL_RECORD_URL") or None,
+        "record_file_id": to_int(row.get("RECORD_FILE_ID")),
         "crm_entity_type": row.get("CRM_ENTITY_TYPE") or None,
         "crm_entity_id": to_int(row.get("CRM_ENTITY_ID")),
         "crm_activity_id": to_int(row.get("CRM_ACTIVITY_ID")),
@@ -92,7 +95,8 @@ def _ours_from_pbx(ctx: HandlerContext, cid: str, source: Mapping[str, Any],
     call = telephony.find_call(ctx.session, ctx.portal.id, pbx.call_id) if pbx else None
     if call is None:
         return None
-    for key in ("crm_entity_type", "crm_entity_id", "crm_activity_id", "record_url"):
+    for key in ("crm_entity_type", "crm_entity_id", "crm_activity_id", "record_url",
+                "record_file_id"):
         if values.get(key) is not None and getattr(call, key) is None:
             setattr(call, key, values[key])
     ctx.session.flush()

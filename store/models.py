@@ -248,6 +248,9 @@ class Call(Base):
     failed_code: Mapped[str | None] = mapped_column(String(16))
     answered: Mapped[bool] = mapped_column(Boolean, default=False)
     record_url: Mapped[str | None] = mapped_column(String(1024))
+    # The recording as a portal disk file (RECORD_FILE_ID, or attachRecord's FILE_ID): played
+    # through the app (disk.file.get -> DOWNLOAD_URL), never linked to the browser.
+    record_file_id: Mapped[int | None] = mapped_column(Integer)
     crm_entity_type: Mapped[str | None] = mapped_column(String(16))
     crm_entity_id: Mapped[int | None] = mapped_column(Integer)
     crm_activity_id: Mapped[int | None] = mapped_column(Integer)

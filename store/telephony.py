@@ -196,8 +196,9 @@ def forget_work_before(session: Session, portal_id: int, moment: datetime) -> No
 
 def recorded_calls(session: Session, portal_id: int, start: datetime, end: datetime, *,
                    limit: int = 30) -> list[Call]:
-    """The newest answered calls with a recording in [start, end) (the page links them)."""
+    """The newest answered calls with a recording in [start, end) (the page plays them)."""
     return list(session.scalars(select(Call).where(
         Call.portal_id == portal_id, Call.start_at >= start, Call.start_at < end,
-        Call.answered.is_(True), Call.record_url.is_not(None))
+        Call.answered.is_(True), or_(Call.record_file_id.is_not(None),
+                                     Call.record_url.is_not(None)))
         .order_by(Call.start_at.desc()).limit(limit)))

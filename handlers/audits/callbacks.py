@@ -122,7 +122,8 @@ def call_lines(calls: list[dict[str, Any]], lang: str) -> list[str]:
         direction=texts.text("out" if c.get("outgoing") else "in", lang),
         seconds=c.get("seconds", 0),
         answered="" if c.get("answered") else texts.text("unanswered", lang),
-        record=texts.text("record", lang, url=c["record_url"]) if c.get("record_url") else "")
+        record=texts.text("record", lang, url=c["record_url"]) if c.get("record_url")
+        else texts.text("record_app", lang) if c.get("record_call") else "")
         for c in calls]
 
 

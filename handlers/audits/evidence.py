@@ -68,7 +68,8 @@ def calls(session: Session, portal_id: int, row: Rejection, lead_id: int | None,
         Call.portal_id == portal_id, or_(*match), Call.start_at >= since,
         Call.start_at <= row.rejected_at + CALL_SLACK).order_by(Call.start_at))
     return [CallFact(c.start_at.isoformat(), int(c.duration or 0), bool(c.answered),
-                     c.call_type == 1, c.user_id == row.manager_id, c.record_url, c.phone)
+                     c.call_type == 1, c.user_id == row.manager_id, c.record_url, c.phone,
+                     c.id if c.record_file_id else None)
             for c in found]
 
 

@@ -32,6 +32,7 @@ class CallFact:
     by_manager: bool
     record_url: str | None = None
     phone: str = ""
+    record_call: int | None = None  # our Call row id when the recording is a portal disk file
 
 
 @dataclass

@@ -25,6 +25,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "in": {"ru": "входящий", "en": "incoming"},
     "unanswered": {"ru": ", без ответа", "en": ", not answered"},
     "record": {"ru": ", запись: {url}", "en": ", recording: {url}"},
+    "record_app": {"ru": ", запись — на странице «Отказы» приложения",
+                   "en": ", recording: on the app's Rejections page"},
     "none": {"ru": "нет", "en": "none"},
     "unknown": {"ru": "не брал(а) с биржи", "en": "not claimed from the exchange"},
     "minutes": {"ru": "{n} мин", "en": "{n} min"},

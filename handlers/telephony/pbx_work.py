@@ -4,18 +4,21 @@
 say whether the number is known, and handlers.telephony.intake queues the deal, comment or
 to-do. `run` (kind "pbx") waits until that call's deal exists, so the call lands in the CRM
 card: telephony.externalCall.register (bound to the deal's contact when we made one), then
-.finish (§9.2). Register is sent alone and its CALL_ID saved at once: everything after needs
+.finish (§9.2), then .attachRecord for the recording (RECORD_URL on finish is deprecated in
+the method's spec). Register is sent alone and its CALL_ID saved at once: everything after needs
 it, and a saved CALL_ID means we never register the call again. A crash between the answer
 and the save is covered by EXTERNAL_CALL_ID (= the PBX's call id): the portal answers a
 repeated register within 30 minutes with the same CALL_ID. Finish writes the CRM activity
-(with the recording) and fires ONVOXIMPLANTCALLEND, where handlers/calls.py adds the
+and fires ONVOXIMPLANTCALLEND, where handlers/calls.py adds the
 portal's CRM facts to our row.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from sqlalchemy import exists, select
 
@@ -77,9 +80,17 @@ def finish_params(call: Call, pbx: PbxCall) -> dict[str, object]:
     params: dict[str, object] = {**_operator(pbx), "CALL_ID": pbx.b24_call_id,
                                  "DURATION": call.duration,
                                  "STATUS_CODE": "200" if call.answered else "304"}
-    if call.record_url:
-        params["RECORD_URL"] = call.record_url
     return params
+
+
+def attach_params(call: Call, pbx: PbxCall) -> dict[str, object]:
+    """telephony.externalCall.attachRecord in RECORD_URL mode: the portal fetches the file
+    (EN:api-reference/telephony/telephony-external-call-attach-record.md). FILENAME is always
+    sent: a URL without a .mp3/.wav name would otherwise be refused."""
+    name = urlsplit(call.record_url or "").path.rsplit("/", 1)[-1]
+    if not name.lower().endswith((".mp3", ".wav")):
+        name = re.sub(r"[^\w.-]", "_", call.call_id)[:100] + ".mp3"
+    return {"CALL_ID": pbx.b24_call_id, "RECORD_URL": call.record_url, "FILENAME": name}
 
 
 def run(ctx: ActionContext, item: CallWork) -> str:
@@ -88,7 +99,7 @@ def run(ctx: ActionContext, item: CallWork) -> str:
     if pbx is None or call is None:
         raise LookupError(f"PBX call {item.call_id} is gone")
     if pbx.finished_at is not None:
-        return "done"
+        return _attach(ctx, call, pbx)
     if _deal_pending(ctx, call.call_id):
         return WAIT
     contact = ctx.session.scalar(select(CallDeal.contact_id).where(
@@ -115,8 +126,24 @@ def run(ctx: ActionContext, item: CallWork) -> str:
         # else: finished by an earlier attempt whose answer we lost, nothing left to do
     write_lock(ctx.session)
     pbx.finished_at = ctx.now
+    ctx.session.commit()  # finished: a retry of the recording below never finishes again
     logger.info("telephony.pbx.finished", extra={"member_id": ctx.portal.member_id,
                                                   "call": call.call_id})
+    return _attach(ctx, call, pbx)
+
+
+def _attach(ctx: ActionContext, call: Call, pbx: PbxCall) -> str:
+    """The recording, once the call is finished (attachRecord needs its statistics row); a
+    portal error raises, so the work queue retries this step alone. A repeat replaces the
+    record, so an answer lost on the way only costs a second upload."""
+    if not call.record_url or call.record_file_id is not None:
+        return "done"
+    ctx.session.commit()
+    answer = ctx.b24.call("telephony.externalCall.attachRecord", attach_params(call, pbx))
+    write_lock(ctx.session)
+    call.record_file_id = int(answer["FILE_ID"])
+    logger.info("telephony.pbx.record_attached", extra={
+        "member_id": ctx.portal.member_id, "call": call.call_id, "file": call.record_file_id})
     return "done"
 
 

@@ -24,6 +24,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no_answer": {"ru": "Никто не ответил — перезвоните клиенту.",
                   "en": "Nobody answered — call the client back."},
     "record": {"ru": "Запись разговора: {url}", "en": "Recording: {url}"},
+    # a recording kept as a portal disk file: the deal tab (install.json) plays it
+    "record_tab": {"ru": "Запись разговора — на вкладке «Биржа и контроль» этой сделки.",
+                   "en": "Recording: on this deal's “Exchange & control” tab."},
     "todo_title": {"ru": "Перезвонить: пропущенный звонок {phone}",
                    "en": "Call back: missed call from {phone}"},
     "todo_text": {"ru": "Клиент звонил {at} и не дозвался. Перезвоните в течение {minutes} мин.",
@@ -73,4 +76,6 @@ def call_comment(call: Call, *, lang: str, tz: tzinfo, operator: str | None) -> 
         lines.append(text("no_answer", lang))
     if call.record_url:
         lines.append(text("record", lang, url=call.record_url))
+    elif call.record_file_id:
+        lines.append(text("record_tab", lang))
     return "\n".join(lines)

@@ -81,7 +81,7 @@ def test_short_call_rejection_scores_high_and_gets_a_callback_on_its_day(audited
     assert {"short_calls_only", "quick_reject", "no_answer_claim"} <= set(row.reasons)
     assert row.score >= 50
     assert [c["seconds"] for c in row.evidence["calls"]] == [3]
-    assert row.evidence["calls"][0]["record_url"]
+    assert row.evidence["calls"][0]["record_call"]  # a portal disk file, played via the app
     due = row.rejected_at + timedelta(days=3)
     assert run(live_app, audited, audit_jobs.fire_audit_callbacks,
                later=due - datetime.now(UTC) - timedelta(minutes=1)) == 0
@@ -90,7 +90,7 @@ def test_short_call_rejection_scores_high_and_gets_a_callback_on_its_day(audited
                later=due - datetime.now(UTC) + timedelta(minutes=1)) == 1
     [task] = tasks_for(audited, deal_id)
     assert int(task["responsibleId"]) == audited.meta["quality"]
-    assert "3 с" in task["description"] and row.evidence["calls"][0]["record_url"] in \
+    assert "3 с" in task["description"] and "запись — на странице «Отказы»" in \
         task["description"]
 
 

@@ -56,7 +56,7 @@ def test_missed_call_from_a_new_number_opens_one_deal_on_the_exchange(phones, li
     settle(live_app, phones)
     assert len(our_deals(phones)) == 1  # the same number, spelled otherwise: the same deal
     second = comments_on(phones, int(deal["ID"]))[-1]
-    assert "Входящий звонок" in second and "/records/" in second  # the recording link
+    assert "Входящий звонок" in second and "на вкладке «Биржа и контроль»" in second  # recording
 
 
 def test_answered_call_from_a_new_number_also_opens_a_deal(phones, live_app) -> None:

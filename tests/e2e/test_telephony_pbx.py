@@ -112,7 +112,11 @@ def test_repeated_delivery_is_one_call_registered_and_finished_once(pbx, live_ap
     assert RECORD in comments_on(portal, int(deal["ID"]))[0]
     assert (register.params["CRM_ENTITY_TYPE"], int(register.params["CRM_ENTITY_ID"])) == (
         "CONTACT", int(deal["CONTACT_ID"]))  # ... so the call lands in the client's card
-    assert stat["CALL_RECORD_URL"] == RECORD and stat["CRM_ACTIVITY_ID"]
+    assert "RECORD_URL" not in finish.params  # deprecated there: attachRecord carries it
+    [attach] = calls_to(portal, "telephony.externalCall.attachRecord")
+    assert (attach.params["CALL_ID"], attach.params["RECORD_URL"]) == (stat["CALL_ID"], RECORD)
+    assert attach.params["FILENAME"] == "pbx-1001.mp3"
+    assert stat["RECORD_FILE_ID"] and stat["CRM_ACTIVITY_ID"]
     activity = portal.table("crm.activity").get(int(stat["CRM_ACTIVITY_ID"]))
     assert {"OWNER_TYPE_ID": "2", "OWNER_ID": str(deal["ID"])} in activity["BINDINGS"]
     with live_app.sessions() as s:
@@ -120,6 +124,7 @@ def test_repeated_delivery_is_one_call_registered_and_finished_once(pbx, live_ap
         assert (call.source, call.call_id, call.answer_seconds, call.duration) == (
             "pbx", "pbx-1001", 4, 180)
         assert call.crm_activity_id == int(stat["CRM_ACTIVITY_ID"])
+        assert call.record_file_id == int(stat["RECORD_FILE_ID"])  # played via disk.file.get
 
 
 def test_unanswered_pbx_call_is_finished_as_missed(pbx, live_app) -> None:
@@ -130,6 +135,7 @@ def test_unanswered_pbx_call_is_finished_as_missed(pbx, live_app) -> None:
     settle(live_app, portal)
     [register] = calls_to(portal, "telephony.externalCall.register")
     [finish] = calls_to(portal, "telephony.externalCall.finish")
+    assert not calls_to(portal, "telephony.externalCall.attachRecord")  # nothing recorded
     assert int(register.params["USER_ID"]) == operator
     assert (str(finish.params["STATUS_CODE"]), str(finish.params["DURATION"])) == ("304", "0")
     with live_app.sessions() as s:
@@ -155,3 +161,29 @@ def test_the_scheduled_jobs_do_the_work(pbx, live_app) -> None:
     assert len(calls_to(portal, "telephony.externalCall.finish")) == 1
     assert telephony_missed(live_app.app)[portal.member_id] > 0  # the synced history, once
     assert telephony_missed(live_app.app) == {portal.member_id: 0}
+
+
+def test_a_failed_attach_record_is_retried_alone(pbx, live_app) -> None:
+    """The portal refuses attachRecord once: the call stays finished once, the record lands on
+    the retry (portal errors are retried, never dropped)."""
+    from store.telephony_models import CallWork
+
+    portal, post = pbx
+    portal.fail_next("telephony.externalCall.attachRecord", "ERROR_CORE", 400,
+                     description="Server returns HTTP error code 502")  # the page's own error
+    assert post(body(call_id="pbx-4")).status_code == 200
+    settle(live_app, portal)
+    assert not calls_to(portal, "telephony.externalCall.attachRecord")
+    with live_app.sessions() as s:
+        [item] = s.scalars(select(CallWork).where(CallWork.kind == "pbx")).all()
+        assert (item.status, item.attempts) == ("pending", 1)
+        item.next_attempt_at = datetime.now(UTC) - timedelta(seconds=1)
+        s.commit()
+    settle(live_app, portal)
+    assert len(calls_to(portal, "telephony.externalCall.finish")) == 1
+    [attach] = calls_to(portal, "telephony.externalCall.attachRecord")
+    [stat] = [r for r in portal.table("voximplant.statistic") if r["CALL_ID"] ==
+              attach.params["CALL_ID"]]
+    with live_app.sessions() as s:
+        [call] = s.scalars(select(Call).where(Call.call_id == "pbx-4")).all()
+        assert call.record_file_id == int(stat["RECORD_FILE_ID"])
