@@ -34,6 +34,7 @@ from pages.kit import (
     viewer_required,
 )
 from store import exchange as journal
+from store import telephony
 from store.db import get_session
 from store.models import Deal
 
@@ -120,8 +121,9 @@ def deal_tab(entity_id: int) -> tuple[str, int]:
         last = journal.last_event(session, pid, entity_id, kinds)
         since = last.at if last else (deal.date_create if state == "waiting" else None)
         holder = user_name(session, pid, deal.assigned_by_id) if state == "taken" else None
+    recordings = telephony.deal_recordings(session, pid, deal) if deal is not None else []
     return render("deal.html", cfg=cfg, deal=deal, deal_id=entity_id, state=state,
-                  holder=holder, since=since, names=names(session, pid),
+                  holder=holder, since=since, names=names(session, pid), recordings=recordings,
                   reasons=config.RETURN_REASONS,
                   load=header_load(session, pid, cfg, who.user_id, False, k.now), tab=True)
 
@@ -219,6 +221,7 @@ def init_pages(app: Flask) -> None:
         audits,
         calls,
         leads,
+        records,
         report,
         routing,
     )

@@ -202,3 +202,17 @@ def recorded_calls(session: Session, portal_id: int, start: datetime, end: datet
         Call.answered.is_(True), or_(Call.record_file_id.is_not(None),
                                      Call.record_url.is_not(None)))
         .order_by(Call.start_at.desc()).limit(limit)))
+
+
+def deal_recordings(session: Session, portal_id: int, deal: Deal, *,
+                    limit: int = 10) -> list[Call]:
+    """The newest recorded calls with this deal's client (its contact, company or lead), or
+    the call that opened the deal; played on the deal tab."""
+    bound = [("CONTACT", deal.contact_id), ("COMPANY", deal.company_id),
+             ("LEAD", deal.lead_id), ("DEAL", deal.b24_deal_id)]
+    match = [and_(Call.crm_entity_type == t, Call.crm_entity_id == i) for t, i in bound if i]
+    match.append(Call.call_id.in_(select(CallDeal.origin_call_id).where(
+        CallDeal.portal_id == portal_id, CallDeal.b24_deal_id == deal.b24_deal_id)))
+    return list(session.scalars(select(Call).where(
+        Call.portal_id == portal_id, Call.record_file_id.is_not(None), or_(*match))
+        .order_by(Call.start_at.desc()).limit(limit)))

@@ -4,6 +4,7 @@ and closed to managers."""
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import requests
 
@@ -22,7 +23,10 @@ def test_controller_sees_the_queue_and_decides(audited, live_app) -> None:  # no
     body = text(page.text)
     assert "Отказы на проверке" in body and "только короткие звонки" in body
     assert "Клиент не берет трубку" in body and "3 с" in body
-    assert re.search(r'href="https://[^"]+/records/[^"]+\.mp3"', page.text)
+    played = re.search(r'<audio[^>]*\ssrc="(/app/call/\d+/record\?s=[^"]+)"', page.text)
+    assert played  # the recording plays through the app, not from a portal link
+    sound = requests.get(live_app.url + unescape(played.group(1)), timeout=10)
+    assert sound.status_code == 200 and sound.headers["Content-Type"] == "audio/wav"
     assert 'href="/app/audits?s=' in page.text  # the nav link for the controller
     rid = rejection_of(live_app, deal_id).id
     answer = requests.post(f"{live_app.url}/app/audits/{rid}",
