@@ -264,7 +264,8 @@ def snapshot(portal: PortalState, sessions: sessionmaker[Session], portal_id: in
                             for r in portal.table("telephony.externalCall"))
     registrations.update((r["EXTERNAL_CALL_ID"], r["PORTAL_USER_ID"], r["PHONE_NUMBER"],
                           r["CALL_DURATION"], r["CALL_FAILED_CODE"], r["CRM_ENTITY_TYPE"],
-                          r["CRM_ENTITY_ID"], r["CALL_RECORD_URL"])
+                          r["CRM_ENTITY_ID"], r["CALL_RECORD_URL"],
+                          bool(r["RECORD_FILE_ID"]))  # attachRecord ran (a retry: a new id)
                          for r in portal.table("voximplant.statistic") if r["EXTERNAL_CALL_ID"])
     with sessions() as s:
         journal = Counter(s.execute(
