@@ -34,7 +34,7 @@ def add(s, pid: int, n: int, *, minutes_ago: int, phone: str, kind: int = 2,
         "start_at": NOW - timedelta(minutes=minutes_ago), "duration": talk if answered else 0,
         "answer_seconds": 4 if answered and kind != 1 else None,
         "failed_code": "200" if answered else "304", "answered": answered,
-        "record_url": f"https://{DOMAIN}/records/{n}.mp3" if record else None})
+        "record_url": f"https://pbx.example.com/rec/{n}.mp3" if record else None})
     telephony.note_call(s, row)
 
 
@@ -85,7 +85,7 @@ def test_calls_page_shows_kpis_charts_lost_calls_and_recordings(client, app, por
     assert re.search(r'data-kpi="lcr">\s*33\.3%<', html)  # 1 lost of 3 incoming
     assert html.count("<svg viewBox") >= 4 and "<rect x=" in html and "<polyline" in html
     assert 'data-lost="call-1"' in html and 'data-lost="call-4"' not in html
-    assert "Перезвонить" in html and f"https://{DOMAIN}/records/2.mp3" in html
+    assert "Перезвонить" in html and "https://pbx.example.com/rec/2.mp3" in html
     assert "Звонки" in text(html) and 'style="' not in html  # the CSP allows no inline styles
 
 
