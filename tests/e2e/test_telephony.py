@@ -179,3 +179,18 @@ def test_a_lead_a_manager_already_closed_is_left_alone(phones, live_app) -> None
     [deal] = our_deals(phones)
     assert deal["LEAD_ID"] is None
     assert phones.table("crm.lead").get(entry.created_lead)["STATUS_ID"] == "JUNK"
+
+
+def test_without_the_statistics_row_the_fresh_lead_is_still_built_on(phones, live_app) -> None:
+    """voximplant.statistic.get refused (no permission): the fresh-lead read names the lead."""
+    phones.fail_next("voximplant.statistic.get", "ACCESS_DENIED", 403, times=5)
+    before = len(phones.calls)
+    entry = people.call(phones, user_id=phones.meta["managers"][0], phone=NEW, incoming=True,
+                        answered=False)
+    settle(live_app, phones)
+    assert [c.error for c in phones.calls[before:] if c.method == "voximplant.statistic.get"
+            ] == ["ACCESS_DENIED"]
+    [contact], [lead] = callers_cards(phones, NEW)
+    [deal] = our_deals(phones)
+    assert int(lead["ID"]) == entry.created_lead
+    assert (deal["LEAD_ID"], deal["CONTACT_ID"]) == (lead["ID"], contact["ID"])
