@@ -112,17 +112,8 @@ def _run_deal(ctx: ActionContext, item: CallWork) -> str:
         write_lock(ctx.session)
         cd.contact_id = to_int(contact)
         ctx.session.commit()
-    fields = {"title": texts.text("deal_title", lang, phone=texts.pretty(phone)),
-              "categoryId": (item.payload or {}).get("category", 0),
-              "assignedById": item.responsible_id, "sourceId": "CALL",
-              "sourceDescription": texts.text("line", lang, line=line), "opened": "Y",
-              "utmSource": "phone", "utmMedium": "call", "utmCampaign": line,
-              "originatorId": ORIGINATOR, "originId": origin}
-    if cd.contact_id:
-        fields["contactIds"] = [cd.contact_id]
-    if cd.company_id:
-        fields["companyId"] = cd.company_id
-    deal = (_by_origin(ctx, "deal", origin) if retry else None) or _add(ctx, 2, fields, lead)
+    deal = (_by_origin(ctx, "deal", origin) if retry else None) or _add(
+        ctx, 2, _deal_fields(item, cd, lang=lang, phone=phone, line=line), lead)
     if lead:  # the lead is done: its client and deal exist (a retry repeats this harmlessly)
         ctx.b24.call("crm.lead.update", {"id": lead, "fields": {
             "STATUS_ID": success, "CONTACT_ID": cd.contact_id}})
@@ -136,6 +127,23 @@ def _run_deal(ctx: ActionContext, item: CallWork) -> str:
                                                   "deal": cd.b24_deal_id, "call": item.call_id,
                                                   "lead": lead})
     return "done"
+
+
+def _deal_fields(item: CallWork, cd: CallDeal, *, lang: str, phone: str,
+                 line: str) -> dict[str, object]:
+    """The exchange deal for the call, in crm.item.add's camelCase fields."""
+    fields: dict[str, object] = {
+        "title": texts.text("deal_title", lang, phone=texts.pretty(phone)),
+        "categoryId": (item.payload or {}).get("category", 0),
+        "assignedById": item.responsible_id, "sourceId": "CALL",
+        "sourceDescription": texts.text("line", lang, line=line), "opened": "Y",
+        "utmSource": "phone", "utmMedium": "call", "utmCampaign": line,
+        "originatorId": ORIGINATOR, "originId": f"call:{item.call_id}"}
+    if cd.contact_id:
+        fields["contactIds"] = [cd.contact_id]
+    if cd.company_id:
+        fields["companyId"] = cd.company_id
+    return fields
 
 
 def _open_lead(ctx: ActionContext, lead_id: int | None) -> int | None:
