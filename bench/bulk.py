@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from b24.client import B24Client
 from b24.ratelimit import LeakyBucket
 from b24.tokens import MemoryTokens, TokenSet
+from bench.common import round_trip, round_trip_label
 from sandbox import RestError, running_cloud
 
 SELECT = ["ID", "TITLE", "STAGE_ID", "ASSIGNED_BY_ID", "OPPORTUNITY", "DATE_MODIFY"]
@@ -85,12 +86,13 @@ def main(argv: list[str] | None = None) -> dict:
     from sandbox.seed import seed_bulk_deals
 
     result: dict = {}
-    with running_cloud() as cloud:
+    with running_cloud(round_trip=round_trip()) as cloud:
         app = cloud.register_app("local.bulk.bench", "secret", ["crm"])
         portal = cloud.add_portal("bulk")
         seed_bulk_deals(portal, args.deals)
         portal.record_calls = False  # 100 000 rows of call log would measure the emulator
-        print(f"bulk: {args.deals} deals, portal limit 2 req/s burst 50", flush=True)
+        print(f"bulk: {args.deals} deals, portal limit 2 req/s burst 50, {round_trip_label()}",
+              flush=True)
         grant = cloud.tokens.issue(portal, app, min(portal.admins))
         portal.install_app(app, None, None, admin_user_id=min(portal.admins))
         for steady in (False, True):

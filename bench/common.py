@@ -20,6 +20,25 @@ from store import portals
 from store.db import make_engine, make_session_factory
 from store.migrate import upgrade
 
+# The portal benchmarks (drain, bulk, many_portals) talk to the emulated cloud across the
+# round trip of a real cloud portal: each answer waits 100–200 ms (sandbox.latency). Set
+# BENCH_ROUND_TRIP=0 for loopback speed, or e.g. 150 / 100-300 (milliseconds).
+ROUND_TRIP_ENV, ROUND_TRIP_DEFAULT = "BENCH_ROUND_TRIP", "100-200"
+
+
+def round_trip() -> tuple[float, float]:
+    """(low, high) seconds for Cloud(round_trip=...), from BENCH_ROUND_TRIP."""
+    from sandbox.latency import RoundTrip
+
+    trip = RoundTrip.parse(os.environ.get(ROUND_TRIP_ENV, ROUND_TRIP_DEFAULT))
+    return trip.low, trip.high
+
+
+def round_trip_label() -> str:
+    low, high = round_trip()
+    return f"round trip {low * 1000:.0f}–{high * 1000:.0f} ms"
+
+
 APP_TOKEN = "b" * 32
 MEMBER_ID = "bench" + "0" * 27
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from b24.events import B24Event
 from b24.ratelimit import bucket_for
+from bench.common import round_trip, round_trip_label
 from bench.harness import installed_rig
 from handlers import router
 from handlers.context import HandlerContext, client_for
@@ -108,10 +109,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--naive-events", type=int, default=30)
     args = parser.parse_args(argv)
     router.on("ONCRMDEALUPDATE", reads=score_reads)(on_deal_score)
-    with installed_rig() as rig:
+    with installed_rig(trip=round_trip()) as rig:
         rig.portal.invoke("crm.deal.userfield.add", {"fields": {
             "FIELD_NAME": "SCORE", "USER_TYPE_ID": "string"}}, user_id=min(rig.portal.admins))
-        print(f"drain: {args.events} events, portal limit 2 req/s (burst used up)", flush=True)
+        print(f"drain: {args.events} events, portal limit 2 req/s (burst used up), "
+              f"{round_trip_label()}", flush=True)
         ours = run_ours(rig, args.events)
         ours_rate = args.events / ours
         print(f"  chunked worker: {args.events} events in {ours:.1f} s = {ours_rate:.1f} events/s")

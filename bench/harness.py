@@ -30,14 +30,15 @@ class Rig:
 
 
 @contextmanager
-def installed_rig(*, database_url: str | None = None, seed: bool = True) -> Iterator[Rig]:
+def installed_rig(*, database_url: str | None = None, seed: bool = True,
+                  trip: tuple[float, float] = (0.0, 0.0)) -> Iterator[Rig]:
     from app import MANIFEST, create_app
     from b24.manifest import Manifest
     from sandbox.seed import seed_company
 
     url = database_url or temp_sqlite_url()
     upgrade(url)
-    with running_cloud() as cloud:
+    with running_cloud(round_trip=trip) as cloud:
         sandbox_app = cloud.register_app(CLIENT_ID, CLIENT_SECRET, Manifest.load(MANIFEST).scopes)
         portal = cloud.add_portal("bench")
         if seed:

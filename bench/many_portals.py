@@ -32,7 +32,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from b24.ratelimit import forget_buckets
-from bench.common import temp_sqlite_url
+from bench.common import round_trip, round_trip_label, temp_sqlite_url
 from config import Secret, Settings
 from sandbox import App, Cloud, LiveServer, PortalState, make_wsgi_app
 from sandbox.limits import LeakyBucket
@@ -60,9 +60,9 @@ class Fleet:
 
 
 @contextmanager
-def counted_cloud() -> Iterator[tuple[Cloud, Counter[str]]]:
+def counted_cloud(trip: tuple[float, float] = (0.0, 0.0)) -> Iterator[tuple[Cloud, Counter[str]]]:
     """running_cloud() that also counts the HTTP requests it gets: per portal name, "oauth"."""
-    cloud = Cloud()
+    cloud = Cloud(round_trip=trip)
     hits: Counter[str] = Counter()
     lock = threading.Lock()
     wsgi = make_wsgi_app(cloud)
@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> dict:
     upgrade(url)
     engine = make_engine(url)
     sessions = make_session_factory(engine)
-    with counted_cloud() as (cloud, hits):
+    with counted_cloud(round_trip()) as (cloud, hits):
         settings = settings_for(cloud, url)
         factory = ((lambda p: client_for(p, sessions, settings,
                                          max_attempts=args.inline_retries))
@@ -259,8 +259,8 @@ def main(argv: list[str] | None = None) -> dict:
         run_once(fleet, sessions, settings, 1, failing=None, factory=factory)  # warm-up
         print(f"many portals: {args.portals} portals x {args.events} events, interleaved, "
               f"one worker, fault {args.fault}, best of {args.repeat}"
-              + (f", in-line retries {args.inline_retries}" if args.inline_retries else ""),
-              flush=True)
+              + (f", in-line retries {args.inline_retries}" if args.inline_retries else "")
+              + f", {round_trip_label()}", flush=True)
         pairs = [pair(fleet, sessions, settings, hits, args, factory)
                  for _ in range(args.repeat)]
     engine.dispose()

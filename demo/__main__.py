@@ -1,11 +1,16 @@
 """Play a working day: emulated portal + the app (web, worker), install, scenario, summary.
 
-    python -m demo [--seed 1] [--out out]
+    python -m demo [--seed 1] [--out out] [--round-trip 100-200]
+
+Every answer of the emulated cloud waits a round trip (sandbox.latency), 100–200 ms as from a
+real cloud portal unless DEMO_ROUND_TRIP or --round-trip says otherwise (milliseconds, "0" for
+loopback speed).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import time
@@ -18,6 +23,7 @@ from config import ROOT, Secret, Settings
 from demo import report
 from jobs import runner
 from sandbox import running_cloud
+from sandbox.latency import RoundTrip
 from sandbox.scenario import play_day
 from sandbox.seed import seed_company
 from store import inbox
@@ -58,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default=str(ROOT / "out"))
+    parser.add_argument("--round-trip", default=os.environ.get("DEMO_ROUND_TRIP", "100-200"),
+                        help="each portal answer's delay in ms: '150' or '100-200'")
     args = parser.parse_args(argv)
+    trip = RoundTrip.parse(args.round_trip)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     db_path = ROOT / "instance" / "demo.db"
@@ -69,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     from app import MANIFEST, create_app
     from b24.manifest import Manifest
 
-    with running_cloud() as cloud:
-        say(f"1/6 Эмулятор Bitrix24 запущен / emulated portal up: {cloud.url}")
+    with running_cloud(round_trip=(trip.low, trip.high)) as cloud:
+        say(f"1/6 Эмулятор Bitrix24 запущен / emulated portal up: {cloud.url}, ответ портала "
+            f"через {trip.low * 1000:.0f}–{trip.high * 1000:.0f} мс / round trip")
         sandbox_app = cloud.register_app(CLIENT_ID, CLIENT_SECRET,
                                          Manifest.load(MANIFEST).scopes)
         portal = cloud.add_portal("demo")

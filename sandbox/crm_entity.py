@@ -2,8 +2,9 @@
 
 Bitrix facts (§7, §8.2, §8.5; EN:api-reference/crm/deals/crm-deal-update.md): unknown and
 read-only fields in `fields` are ignored; DATE_CREATE/DATE_MODIFY/CREATED_BY_ID/MODIFY_BY_ID are
-set by the portal; `crm.*.update` answers `true` and fires ONCRM<ENTITY>UPDATE even when nothing
-changed (only crm.item.update is documented to skip no-op saves,
+set by the portal, and so are LAST_ACTIVITY_TIME/BY (= the creation, crm-deal-get.md example);
+`crm.*.update` answers `true` and fires ONCRM<ENTITY>UPDATE even when nothing changed (only
+crm.item.update is documented to skip no-op saves,
 EN:api-reference/crm/universal/crm-item-update.md); events carry {"FIELDS": {"ID": "<id>"}}
 (EN:api-reference/crm/deals/events/on-crm-deal-add.md). Errors use an empty code (§8.5).
 """
@@ -121,9 +122,13 @@ def add(ctx: CallContext, entity: Entity, fields: Mapping, *,
     desc = descriptors(entity.name)
     apply_fields(ctx, entity, rec, fields, is_new=True, allow=allow)
     author = str(ctx.user_id) if ctx.user_id else "1"  # automation acts as the admin
+    # A new card's "last activity" is its creation (the crm.deal.get doc example:
+    # EN:api-reference/crm/deals/crm-deal-get.md has LAST_ACTIVITY_TIME == DATE_CREATE and
+    # LAST_ACTIVITY_BY == the author), so the field is never empty on a real portal.
     stamps = {"CREATED_BY_ID": author, "MODIFY_BY_ID": author, "DATE_CREATE": now,
               "DATE_MODIFY": now, "OPENED": rec.get("OPENED") or "Y",
-              "ASSIGNED_BY_ID": rec.get("ASSIGNED_BY_ID") or author}
+              "ASSIGNED_BY_ID": rec.get("ASSIGNED_BY_ID") or author,
+              "LAST_ACTIVITY_TIME": now, "LAST_ACTIVITY_BY": author}
     if "CURRENCY_ID" in desc:
         stamps["CURRENCY_ID"] = rec.get("CURRENCY_ID") or "RUB"
         stamps["OPPORTUNITY"] = rec.get("OPPORTUNITY") or "0.00"

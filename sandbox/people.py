@@ -123,12 +123,13 @@ class CallLog:
 
 
 def call(portal: Any, *, user_id: int, phone: str, incoming: bool, duration: int = 0,
-         answered: bool = True, crm_create: bool = True, failed_code: str | None = None,
+         answered: bool = True, crm_create: bool | None = None, failed_code: str | None = None,
          call_type: int | None = None, advance_clock: bool = True) -> CallLog:
     """A built-in telephony call as it happens: INIT, START if answered, statistics + END.
 
-    Unknown inbound numbers get a lead (the default "create lead" line setting) when
-    crm_create; the clock moves on by the call's length so later actions come after it."""
+    Unknown inbound numbers get a lead when crm_create, which defaults to the portal's
+    `telephony_creates_leads` switch (on, as on a new portal); the clock moves on by the
+    call's length so later actions come after it."""
     with portal.lock:
         ctx = CallContext(portal, user_id, app_context=False,
                           is_admin=portal.is_admin(user_id))
@@ -141,6 +142,8 @@ def call(portal: Any, *, user_id: int, phone: str, incoming: bool, duration: int
             "CALLER_ID": phone if incoming else PORTAL_LINE})
         match = vox.match_crm(portal, phone)
         created = None
+        if crm_create is None:
+            crm_create = portal.telephony_creates_leads
         if match is None and incoming and crm_create:
             created = create_call_lead(ctx, phone, user_id, kind)
             match = ("LEAD", created)

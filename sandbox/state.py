@@ -70,6 +70,13 @@ class PortalState:
         self.lock = threading.RLock()
         self.meta: dict[str, Any] = {}
         self.features = {"rest_offline_extended": "Y", "rest_auth_connector": "Y"}
+        # Built-in telephony makes a lead (and binds the call activity, PROVIDER_ID
+        # VOXIMPLANT_CALL, to it) for a call from a number the CRM does not know; a new portal
+        # ships with this on, so the statistics row says CRM_ENTITY_TYPE "LEAD" with its
+        # CRM_ENTITY_ID and CRM_ACTIVITY_ID (EN:api-reference/telephony/voximplant/
+        # voximplant-statistic-get.md). REST telephony asks for it per call instead
+        # (CRM_CREATE, EN:api-reference/telephony/telephony-external-call-register.md).
+        self.telephony_creates_leads = True
         self._tables: dict[str, Table] = {}
         self.calls: list[RecordedCall] = []
         self.record_calls = True

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from b24.values import to_datetime, to_decimal, to_int, yes
+from store import touches
 from store.models import Contact, Deal, DealStageHistory, Department, Lead, Stage, User
 from store.report_models import ContactKey, OpenActivity
 
@@ -57,6 +58,8 @@ def upsert_deal(session: Session, portal_id: int,
     row.closed = yes(fields.get("CLOSED", "N"))
     row.deleted = False
     row.fields = {k: v for k, v in fields.items() if k not in DEAL_COLUMNS}
+    touches.from_portal_stamp(session, portal_id, deal_id, created=row.date_create,
+                              last_activity=row.last_activity_at)
     changed = {k: v for k, v in before.items() if getattr(row, k) != v}
     session.flush()
     return row, (changed if before else None)

@@ -1,4 +1,4 @@
-"""What the report needs beyond the core mirror: open activities and client keys."""
+"""What the report needs beyond the core mirror: open activities, deal touches, client keys."""
 
 from __future__ import annotations
 
@@ -30,6 +30,25 @@ class OpenActivity(Base):
     responsible_id: Mapped[int | None] = mapped_column(Integer)
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DealTouch(Base):
+    """An activity or comment seen recorded on a deal (from its event): the card was worked on.
+
+    `own` marks what the app itself wrote (exchange and call comments, call-back to-dos: the
+    author is the user the app acts as): that is not somebody working the card."""
+
+    __tablename__ = "deal_touches"
+    __table_args__ = (UniqueConstraint("portal_id", "kind", "b24_id", "b24_deal_id"),
+                      Index("ix_deal_touches_deal", "portal_id", "b24_deal_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # activity | comment | portal (LAST_ACTIVITY)
+    b24_id: Mapped[int] = mapped_column(Integer)
+    b24_deal_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    own: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ContactKey(Base):

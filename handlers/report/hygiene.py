@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from store.models import Deal, DealStageHistory
-from store.report_models import ContactKey, OpenActivity
+from store.report_models import ContactKey, DealTouch, OpenActivity
 
 DEAL_OWNER = 2  # OWNER_TYPE_ID of deals (§8.1)
 
@@ -131,13 +131,18 @@ def shared_clients(session: Session, portal_id: int) -> Found:
                               for key in shown])
 
 
-def empty_timeline(session: Session, portal_id: int) -> Found:
-    """Open deals nobody has touched: no stage move, no planned activity, no activity time.
+def _worked_on(portal_id: int):  # noqa: ANN202 - SQL condition
+    """Somebody recorded an activity or a comment on the deal (store/touches.py)."""
+    return exists().where(DealTouch.portal_id == portal_id,
+                          DealTouch.b24_deal_id == Deal.b24_deal_id,
+                          DealTouch.own.is_(False))
 
-    The mirror has no comments; LAST_ACTIVITY_TIME stands in for "anything happened in the card".
-    """
+
+def empty_timeline(session: Session, portal_id: int) -> Found:
+    """Open deals nobody has worked on since creation: no stage move, no planned activity, no
+    activity or comment recorded on them (the app's own comments do not count)."""
     return _found(session, select(Deal.b24_deal_id, Deal.title, Deal.assigned_by_id,
                                   Deal.moved_time)
                   .where(_open(portal_id), ~_planned(portal_id), ~_moved_since_creation(portal_id),
-                         Deal.last_activity_at.is_(None))
+                         ~_worked_on(portal_id))
                   .order_by(Deal.b24_deal_id))

@@ -2,7 +2,9 @@
 
 - a number with an open deal from an earlier call: the call goes into that deal's timeline
   (and a missed one gives the deal's manager a call-back to-do);
-- a number unknown to the CRM: a new deal on the lead exchange with a contact for the number;
+- a number unknown to the CRM: a new deal on the lead exchange with a contact for the number,
+  both made from the lead the portal's telephony created for the call, when it did (one client
+  chain per caller: the lead is converted, never left beside a second client);
 - a missed call from a known client: a call-back to-do for the manager of the client's open
   deal, a comment if that deal waits on the exchange, or else a new deal on the exchange.
 Bitrix24's own calls are decided in the ONVOXIMPLANTCALLEND handler (handlers/calls.py), a
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from handlers.exchange import config as exchange_config
 from handlers.exchange.caps import head_of_sales
-from handlers.telephony.matching import Client, open_deal_of
+from handlers.telephony.matching import Client, call_lead, open_deal_of
 from store import telephony as store
 from store.models import Call, Deal, Portal
 
@@ -90,7 +92,7 @@ def _new_deal(ctx: Ctx, call: Call, client: Client,
         return
     category = ex.categories[0] if ex.ready and ex.categories else 0
     _queue(ctx, call, "deal", call_deal_id=row.id, responsible_id=responsible,
-           payload={"category": category, "leads": list(client.leads)})
+           payload={"category": category, "lead": call_lead(call, client)})
     _queue(ctx, call, "comment", call_deal_id=row.id)
     logger.info("telephony.deal.queued", extra={"member_id": ctx.portal.member_id,
                                                  "call": call.call_id, "known": client.known})

@@ -2,16 +2,18 @@
 
 The portal's crm.duplicate.findbycomm (in the chunk's read batch) is the truth; the mirror is
 asked as well, because a card created a moment ago may not be searchable yet on one side. A
-lead Bitrix24 telephony creates for the call itself (the line's "create lead" setting) does not
+lead Bitrix24 telephony creates for the call itself (on by default on a new portal) does not
 make the number known: the `fresh` read lists leads with this number created since the call
-began, and the mirror ignores leads that young too.
+began, and the mirror ignores leads that young too. That lead is the call's own client record,
+though: `call_lead` names it (the statistics row's CRM_ENTITY_TYPE/ID, else the fresh read), so
+the exchange deal is built on it instead of beside it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +26,7 @@ from b24.values import iso, to_datetime, to_int
 from handlers.context import HandlerContext, ReadMissing
 from handlers.phones import normalize
 from handlers.router import Read
-from store.models import Contact, Deal, Lead
+from store.models import Call, Contact, Deal, Lead
 
 logger = logging.getLogger(__name__)
 FRESH = timedelta(seconds=5)  # a lead this close to the call's start was made by the call
@@ -35,6 +37,7 @@ class Client:
     contacts: tuple[int, ...] = ()
     companies: tuple[int, ...] = ()
     leads: tuple[int, ...] = ()
+    call_leads: tuple[int, ...] = ()  # leads the portal made for this very call (not "known")
 
     @property
     def known(self) -> bool:
@@ -44,7 +47,8 @@ class Client:
         def union(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
             return tuple(sorted(set(a) | set(b)))
         return Client(union(self.contacts, other.contacts), union(self.companies,
-                      other.companies), union(self.leads, other.leads))
+                      other.companies), union(self.leads, other.leads),
+                      union(self.call_leads, other.call_leads))
 
 
 def reads(call_id: str, data: Mapping[str, Any]) -> Iterable[Read]:
@@ -76,7 +80,18 @@ def from_portal(ctx: HandlerContext, call_id: str, phone: str) -> Client | None:
             "member_id": ctx.portal.member_id, "call": call_id, "error": str(exc)})
         return None
     young = {to_int(row.get("ID")) for row in fresh if isinstance(row, Mapping)}
-    return client_of(found, young)
+    return replace(client_of(found, young), call_leads=tuple(sorted(i for i in young if i)))
+
+
+def call_lead(call: Call, client: Client) -> int | None:
+    """The lead the portal made for this call (voximplant-statistic-get.md: CRM_ENTITY_TYPE
+    "LEAD" and CRM_ENTITY_ID of the row), or None when the call found an existing client."""
+    if client.contacts or client.companies:
+        return None
+    if call.crm_entity_type == "LEAD" and call.crm_entity_id \
+            and call.crm_entity_id not in client.leads:
+        return call.crm_entity_id
+    return None if client.leads else (client.call_leads or (None,))[0]
 
 
 def client_of(found: Any, young_leads: set[int | None] = frozenset()) -> Client:

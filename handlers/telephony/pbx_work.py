@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import exists, select
 
 from b24.errors import B24ApiError
-from b24.values import iso
+from b24.values import iso, to_int
 from handlers.telephony import config as telephony_config
 from handlers.telephony import intake, matching
 from store import telephony as store
@@ -110,6 +110,10 @@ def run(ctx: ActionContext, item: CallWork) -> str:
                               register_params(call, pbx, contact))
         write_lock(ctx.session)
         pbx.b24_call_id = str(answer["CALL_ID"])
+        # The card the portal bound the call to (telephony-external-call-register.md answers
+        # CRM_ENTITY_TYPE/ID): ours, since CRM_CREATE=0 lets the portal make no second client.
+        call.crm_entity_type = call.crm_entity_type or answer.get("CRM_ENTITY_TYPE") or None
+        call.crm_entity_id = call.crm_entity_id or to_int(answer.get("CRM_ENTITY_ID"))
         ctx.session.commit()
         logger.info("telephony.pbx.registered", extra={
             "member_id": ctx.portal.member_id, "call": call.call_id, "b24_call": pbx.b24_call_id})

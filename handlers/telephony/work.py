@@ -16,9 +16,10 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
-from b24.errors import B24Error, PortalGone
+from b24.errors import B24ApiError, B24Error, PortalGone
 from b24.values import iso, to_int
 from handlers.exchange.actions import ActionContext
+from handlers.lead_rules.statuses import Statuses
 from handlers.telephony import config as telephony_config
 from handlers.telephony import pbx_work, texts
 from store import telephony as store
@@ -86,7 +87,12 @@ def _by_origin(ctx: ActionContext, entity: str, origin: str) -> int | None:
 
 
 def _run_deal(ctx: ActionContext, item: CallWork) -> str:
-    """Contact (unless the client is known), then the deal on the exchange."""
+    """Contact (unless the client is known), then the deal on the exchange.
+
+    Both are made with crm.item.add, the documented way to convert a lead (§8.4: LEAD_ID is
+    read-only elsewhere and set by leadId): when the portal's telephony made a lead for the
+    call, the contact and deal carry it and the lead moves to the success status, so the caller
+    is one lead -> contact -> deal chain, not a lead beside a second client."""
     cd = ctx.session.get(CallDeal, item.call_deal_id)
     if cd.b24_deal_id:
         return "done"
@@ -95,28 +101,22 @@ def _run_deal(ctx: ActionContext, item: CallWork) -> str:
         raise LookupError(f"call {item.call_id} is gone")
     lang, origin, retry = ctx.portal.lang, f"call:{item.call_id}", item.attempts > 0
     phone, line = call.phone or call.phone_raw, call.line or "—"
+    success = Statuses.load(ctx.session, ctx.portal.id).success
     ctx.session.commit()
+    lead = _open_lead(ctx, to_int((item.payload or {}).get("lead")))
     if cd.contact_id is None and cd.company_id is None:
-        contact = (_by_origin(ctx, "contact", origin) if retry else None) or ctx.b24.call(
-            "crm.contact.add", {"fields": {
-                "NAME": texts.pretty(phone), "SOURCE_ID": "CALL", "OPENED": "Y",
-                "ASSIGNED_BY_ID": item.responsible_id, "ORIGINATOR_ID": ORIGINATOR,
-                "ORIGIN_ID": origin, "PHONE": [{"VALUE": phone, "VALUE_TYPE": "WORK"}]}})
+        contact = (_by_origin(ctx, "contact", origin) if retry else None) or _add(ctx, 3, {
+            "name": texts.pretty(phone), "sourceId": "CALL", "opened": "Y",
+            "assignedById": item.responsible_id, "originatorId": ORIGINATOR, "originId": origin,
+            "fm": [{"typeId": "PHONE", "valueType": "WORK", "value": phone}]}, lead)
         write_lock(ctx.session)
         cd.contact_id = to_int(contact)
         ctx.session.commit()
-    fields = {"TITLE": texts.text("deal_title", lang, phone=texts.pretty(phone)),
-              "CATEGORY_ID": (item.payload or {}).get("category", 0),
-              "ASSIGNED_BY_ID": item.responsible_id, "SOURCE_ID": "CALL",
-              "SOURCE_DESCRIPTION": texts.text("line", lang, line=line), "OPENED": "Y",
-              "UTM_SOURCE": "phone", "UTM_MEDIUM": "call", "UTM_CAMPAIGN": line,
-              "ORIGINATOR_ID": ORIGINATOR, "ORIGIN_ID": origin}
-    if cd.contact_id:
-        fields["CONTACT_ID"] = cd.contact_id
-    if cd.company_id:
-        fields["COMPANY_ID"] = cd.company_id
-    deal = (_by_origin(ctx, "deal", origin) if retry else None) or ctx.b24.call(
-        "crm.deal.add", {"fields": fields})
+    deal = (_by_origin(ctx, "deal", origin) if retry else None) or _add(
+        ctx, 2, _deal_fields(item, cd, lang=lang, phone=phone, line=line), lead)
+    if lead:  # the lead is done: its client and deal exist (a retry repeats this harmlessly)
+        ctx.b24.call("crm.lead.update", {"id": lead, "fields": {
+            "STATUS_ID": success, "CONTACT_ID": cd.contact_id}})
     write_lock(ctx.session)
     cd.b24_deal_id, cd.status = to_int(deal), "open"
     ctx.session.execute(update(CallWork).where(  # work waiting for this deal: due now
@@ -124,8 +124,47 @@ def _run_deal(ctx: ActionContext, item: CallWork) -> str:
         CallWork.status == "pending")
         .values(next_attempt_at=ctx.now).execution_options(synchronize_session=False))
     logger.info("telephony.deal.created", extra={"member_id": ctx.portal.member_id,
-                                                  "deal": cd.b24_deal_id, "call": item.call_id})
+                                                  "deal": cd.b24_deal_id, "call": item.call_id,
+                                                  "lead": lead})
     return "done"
+
+
+def _deal_fields(item: CallWork, cd: CallDeal, *, lang: str, phone: str,
+                 line: str) -> dict[str, object]:
+    """The exchange deal for the call, in crm.item.add's camelCase fields."""
+    fields: dict[str, object] = {
+        "title": texts.text("deal_title", lang, phone=texts.pretty(phone)),
+        "categoryId": (item.payload or {}).get("category", 0),
+        "assignedById": item.responsible_id, "sourceId": "CALL",
+        "sourceDescription": texts.text("line", lang, line=line), "opened": "Y",
+        "utmSource": "phone", "utmMedium": "call", "utmCampaign": line,
+        "originatorId": ORIGINATOR, "originId": f"call:{item.call_id}"}
+    if cd.contact_id:
+        fields["contactIds"] = [cd.contact_id]
+    if cd.company_id:
+        fields["companyId"] = cd.company_id
+    return fields
+
+
+def _open_lead(ctx: ActionContext, lead_id: int | None) -> int | None:
+    """The call's lead if it is still open: one a manager already converted or closed is theirs."""
+    if not lead_id:
+        return None
+    try:
+        fields = ctx.b24.call("crm.lead.get", {"id": lead_id}) or {}
+    except B24ApiError as exc:
+        if "not found" not in exc.description.lower():
+            raise
+        return None  # deleted meanwhile: nothing to build on
+    return lead_id if str(fields.get("STATUS_SEMANTIC_ID") or "P") == "P" else None
+
+
+def _add(ctx: ActionContext, entity_type_id: int, fields: dict, lead: int | None) -> int:
+    """crm.item.add (EN:api-reference/crm/universal/crm-item-add.md), leadId when converting."""
+    if lead:
+        fields = {**fields, "leadId": lead}
+    answer = ctx.b24.call("crm.item.add", {"entityTypeId": entity_type_id, "fields": fields})
+    return int(answer["item"]["id"])
 
 
 def _target_deal(ctx: ActionContext, item: CallWork) -> int | str | None:

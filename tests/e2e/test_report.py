@@ -43,3 +43,38 @@ def test_a_manager_cannot_open_the_report(installed, live_app) -> None:
                   live_app.settings.secret_key.value)
     page = requests.get(f"{live_app.url}/app/report", params={"s": token}, timeout=10)
     assert page.status_code == 403
+
+
+def test_empty_cards_come_from_what_was_recorded_not_from_last_activity_time(
+        installed, live_app) -> None:
+    """The portal fills LAST_ACTIVITY_TIME at creation; a card is empty until a person leaves
+    an activity or a comment on it (the app's own comments do not count)."""
+    from handlers.report import hygiene
+
+    manager = installed.meta["managers"][0]
+
+    def new_deal(title: str) -> int:
+        return int(installed.invoke("crm.deal.add", {"fields": {
+            "TITLE": title, "ASSIGNED_BY_ID": manager}}, user_id=manager))
+    untouched, commented, called, by_app = (new_deal(t) for t in (
+        "Нетронутая", "С комментарием", "Со звонком", "С комментарием приложения"))
+    assert all(installed.table("crm.deal").get(d)["LAST_ACTIVITY_TIME"] for d in (
+        untouched, commented, called, by_app))
+    live_app.drain(installed)
+    sync_all(live_app.app)
+    people.comment(installed, manager, "deal", commented, "Созвонились, ждём реквизиты")
+    installed.invoke("crm.activity.add", {"fields": {
+        "OWNER_TYPE_ID": 2, "OWNER_ID": called, "TYPE_ID": 2, "SUBJECT": "Звонок клиенту",
+        "RESPONSIBLE_ID": manager, "COMPLETED": "Y", "DIRECTION": 2,
+        "COMMUNICATIONS": [{"VALUE": "+79990001100", "TYPE": "PHONE"}]}}, user_id=manager)
+    installed.invoke("crm.timeline.comment.add", {"fields": {  # the app's own writing
+        "ENTITY_ID": by_app, "ENTITY_TYPE": "deal", "COMMENT": "Сделка на бирже"}},
+        user_id=installed.installer_id)
+    live_app.drain(installed)
+    with live_app.sessions() as s:
+        pid = portals.find(s, installed.member_id).id
+        found = hygiene.empty_timeline(s, pid)
+        empty = {r.deal_id for r in found}
+    assert len(found) < hygiene.LIMIT  # every empty card is listed, ours among them
+    assert {untouched, by_app} <= empty
+    assert not {commented, called} & empty

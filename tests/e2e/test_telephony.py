@@ -109,10 +109,13 @@ def test_without_an_exchange_the_deal_goes_to_the_head_of_sales(installed, live_
     assert int(deal["ASSIGNED_BY_ID"]) == installed.meta["head"]
 
 
-def test_a_failed_step_is_retried_and_nothing_is_done_twice(phones, live_app) -> None:
+@pytest.mark.parametrize("portal_leads", [True, False])
+def test_a_failed_step_is_retried_and_nothing_is_done_twice(phones, live_app,
+                                                            portal_leads) -> None:
+    phones.telephony_creates_leads = portal_leads
     people.call(phones, user_id=phones.meta["managers"][0], phone=NEW, incoming=True,
                 answered=False)
-    phones.fail_next("crm.deal.add", "INTERNAL_SERVER_ERROR", 500, times=1)
+    phones.fail_next("crm.item.add", "INTERNAL_SERVER_ERROR", 500, times=1)
     settle(live_app, phones)
     assert not our_deals(phones)
     with live_app.sessions() as s:
@@ -129,3 +132,65 @@ def test_a_failed_step_is_retried_and_nothing_is_done_twice(phones, live_app) ->
     assert len([c for c in phones.table("crm.contact") if phone_key(
         (c.get("PHONE") or [{}])[0].get("VALUE")) == phone_key(NEW)]) == 1
 
+
+
+def callers_cards(portal, phone: str) -> tuple[list[dict], list[dict]]:
+    """The contacts and leads that own this number."""
+    def own(card: dict) -> bool:
+        return any(phone_key(e.get("VALUE")) == phone_key(phone) for e in card.get("PHONE") or ())
+    return ([c for c in portal.table("crm.contact") if own(c)],
+            [lead for lead in portal.table("crm.lead") if own(lead)])
+
+
+@pytest.mark.parametrize("answered", [False, True])
+def test_the_portals_own_lead_becomes_the_callers_one_chain(phones, live_app, answered) -> None:
+    """Switch on (a new portal's default): lead -> contact -> deal, converted, nothing twice."""
+    assert phones.telephony_creates_leads
+    entry = people.call(phones, user_id=phones.meta["managers"][0], phone=NEW, incoming=True,
+                        answered=answered, duration=50)
+    settle(live_app, phones)
+    phones.flush_events()
+    live_app.drain(phones)  # the same events once more: nothing new
+    assert not run_work(live_app, phones)
+    [contact], [lead] = callers_cards(phones, NEW)
+    [deal] = our_deals(phones)
+    assert int(lead["ID"]) == entry.created_lead
+    assert (deal["LEAD_ID"], deal["CONTACT_ID"]) == (lead["ID"], contact["ID"])
+    assert contact["LEAD_ID"] == lead["ID"]
+    assert (lead["STATUS_SEMANTIC_ID"], lead["CONTACT_ID"]) == ("S", contact["ID"])
+    assert int(deal["ASSIGNED_BY_ID"]) == phones.meta["exchange"]
+
+
+def test_with_the_switch_off_the_app_alone_makes_the_client(phones, live_app) -> None:
+    phones.telephony_creates_leads = False
+    people.call(phones, user_id=phones.meta["managers"][0], phone=NEW, incoming=True,
+                answered=False)
+    settle(live_app, phones)
+    [contact], leads = callers_cards(phones, NEW)
+    [deal] = our_deals(phones)
+    assert not leads and deal["LEAD_ID"] is None and deal["CONTACT_ID"] == contact["ID"]
+
+
+def test_a_lead_a_manager_already_closed_is_left_alone(phones, live_app) -> None:
+    entry = people.call(phones, user_id=phones.meta["managers"][0], phone=NEW, incoming=True,
+                        answered=False)
+    people.edit(phones, phones.meta["managers"][0], "lead", entry.created_lead, STATUS_ID="JUNK")
+    settle(live_app, phones)
+    [deal] = our_deals(phones)
+    assert deal["LEAD_ID"] is None
+    assert phones.table("crm.lead").get(entry.created_lead)["STATUS_ID"] == "JUNK"
+
+
+def test_without_the_statistics_row_the_fresh_lead_is_still_built_on(phones, live_app) -> None:
+    """voximplant.statistic.get refused (no permission): the fresh-lead read names the lead."""
+    phones.fail_next("voximplant.statistic.get", "ACCESS_DENIED", 403, times=5)
+    before = len(phones.calls)
+    entry = people.call(phones, user_id=phones.meta["managers"][0], phone=NEW, incoming=True,
+                        answered=False)
+    settle(live_app, phones)
+    assert [c.error for c in phones.calls[before:] if c.method == "voximplant.statistic.get"
+            ] == ["ACCESS_DENIED"]
+    [contact], [lead] = callers_cards(phones, NEW)
+    [deal] = our_deals(phones)
+    assert int(lead["ID"]) == entry.created_lead
+    assert (deal["LEAD_ID"], deal["CONTACT_ID"]) == (lead["ID"], contact["ID"])

@@ -131,6 +131,9 @@ def test_scenario_day_deals_todos_and_kpis(day, live_app) -> None:
     assert sorted(keys) == sorted(oracle.deal_keys)  # the expected numbers, none twice
     assert len(set(keys)) == len(keys)
     assert all(int(d["ASSIGNED_BY_ID"]) == portal.meta["exchange"] for d in deals)
+    made = {e.created_lead for e in log.calls if e.created_lead}  # the portal's call leads
+    assert made and made == {int(d["LEAD_ID"]) for d in deals if d.get("LEAD_ID")}
+    assert all(portal.table("crm.lead").get(lead)["STATUS_SEMANTIC_ID"] == "S" for lead in made)
 
     todos = [a for a in portal.table("crm.activity") if a.get("PROVIDER_ID") == "CRM_TODO"
              and str(a.get("SUBJECT", "")).startswith("Перезвонить")]

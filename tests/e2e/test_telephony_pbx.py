@@ -9,6 +9,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from sandbox.crm_common import phone_key
 from store import portals
 from store import routing as routing_store
 from store.models import Call
@@ -187,3 +188,22 @@ def test_a_failed_attach_record_is_retried_alone(pbx, live_app) -> None:
     with live_app.sessions() as s:
         [call] = s.scalars(select(Call).where(Call.call_id == "pbx-4")).all()
         assert call.record_file_id == int(stat["RECORD_FILE_ID"])
+
+
+@pytest.mark.parametrize("portal_leads", [True, False])
+def test_a_new_pbx_caller_is_one_contact_and_no_portal_lead(pbx, live_app, portal_leads) -> None:
+    """Register says CRM_CREATE=0 and binds our contact: the portal makes no client of its own,
+    whatever its built-in telephony does; the register answer's binding lands on our row."""
+    portal, post = pbx
+    portal.telephony_creates_leads = portal_leads
+    assert post(body()).status_code == 200
+    settle(live_app, portal)
+    [deal] = our_deals(portal)
+    mine = [c for c in portal.table("crm.contact") if phone_key(
+        (c.get("PHONE") or [{}])[0].get("VALUE")) == phone_key("+79165550102")]
+    assert [c["ID"] for c in mine] == [deal["CONTACT_ID"]]
+    assert not [lead for lead in portal.table("crm.lead") if phone_key(
+        (lead.get("PHONE") or [{}])[0].get("VALUE")) == phone_key("+79165550102")]
+    with live_app.sessions() as s:
+        call = s.scalar(select(Call).where(Call.call_id == "pbx-1001"))
+        assert (call.crm_entity_type, call.crm_entity_id) == ("CONTACT", int(deal["CONTACT_ID"]))

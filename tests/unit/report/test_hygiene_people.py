@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from handlers.report import hygiene, people
 from handlers.report.period import Period
-from store import mirror
+from store import mirror, touches
 from store.calls import upsert_call
 from tests.factories import make_portal
 
@@ -16,7 +16,8 @@ MANAGERS = [3, 4, 5]
 
 
 def generate(session, portal_id: int, rng: random.Random) -> dict:
-    deals, hist_id, truth = {}, 0, {"history": {}, "activities": set(), "phones": {}}
+    deals, hist_id, truth = {}, 0, {"history": {}, "activities": set(), "phones": {},
+                                  "worked": set()}
     for c in range(1, 31):
         phones = [f"+7912000{rng.randint(0, 9):04d}"]
         truth["phones"][c] = phones
@@ -30,8 +31,16 @@ def generate(session, portal_id: int, rng: random.Random) -> dict:
                     "STAGE_SEMANTIC_ID": semantic, "ASSIGNED_BY_ID": str(rng.choice(MANAGERS)),
                     "CONTACT_ID": str(rng.randint(1, 30)),
                     "DATE_CREATE": created.isoformat(), "MOVED_TIME": moved.isoformat(),
-                    "LAST_ACTIVITY_TIME": moved.isoformat() if rng.random() < 0.5 else ""}
+                    # as a real portal: the creation, or a later activity (before our events)
+                    "LAST_ACTIVITY_TIME": (created + timedelta(hours=2) if rng.random() < 0.2
+                                           else created).isoformat()}
         mirror.upsert_deal(session, portal_id, deals[d])
+        worked = rng.random()  # a comment or activity by a person, by the app, or nothing
+        if worked < 0.5:
+            touches.record(session, portal_id, kind=rng.choice(("comment", "activity")),
+                           b24_id=1000 + d, deal_ids=[d], at=created, own=worked < 0.25)
+        if 0.25 <= worked < 0.5 or deals[d]["LAST_ACTIVITY_TIME"] != created.isoformat():
+            truth["worked"].add(d)
         steps = [(1, created)] + ([(2, moved)] if moved != created else [])
         truth["history"][d] = steps
         items = []
@@ -74,7 +83,8 @@ def test_hygiene_and_people_match_plain_counts(session) -> None:
     no_step = open_ids - truth["activities"]
     assert len(hygiene.no_next_step(session, portal.id)) == len(no_step)
     assert {r.deal_id for r in hygiene.no_next_step(session, portal.id)} <= no_step
-    empty = {d for d in no_step if d not in moved and not deals[d]["LAST_ACTIVITY_TIME"]}
+    empty = {d for d in no_step if d not in moved and d not in truth["worked"]}
+    assert empty and truth["worked"] & no_step - moved  # both kinds are there
     assert len(hygiene.empty_timeline(session, portal.id)) == len(empty)
     by_key: dict[str, set[int]] = {}
     for d in open_ids:

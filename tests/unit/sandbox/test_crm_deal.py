@@ -171,3 +171,12 @@ def test_delete_fires_delete(portal, events):
     assert events.codes()[-1] == "ONCRMDEALDELETE"
     with pytest.raises(RestError):
         get(portal, deal_id)
+
+
+@pytest.mark.parametrize("entity", ["deal", "lead", "contact", "company"])
+def test_a_new_card_has_its_creation_as_last_activity(portal, entity):
+    """crm.deal.get doc example: LAST_ACTIVITY_TIME == DATE_CREATE, LAST_ACTIVITY_BY the author."""
+    new_id = portal.invoke(f"crm.{entity}.add", {"fields": {"TITLE": "Т", "NAME": "Т"}},
+                           user_id=3)
+    card = portal.invoke(f"crm.{entity}.get", {"id": new_id}, user_id=3)
+    assert card["LAST_ACTIVITY_TIME"] == card["DATE_CREATE"] and card["LAST_ACTIVITY_BY"] == "3"

@@ -176,3 +176,25 @@ def test_external_lines(portal):
 def test_voximplant_user_get(portal):
     got = portal.invoke("voximplant.user.get", {"USER_ID": [2, 99]}, user_id=1)
     assert [(u["ID"], u["INNER_NUMBER"], u["PHONE_ENABLED"]) for u in got] == [("2", "102", "Y")]
+
+
+def test_the_portal_makes_a_lead_for_an_unknown_caller_by_default(portal):
+    """A new portal's built-in telephony: lead, call activity bound to it, statistics link."""
+    assert portal.telephony_creates_leads
+    entry = people.call(portal, user_id=2, phone="+79995550011", incoming=True, duration=30)
+    row = stats(portal)[0]
+    lead = portal.table("crm.lead").get(entry.created_lead)
+    assert lead["SOURCE_ID"] == "CALL" and lead["PHONE"][0]["VALUE"] == "+79995550011"
+    assert (row["CRM_ENTITY_TYPE"], row["CRM_ENTITY_ID"]) == ("LEAD", str(entry.created_lead))
+    activity = portal.invoke("crm.activity.get", {"id": row["CRM_ACTIVITY_ID"]}, user_id=1)
+    assert (activity["PROVIDER_ID"], activity["OWNER_TYPE_ID"], activity["OWNER_ID"]) == (
+        "VOXIMPLANT_CALL", "1", str(entry.created_lead))
+
+
+def test_with_the_switch_off_an_unknown_caller_leaves_no_crm_trace(portal):
+    portal.telephony_creates_leads = False
+    entry = people.call(portal, user_id=2, phone="+79995550012", incoming=True, duration=30)
+    row = stats(portal)[0]
+    assert entry.created_lead is None and len(portal.table("crm.lead")) == 0
+    assert (row["CRM_ENTITY_TYPE"], row["CRM_ENTITY_ID"], row["CRM_ACTIVITY_ID"]) == (
+        None, None, None)
