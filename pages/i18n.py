@@ -77,7 +77,9 @@ RU: dict[str, str] = {
     "settings.exchange_user.guessed": "Предложен пользователь «{name}». Проверьте и сохраните.",
     "settings.categories": "Воронки",
     "settings.categories.hint": "Сделки каких воронок идут через биржу.",
-    "category.general": "Общая воронка", "category.n": "Воронка {n}",
+    "category.general": "Общая воронка", "category.n": "Воронка {n}",  # name not mirrored yet
+    "settings.first_sync": "Загружаем сотрудников и воронки с портала…",
+    "settings.first_sync.refresh": "Обновить страницу",
     "settings.landing": "Что попадает на биржу",
     "settings.landing.all": "Все новые сделки. Менеджер оставляет себе созданную им сделку, "
                             "если не превышен его лимит",
@@ -226,6 +228,8 @@ EN: dict[str, str] = {
     "settings.categories": "Pipelines",
     "settings.categories.hint": "Which pipelines' deals go through the exchange.",
     "category.general": "General pipeline", "category.n": "Pipeline {n}",
+    "settings.first_sync": "Loading employees and pipelines from the portal…",
+    "settings.first_sync.refresh": "Refresh the page",
     "settings.landing": "What lands on the exchange",
     "settings.landing.all": "Every new deal. A manager keeps a deal he created himself while "
                             "within his cap",
