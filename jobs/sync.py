@@ -24,6 +24,7 @@ from handlers import directory
 from handlers.calls import call_values
 from handlers.contacts import SELECT as CONTACT_SELECT
 from handlers.directory import pages
+from handlers.lead_rules import deadlines
 from handlers.stored import synthetic_payload
 from handlers.telephony import config as telephony_config
 from handlers.telephony.config import phone_normalizer
@@ -102,18 +103,20 @@ def _sync_entity(sessions: sessionmaker[Session], portal_id: int, b24: B24Client
         write_lock(session)
         watermark = _cursor(session, portal_id, entity, clock()).watermark
         session.commit()
-    select = ["*", "UF_*", "PHONE"] if entity == "lead" else ["*", "UF_*"]
+    select = ["*", "UF_*", "PHONE", "EMAIL"] if entity == "lead" else ["*", "UF_*"]
     params: dict[str, Any] = {"select": select}
     if watermark:
         params["filter"] = {">=DATE_MODIFY": watermark}
-    upsert = mirror.upsert_deal if entity == "deal" else mirror.upsert_lead
     newest = watermark
     for batch in chunks(b24.list_all(method, params)):
         with sessions() as session, session.begin():
             write_lock(session)
+            if watermark is None and entity == "lead":  # from before the install: track them
+                deadlines.adopt(session, portal_id, batch, clock())
             for fields in batch:
                 if watermark is None:
-                    upsert(session, portal_id, fields)
+                    if entity == "deal":
+                        mirror.upsert_deal(session, portal_id, fields)
                 elif _stale(session, model, id_col, portal_id, fields):
                     report.queued += inbox.record(
                         session, portal_id=portal_id, code=code, now=clock(), event_ts=None,
