@@ -29,10 +29,15 @@ def test_install_mirrors_users_departments_pipelines_and_stages(installed, live_
         assert names == {0: "Продажи", 1: "Повторные продажи"}
 
 
-def test_settings_right_after_install_preselect_the_exchange_user(installed, live_app) -> None:
-    page = installed.open_app(min(installed.admins))
+def _settings_html(portal, live_app) -> str:
+    page = portal.open_app(min(portal.admins))
     token = re.search(r"[?&]s=([^&]+)", page.url).group(1)
-    html = requests.get(f"{live_app.url}/app/settings", params={"s": token}, timeout=10).text
+    return requests.get(f"{live_app.url}/app/settings", params={"s": token}, timeout=10).text
+
+
+def test_settings_right_after_install_preselect_the_exchange_user(installed, live_app) -> None:
+    html = _settings_html(installed, live_app)
+    assert "Загружаем сотрудников и воронки" not in html
     exchange = installed.meta["exchange"]
     assert re.search(rf'<option value="{exchange}" selected>Биржа лидов', html)
     assert f'<option value="{installed.meta["head"]}"' in html
@@ -53,7 +58,9 @@ def test_events_wait_until_the_first_sync(installed, live_app) -> None:
         rows = s.query(InboxEvent).filter_by(portal_id=pid).all()
         assert rows and {r.status for r in rows} == {"pending"}
         assert {r.attempts for r in rows} == {0}
+    assert "Загружаем сотрудников и воронки" in _settings_html(installed, live_app)
     first_sync(live_app.app)
+    assert "Загружаем сотрудников и воронки" not in _settings_html(installed, live_app)
     assert live_app.drain(installed) >= len(rows)
     with live_app.sessions() as s:
         assert {r.status for r in s.query(InboxEvent).filter_by(portal_id=pid)} == {"done"}
