@@ -111,13 +111,10 @@ def _sync_entity(sessions: sessionmaker[Session], portal_id: int, b24: B24Client
     for batch in chunks(b24.list_all(method, params)):
         with sessions() as session, session.begin():
             write_lock(session)
-            if watermark is None and entity == "lead":  # from before the install: track them
-                deadlines.adopt(session, portal_id, batch, clock())
+            if watermark is None:
+                _first_copy(session, portal_id, entity, batch, clock())
             for fields in batch:
-                if watermark is None:
-                    if entity == "deal":
-                        mirror.upsert_deal(session, portal_id, fields)
-                elif _stale(session, model, id_col, portal_id, fields):
+                if watermark is not None and _stale(session, model, id_col, portal_id, fields):
                     report.queued += inbox.record(
                         session, portal_id=portal_id, code=code, now=clock(), event_ts=None,
                         payload=synthetic_payload(code, {"FIELDS": {"ID": str(fields["ID"])}}))
@@ -129,6 +126,17 @@ def _sync_entity(sessions: sessionmaker[Session], portal_id: int, b24: B24Client
         # An empty portal still gets a watermark, so its first deals are not mistaken for history.
         cursor.watermark = newest or cursor.watermark or iso(clock())
         cursor.updated_at = clock()
+
+
+def _first_copy(session: Session, portal_id: int, entity: str, batch: list[dict],
+                now: datetime) -> None:
+    """What existed before the install goes straight into the mirror; leads also get their
+    track, so their tab and the overdue counts work without waiting for an event."""
+    if entity == "lead":
+        deadlines.adopt(session, portal_id, batch, now)
+        return
+    for fields in batch:
+        mirror.upsert_deal(session, portal_id, fields)
 
 
 def _stale(session: Session, model: type, id_col: str, portal_id: int, fields: dict) -> bool:
