@@ -14,13 +14,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from b24.client import B24Client
-from b24.errors import B24ApiError, BadApplicationToken, EventPayloadError
+from b24.errors import B24ApiError, B24Error, BadApplicationToken, EventPayloadError
 from b24.events import B24Event
 from b24.manifest import Manifest, bind_events, bind_placements
 from b24.oauth import OAuthClient
 from b24.tokens import MemoryTokens, TokenSet
 from b24.values import to_int
 from config import Settings
+from handlers import directory
 from handlers.exchange.fields import ensure_keep_field
 from store import portals
 
@@ -109,6 +110,7 @@ def install(session: Session, req: InstallRequest, settings: Settings, manifest:
         refresh_token=req.refresh_token, token_expires_at=expires_at,
         application_token=req.application_token, scope=req.scope,
         installer_user_id=to_int(info.get("user_id")), lang=req.lang), now)
+    directory.mark_owed(session, portal.id, now)  # its events wait for the directory
     session.commit()
     tokens = MemoryTokens(TokenSet(req.access_token, req.refresh_token, expires_at,
                                    client_endpoint, server_endpoint, req.member_id), oauth)
@@ -118,6 +120,7 @@ def install(session: Session, req: InstallRequest, settings: Settings, manifest:
         bind_events(b24, manifest, settings.app_public_url)
         bind_placements(b24, manifest, settings.app_public_url)
         ensure_keep_field(b24)
+        _mirror_directory(session, portal.id, b24)
     finally:
         fresh = tokens.current()  # binding may have rotated the pair: keep the newest
         portals.save_tokens(session, portal, access_token=fresh.access_token,
@@ -125,3 +128,19 @@ def install(session: Session, req: InstallRequest, settings: Settings, manifest:
                             now=datetime.now(UTC))
         session.commit()
     logger.info("b24.install.done", extra={"member_id": req.member_id, "domain": req.domain})
+
+
+def _mirror_directory(session: Session, portal_id: int, b24: B24Client) -> None:
+    """The first thing the admin opens is the settings: its people and pipelines must be there.
+
+    A few requests (100-300 ms each on a real portal). Should the portal not answer now, the
+    install still succeeds and the first_sync job, seconds later, reads it instead."""
+    try:
+        found = directory.read(b24)
+    except B24Error as exc:
+        logger.warning("b24.install.directory_later", extra={"portal_id": portal_id,
+                                                             "error": str(exc)})
+        return
+    directory.save(session, portal_id, found, datetime.now(UTC))
+    session.commit()
+    logger.info("b24.install.directory", extra={"portal_id": portal_id, **found.counts()})

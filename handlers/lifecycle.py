@@ -12,6 +12,7 @@ from handlers.router import router
 from store import portals
 from store.models import (
     Call,
+    Category,
     Deal,
     DealStageHistory,
     Department,
@@ -23,7 +24,8 @@ from store.models import (
 )
 
 logger = logging.getLogger(__name__)
-PORTAL_DATA = (InboxEvent, SyncCursor, User, Department, Stage, Deal, DealStageHistory, Lead, Call)
+PORTAL_DATA = (InboxEvent, SyncCursor, User, Department, Stage, Category, Deal, DealStageHistory,
+               Lead, Call)
 
 
 @router.on("ONAPPUNINSTALL", inline=True)

@@ -30,11 +30,14 @@ from jobs.sync import sync_portal
 from jobs.tokens import refresh_idle_tokens
 from store import echoes, portals
 from store.db import analyze, is_postgres
+from store.models import Portal
 
 logger = logging.getLogger(__name__)
 # Loops over every portal make one attempt per REST call: a 503 backoff slept inside the loop
 # would hold all the other portals; the next run (seconds or minutes later) is the retry.
 ONE_TRY = 1
+_SYNCING: set[int] = set()
+_SYNCING_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -55,22 +58,42 @@ def settings_of(app: Flask) -> Settings:
 
 def sync_all(app: Flask) -> int:
     """Every active portal in turn; one failing portal never stops the others."""
-    sessions, settings = sessions_of(app), settings_of(app)
+    sessions = sessions_of(app)
     with sessions() as session, session.begin():
         echoes.purge(session, datetime.now(UTC))
     with sessions() as session:
         active = list(portals.active(session))
-    done = 0
-    for portal in active:
-        try:
-            sync_portal(sessions, portal.id,
-                        client_for(portal, sessions, settings, max_attempts=ONE_TRY))
-            done += 1
-        except PortalGone as exc:
-            mark_gone(sessions, portal.id, exc)
-        except Exception:
-            logger.exception("job.sync_all.portal_failed", extra={"member_id": portal.member_id})
-    return done
+    return sum(_sync_one(app, portal) for portal in active)
+
+
+def first_sync(app: Flask) -> int:
+    """Portals installed since the last sync_all: mirrored within seconds, not minutes, so their
+    old leads and deals are tracked and their waiting events (directory owed) are released."""
+    with sessions_of(app)() as session:
+        fresh = list(portals.never_synced(session))
+    return sum(_sync_one(app, portal) for portal in fresh)
+
+
+def _sync_one(app: Flask, portal: Portal) -> bool:
+    """One portal, isolated; a portal already being synced (sync_all and first_sync run in
+    threads of one scheduler) is left to the run in progress."""
+    sessions, settings = sessions_of(app), settings_of(app)
+    with _SYNCING_LOCK:
+        if portal.id in _SYNCING:
+            return False
+        _SYNCING.add(portal.id)
+    try:
+        sync_portal(sessions, portal.id,
+                    client_for(portal, sessions, settings, max_attempts=ONE_TRY))
+        return True
+    except PortalGone as exc:
+        mark_gone(sessions, portal.id, exc)
+    except Exception:
+        logger.exception("job.sync_all.portal_failed", extra={"member_id": portal.member_id})
+    finally:
+        with _SYNCING_LOCK:
+            _SYNCING.discard(portal.id)
+    return False
 
 
 def mark_gone(sessions: sessionmaker[Session], portal_id: int, exc: PortalGone) -> None:
@@ -180,6 +203,7 @@ def daily_report(app: Flask) -> dict[str, object]:
 def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
     return (
         JobSpec("sync_all", sync_all, "interval", {"seconds": settings.sync_interval_seconds}),
+        JobSpec("first_sync", first_sync, "interval", {"seconds": 10}),
         JobSpec("refresh_tokens", refresh_tokens, "interval", {"hours": 24}),
         JobSpec("exchange_sweeps", exchange_sweeps, "interval", {"minutes": 1}),
         JobSpec("exchange_stale", exchange_stale, "interval", {"hours": 1}),

@@ -20,8 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from b24.client import B24Client
 from b24.values import iso, to_datetime, to_int
+from handlers import directory
 from handlers.calls import call_values
 from handlers.contacts import SELECT as CONTACT_SELECT
+from handlers.directory import pages
+from handlers.lead_rules import deadlines
 from handlers.stored import synthetic_payload
 from handlers.telephony import config as telephony_config
 from handlers.telephony.config import phone_normalizer
@@ -52,7 +55,7 @@ def sync_portal(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
                 now: Callable[[], datetime] | None = None) -> SyncReport:
     clock = now or (lambda: datetime.now(UTC))
     report = SyncReport()
-    _sync_directory(sessions, portal_id, b24, report)
+    _sync_directory(sessions, portal_id, b24, report, clock)
     for entity in ENTITIES:
         _sync_entity(sessions, portal_id, b24, entity, report, clock)
     _sync_contacts(sessions, portal_id, b24, report, clock)
@@ -68,38 +71,19 @@ def sync_portal(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
     return report
 
 
-def pages(b24: B24Client, method: str, params: dict[str, Any]) -> Iterator[dict]:
-    """Plain start/next paging for the few methods without an ID cursor (user.get, ...)."""
-    start: int | None = 0
-    while start is not None:
-        body = b24.call_raw(method, {**params, "start": start})
-        result = body.get("result") or []
-        yield from (result if isinstance(result, list) else result.get("items", []))
-        start = to_int(body.get("next"))
-
-
 def chunks(rows: Iterator[dict], size: int = CHUNK) -> Iterator[list[dict]]:
     while batch := list(islice(rows, size)):
         yield batch
 
 
 def _sync_directory(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
-                    report: SyncReport) -> None:
-    """Users, departments, stages: small, and read whole every time."""
-    users = list(pages(b24, "user.get", {"FILTER": {"USER_TYPE": "employee"}}))
-    deps = list(pages(b24, "department.get", {}))
-    stages = list(pages(b24, "crm.status.list", {}))
+                    report: SyncReport, clock: Callable[[], datetime]) -> None:
+    """Users, departments, pipelines, stages: small, and read whole every time."""
+    found = directory.read(b24)
     with sessions() as session, session.begin():
-        write_lock(session)
-        for u in users:
-            mirror.upsert_user(session, portal_id, u)
-        for d in deps:
-            mirror.upsert_department(session, portal_id, d)
-        for s in stages:
-            mirror.upsert_stage(session, portal_id, s)
-    report.add("users", len(users))
-    report.add("departments", len(deps))
-    report.add("stages", len(stages))
+        directory.save(session, portal_id, found, clock())
+    for key, n in found.counts().items():
+        report.add(key, n)
 
 
 def _cursor(session: Session, portal_id: int, entity: str, now: datetime) -> SyncCursor:
@@ -119,19 +103,18 @@ def _sync_entity(sessions: sessionmaker[Session], portal_id: int, b24: B24Client
         write_lock(session)
         watermark = _cursor(session, portal_id, entity, clock()).watermark
         session.commit()
-    select = ["*", "UF_*", "PHONE"] if entity == "lead" else ["*", "UF_*"]
+    select = ["*", "UF_*", "PHONE", "EMAIL"] if entity == "lead" else ["*", "UF_*"]
     params: dict[str, Any] = {"select": select}
     if watermark:
         params["filter"] = {">=DATE_MODIFY": watermark}
-    upsert = mirror.upsert_deal if entity == "deal" else mirror.upsert_lead
     newest = watermark
     for batch in chunks(b24.list_all(method, params)):
         with sessions() as session, session.begin():
             write_lock(session)
+            if watermark is None:
+                _first_copy(session, portal_id, entity, batch, clock())
             for fields in batch:
-                if watermark is None:
-                    upsert(session, portal_id, fields)
-                elif _stale(session, model, id_col, portal_id, fields):
+                if watermark is not None and _stale(session, model, id_col, portal_id, fields):
                     report.queued += inbox.record(
                         session, portal_id=portal_id, code=code, now=clock(), event_ts=None,
                         payload=synthetic_payload(code, {"FIELDS": {"ID": str(fields["ID"])}}))
@@ -143,6 +126,17 @@ def _sync_entity(sessions: sessionmaker[Session], portal_id: int, b24: B24Client
         # An empty portal still gets a watermark, so its first deals are not mistaken for history.
         cursor.watermark = newest or cursor.watermark or iso(clock())
         cursor.updated_at = clock()
+
+
+def _first_copy(session: Session, portal_id: int, entity: str, batch: list[dict],
+                now: datetime) -> None:
+    """What existed before the install goes straight into the mirror; leads also get their
+    track, so their tab and the overdue counts work without waiting for an event."""
+    if entity == "lead":
+        deadlines.adopt(session, portal_id, batch, now)
+        return
+    for fields in batch:
+        mirror.upsert_deal(session, portal_id, fields)
 
 
 def _stale(session: Session, model: type, id_col: str, portal_id: int, fields: dict) -> bool:

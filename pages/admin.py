@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Response, redirect, request
 
+from handlers import directory
 from handlers.exchange import actions, caps, config, sweep
 from handlers.report import stages as report_stages
 from pages import bp
@@ -159,7 +160,8 @@ def _render(cfg: config.ExchangeConfig, errors: dict[str, str], *, status: int =
                   names=names(session, pid), latest=last,
                   undoable=last is not None and _undoable(last, k.now),
                   report_stages=report_stages.load(session, pid),
-                  deal_stages=report_stages.deal_stages(session, pid), **extra)
+                  deal_stages=report_stages.deal_stages(session, pid),
+                  directory_owed=directory.owed(session, pid), **extra)
 
 
 render_settings = _render  # the report's stage form is shown again through it on a mistake

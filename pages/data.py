@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from handlers.exchange import caps, queries
 from handlers.exchange.config import ExchangeConfig
-from store.models import Deal, Stage, User
+from store.models import Category, Deal, Stage, User
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,10 @@ def names(session: Session, portal_id: int) -> Names:
 
 
 def categories(session: Session, portal_id: int, cfg: ExchangeConfig) -> list[int]:
-    """Deal pipelines known from the mirror's stages (DEAL_STAGE is 0, DEAL_STAGE_n is n)."""
-    found = {0}
+    """Deal pipelines known from the mirror: crm.category.list's, and those the stages name
+    (DEAL_STAGE is 0, DEAL_STAGE_n is n)."""
+    found = {0, *session.scalars(select(Category.b24_category_id).where(
+        Category.portal_id == portal_id))}
     for entity in session.scalars(select(Stage.entity_id).where(
             Stage.portal_id == portal_id, Stage.entity_id.like("DEAL_STAGE%")).distinct()):
         suffix = entity.removeprefix("DEAL_STAGE").lstrip("_")

@@ -11,7 +11,7 @@ RU: dict[str, str] = {
     "report.won": "Выиграно сделок", "report.lost": "Проиграно сделок",
     "report.bottleneck": "Узкое место воронки",
     "report.bottleneck.none": "Нет данных за период",
-    "report.bottleneck.text": "«{stage}»: дальше проходит только {pct}",
+    "report.bottleneck.text": "«{stage}» в воронке «{pipeline}»: дальше проходит только {pct}",
     "report.funnel": "Воронка за период",
     "report.funnel.hint": "Сколько сделок дошло до стадии (по истории переходов) и сколько "
                           "прошло дальше. Красным — стадия, где теряется больше всего.",
@@ -113,7 +113,7 @@ EN: dict[str, str] = {
     "report.won": "Deals won", "report.lost": "Deals lost",
     "report.bottleneck": "Funnel bottleneck",
     "report.bottleneck.none": "No data for the period",
-    "report.bottleneck.text": "“{stage}”: only {pct} move on",
+    "report.bottleneck.text": "“{stage}” in “{pipeline}”: only {pct} move on",
     "report.funnel": "Funnel for the period",
     "report.funnel.hint": "How many deals reached each stage (from the stage history) and how "
                           "many moved on. Red: the stage that loses the most.",

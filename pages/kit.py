@@ -19,6 +19,7 @@ from flask import current_app, g, render_template, request, url_for
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
+from handlers import directory
 from pages import formats, i18n
 from pages.auth import SESSION_HEADER, Forbidden, Viewer, active_portal, viewer_from
 from store.db import get_session
@@ -124,6 +125,23 @@ class Kit:
     def url(self, endpoint: str, **values: Any) -> str:
         """A link inside the app: the session rides along in ?s=."""
         return url_for(endpoint, s=self.token, **values)
+
+    def pipeline(self, category_id: int, general: str = "category.general",
+                 numbered: str = "category.n") -> str:
+        """The pipeline's name as the portal calls it; «Воронка N» only while it is unknown."""
+        name = _pipeline_names().get(category_id)
+        if name:
+            return name
+        return self.t(general) if category_id == 0 else self.t(numbered, n=category_id)
+
+
+def _pipeline_names() -> dict[int, str]:
+    """Read once per request from the mirror (crm.category.list, handlers.directory)."""
+    if "pipeline_names" not in g:
+        current = g.get("portal")
+        g.pipeline_names = {} if current is None else \
+            directory.pipeline_names(get_session(), current.id)
+    return g.pipeline_names
 
 
 def kit() -> Kit:

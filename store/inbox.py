@@ -14,7 +14,9 @@ from sqlalchemy import and_, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from store.db import upsert_insert, write_lock
-from store.models import InboxEvent, Portal
+from store.models import InboxEvent, Portal, SyncCursor
+
+DIRECTORY_CURSOR = "directory"  # a sync cursor whose watermark None holds the events back
 
 LEASE = timedelta(minutes=5)
 ADVISORY_SPACE = 0x1B0C  # first key of the per-portal claim lock (pg_advisory_xact_lock)
@@ -53,10 +55,13 @@ def due_portals(session: Session, now: datetime, limit: int = 100) -> list[int]:
     "Due" counts from `next_attempt_at`, not from arrival: a portal whose chunk just failed
     queues behind portals that have been waiting longer, so its retries never take a healthy
     portal's place in the round. Events of a portal that is not active (gone: unpaid or
-    deleted; uninstalled) stay pending and untouched until it is installed again.
+    deleted; uninstalled) stay pending and untouched until it is installed again, and so do
+    those of a portal whose first directory sync is still owed (handlers.directory).
     """
+    owed = select(SyncCursor.portal_id).where(SyncCursor.entity == DIRECTORY_CURSOR,
+                                              SyncCursor.watermark.is_(None))
     stmt = (select(InboxEvent.portal_id).join(Portal, Portal.id == InboxEvent.portal_id)
-            .where(_claimable(now), Portal.status == "active")
+            .where(_claimable(now), Portal.status == "active", Portal.id.not_in(owed))
             .group_by(InboxEvent.portal_id)
             .order_by(func.min(InboxEvent.next_attempt_at), func.min(InboxEvent.id))
             .limit(limit))

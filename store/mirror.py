@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 
 from b24.values import to_datetime, to_decimal, to_int, yes
 from store import touches
-from store.models import Contact, Deal, DealStageHistory, Department, Lead, Stage, User
+from store.models import (
+    Category,
+    Contact,
+    Deal,
+    DealStageHistory,
+    Department,
+    Lead,
+    Stage,
+    User,
+)
 from store.report_models import ContactKey, OpenActivity
 
 DEAL_COLUMNS = {"ID", "TITLE", "CATEGORY_ID", "STAGE_ID", "STAGE_SEMANTIC_ID", "ASSIGNED_BY_ID",
@@ -139,6 +148,18 @@ def upsert_stage(session: Session, portal_id: int, fields: Mapping[str, Any]) ->
     row.sort = to_int(fields.get("SORT")) or 0
     row.semantics = str(fields.get("SEMANTICS") or "P")[:1]
     row.category_id = to_int(fields.get("CATEGORY_ID"))
+    return row
+
+
+def upsert_category(session: Session, portal_id: int, fields: Mapping[str, Any]) -> Category:
+    """A crm.category.list row: camelCase keys (id, name, sort), unlike crm.status.list."""
+    category_id = to_int(fields["id"]) or 0
+    row = _one(session, Category, portal_id=portal_id, b24_category_id=category_id)
+    if row is None:
+        row = Category(portal_id=portal_id, b24_category_id=category_id)
+        session.add(row)
+    row.name = str(fields.get("name") or "")[:255]
+    row.sort = to_int(fields.get("sort")) or 0
     return row
 
 

@@ -146,6 +146,19 @@ class Stage(Base):
     category_id: Mapped[int | None] = mapped_column(Integer)
 
 
+class Category(Base):
+    """Deal pipelines by name (crm.category.list, entityTypeId 2); 0 is the default one."""
+
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("portal_id", "b24_category_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
+    b24_category_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Deal(Base):
     __tablename__ = "deals"
     __table_args__ = (

@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from store.models import Portal
+from store.inbox import DIRECTORY_CURSOR
+from store.models import Portal, SyncCursor
 
 
 @dataclass(frozen=True)
@@ -109,3 +110,13 @@ def mark_gone(session: Session, portal: Portal, reason: str, now: datetime) -> N
 
 def active(session: Session) -> Iterator[Portal]:
     yield from session.scalars(select(Portal).where(Portal.status == "active").order_by(Portal.id))
+
+
+def never_synced(session: Session) -> Iterator[Portal]:
+    """Active portals the sync has not read yet: no deal cursor, or the directory still owed."""
+    synced = select(SyncCursor.portal_id).where(SyncCursor.entity == "deal")
+    owed = select(SyncCursor.portal_id).where(SyncCursor.entity == DIRECTORY_CURSOR,
+                                              SyncCursor.watermark.is_(None))
+    yield from session.scalars(select(Portal).where(
+        Portal.status == "active", or_(Portal.id.not_in(synced), Portal.id.in_(owed)))
+        .order_by(Portal.id))

@@ -9,8 +9,10 @@ a fresh install must not flood the head with last month's leads.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
@@ -24,6 +26,7 @@ from handlers.lead_rules.statuses import Statuses
 from handlers.lead_rules.workclock import WorkClock
 from handlers.phones import normalize
 from store import lead_rules as store
+from store import mirror
 from store.leads_models import LeadTrack
 from store.models import Lead
 
@@ -45,6 +48,20 @@ class Rules:
     statuses: Statuses
     head: int | None
     exchange_user: int | None
+
+
+def adopt(session: Session, portal_id: int, leads: Sequence[Mapping[str, Any]],
+          now: datetime) -> int:
+    """Leads of the first sync (from before the install): mirrored and tracked at once, so their
+    tab and the overdue counts work from then on; past deadlines are listed, not announced."""
+    cfg = config.load(session, portal_id)
+    clock, statuses = WorkClock.of(cfg), Statuses.load(session, portal_id)
+    for fields in leads:
+        lead = mirror.upsert_lead(session, portal_id, fields)
+        track = store.upsert_track(session, portal_id, lead.b24_lead_id, now)
+        tracks.adopt(track, lead, fields, now=now, cfg=cfg, clock=clock, statuses=statuses)
+    session.flush()
+    return len(leads)
 
 
 def backfill(ctx: ActionContext) -> int:

@@ -65,6 +65,16 @@ def update_status(track: LeadTrack, lead: Lead, fields: Mapping[str, Any], *, no
     track.updated_at = now
 
 
+def adopt(track: LeadTrack, lead: Lead, fields: Mapping[str, Any], *, now: datetime,
+          cfg: LeadRulesConfig, clock: WorkClock, statuses: Statuses) -> None:
+    """A lead the first sync found: it existed before the install, so its status clock starts
+    at the portal's last move (MOVED_TIME, else DATE_MODIFY), not when we first saw it."""
+    update_card(track, fields)
+    moved = fields.get("MOVED_TIME") or fields.get("DATE_MODIFY") or fields.get("DATE_CREATE")
+    update_status(track, lead, {**fields, "MOVED_TIME": moved}, now=now, cfg=cfg, clock=clock,
+                  statuses=statuses)
+
+
 def refresh_due(track: LeadTrack, lead: Lead, *, cfg: LeadRulesConfig, clock: WorkClock,
                 statuses: Statuses) -> bool:
     """Recompute the deadline; True when it changed."""

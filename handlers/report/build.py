@@ -18,6 +18,9 @@ from store import exchange as journal
 from store.models import Deal, DealStageHistory
 
 STALE_DAYS = 7
+# Below this many deals in the period a pipeline's weakest stage is chance (one deal stuck in
+# «Оплата» reads "0 %"): its funnel is shown, but it never makes the headline.
+MIN_HEADLINE_DEALS = 10
 TREND_DAYS = 14  # the LCR trend shows at least two weeks, ending with the period
 
 
@@ -35,14 +38,19 @@ class Report:
 
     @property
     def bottleneck(self) -> tuple[int, funnels.StageRow] | None:
-        found = [(f.category_id, f.bottleneck) for f in self.funnels if f.bottleneck]
-        return min(found, key=lambda x: x[1].conversion) if found else None
+        """The weakest stage of the main pipeline (funnels come main first, see main_first);
+        the next pipeline only if the main one has none; never one with a handful of deals."""
+        for f in self.funnels:
+            if f.deals >= MIN_HEADLINE_DEALS and f.bottleneck:
+                return f.category_id, f.bottleneck
+        return None
 
     def headline(self) -> dict[str, Any]:
         neck = self.bottleneck
         return {
             "won": self.won_count, "won_amount": self.won_amount, "lost": self.lost_count,
             "bottleneck": (neck[1].name, neck[1].conversion) if neck else None,
+            "bottleneck_pipeline": neck[0] if neck else None,
             "never_moved": len(self.hygiene["never_moved"]),
             "no_next_step": len(self.hygiene["no_next_step"]),
             "shared_clients": len(self.hygiene["shared_clients"]),
@@ -79,8 +87,8 @@ def build(session: Session, portal_id: int, period: Period, now: datetime) -> Re
     won, amount, lost = outcomes(session, portal_id, period)
     return Report(
         period=period,
-        funnels=[funnels.funnel(session, portal_id, c, period)
-                 for c in funnels.categories(session, portal_id)],
+        funnels=main_first([funnels.funnel(session, portal_id, c, period)
+                            for c in funnels.categories(session, portal_id)]),
         won_count=won, won_amount=amount, lost_count=lost,
         managers=people.activity(session, portal_id, period, managers, now=now,
                                  long_call=_long_call(session, portal_id)),
@@ -90,6 +98,11 @@ def build(session: Session, portal_id: int, period: Period, now: datetime) -> Re
                  "shared_clients": hygiene.shared_clients(session, portal_id),
                  "empty_timeline": hygiene.empty_timeline(session, portal_id)},
         sections=area_sections(session, portal_id, period, now))
+
+
+def main_first(found: list[funnels.Funnel]) -> list[funnels.Funnel]:
+    """The pipeline with the most deals in the period first; on a tie the default one (0)."""
+    return sorted(found, key=lambda f: (-f.deals, f.category_id != 0, f.category_id))
 
 
 def _long_call(session: Session, portal_id: int) -> int:

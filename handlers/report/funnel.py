@@ -4,7 +4,7 @@ A deal *reached* a stage when its history (up to the period's end) holds that st
 later in-progress or success stage of its pipeline: a deal that skipped "Счёт" on its way to
 "Оплата" still passed "Счёт". Failure stages are not progress. The cohort is every deal of the
 pipeline with a history entry inside the period. Stage-to-stage conversion is
-reached(next) / reached(this); the bottleneck is the lowest one.
+reached(next) / reached(this); the bottleneck is the lowest one, found per pipeline.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class StageRow:
 class Funnel:
     category_id: int
     stages: list[StageRow]
+    deals: int = 0  # the cohort: deals of this pipeline that moved inside the period
 
     @property
     def bottleneck(self) -> StageRow | None:
@@ -86,7 +87,7 @@ def funnel(session: Session, portal_id: int, category_id: int, period: Period, *
         nxt = counts[i + 1] if i + 1 < len(stages) else None
         conv = (nxt / counts[i]) if nxt is not None and counts[i] else None
         rows.append(StageRow(stage.status_id, stage.name, int(counts[i]), conv))
-    return Funnel(category_id, rows)
+    return Funnel(category_id, rows, int(sum(per_top.values())))
 
 
 def categories(session: Session, portal_id: int) -> list[int]:

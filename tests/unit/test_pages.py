@@ -214,7 +214,14 @@ def test_deal_tab_shows_the_deal_state(client, app, portal, sessions) -> None:
     assert "Сделку ведёт Олег Иванов" in text(client.get(f"/app/deal/302?s={tok}").text)
     yours = client.get(f"/app/deal/303?s={tok}").text
     assert "Это ваша сделка" in yours and 'data-return="303"' in yours
-    assert "не участвует в бирже" in client.get(f"/app/deal/304?s={tok}").text
+    assert "Воронка «Воронка 1» не участвует в бирже." in \
+        text(client.get(f"/app/deal/304?s={tok}").text)  # no name mirrored: the fallback
+    with sessions() as s:
+        mirror.upsert_category(s, portal.id, {"id": 1, "name": "Повторные продажи", "sort": 200})
+        s.commit()
+    repeat = text(client.get(f"/app/deal/304?s={tok}").text)
+    assert "Воронка «Повторные продажи» не участвует в бирже." in repeat
+    assert "Воронка Повторные продажи" in repeat
     assert "Данных о сделке ещё нет" in client.get(f"/app/deal/999?s={tok}").text
 
 

@@ -81,3 +81,17 @@ def test_due_portals_oldest_first(session) -> None:
     _record(session, a)
     session.commit()
     assert inbox.due_portals(session, NOW) == [b.id, a.id]
+
+
+def test_events_of_a_portal_whose_directory_is_owed_wait(session) -> None:
+    from handlers import directory
+
+    owed, ready = make_portal(session), make_portal(session, member_id="r" * 32)
+    _record(session, owed)
+    _record(session, ready)
+    directory.mark_owed(session, owed.id, NOW)
+    session.commit()
+    assert inbox.due_portals(session, NOW) == [ready.id]
+    directory.save(session, owed.id, directory.Directory([], [], [], []), NOW)
+    session.commit()
+    assert set(inbox.due_portals(session, NOW)) == {owed.id, ready.id}
