@@ -85,8 +85,11 @@ def main(argv: list[str] | None = None) -> int:
                                          Manifest.load(MANIFEST).scopes)
         portal = cloud.add_portal("demo")
         seed_company(portal, seed=args.seed)
-        say(f"    портал {portal.domain}: {len(portal.table('user'))} сотрудников, "
-            f"{len(portal.table('crm.deal'))} сделок, {len(portal.table('crm.lead'))} лидов")
+        say(f"    портал {portal.domain} до установки / before the install: "
+            f"{len(portal.table('user'))} сотрудников, {len(portal.table('crm.deal'))} сделок, "
+            f"{len(portal.table('crm.lead'))} лидов, {len(portal.table('crm.contact'))} "
+            f"контактов, {len(portal.table('voximplant.statistic'))} звонков; воронки "
+            + ", ".join(f"«{c['name']}»" for c in portal.table("crm.category")))
 
         port = free_port()
         settings = Settings(
@@ -133,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         _, pid = report.owner_token(app, portal, settings)
         head = report.headline(app, pid, log.day)
         page, shot = report.save(app, portal, settings, log.day, out)
+        record = report.save_recording(app, portal, settings, out)
         server.shutdown()
     (out / "demo-summary.txt").write_text(summary, encoding="utf-8")
     say("6/6 Итоги / summary:")
@@ -149,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
         f"; без движения {head['never_moved']}, без следующего шага {head['no_next_step']}, "
         f"клиент у нескольких менеджеров {head['shared_clients']}")
     say(f"Отчёт / report: {page}" + (f", снимок / screenshot: {shot}" if shot else ""))
+    say("Запись разговора через приложение / a call recording through the app: "
+        + (f"{record[0]} ({record[1]:.1f} с), плеер на вкладке «Звонки»: {record[2]}"
+           if record else "НЕТ / none"))
     say(f"Файлы / files: {out / 'demo-summary.txt'}, база / database: {db_path}")
     return 0
 

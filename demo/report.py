@@ -55,3 +55,31 @@ def save(app, portal, settings: Settings, day, out: Path) -> tuple[Path, Path | 
         tab.screenshot(path=str(shot), full_page=True)
         browser.close()
     return page, shot
+
+
+def save_recording(app, portal, settings: Settings, out: Path) -> tuple[Path, float, str] | None:  # noqa: ANN001
+    """The newest recorded call, fetched the way the calls page's player fetches it (through the
+    app, with the page session): out/recording-<call>.wav, its length, and the page to play it."""
+    import io
+    import wave
+
+    from sqlalchemy import select
+
+    from store.models import Call
+
+    token, pid = owner_token(app, portal, settings)
+    with app.extensions["db_sessions"]() as session:
+        call = session.scalars(select(Call).where(
+            Call.portal_id == pid, Call.record_file_id.is_not(None))
+            .order_by(Call.start_at.desc()).limit(1)).first()
+    if call is None:
+        return None
+    answer = requests.get(f"{settings.app_public_url}/app/call/{call.id}/record?s={token}",
+                          timeout=30)
+    if answer.status_code != 200 or not answer.content.startswith(b"RIFF"):
+        return None
+    with wave.open(io.BytesIO(answer.content)) as sound:
+        seconds = sound.getnframes() / sound.getframerate()
+    path = out / f"recording-{call.call_id}.wav"
+    path.write_bytes(answer.content)
+    return path, seconds, f"{settings.app_public_url}/app/calls?s=…"
