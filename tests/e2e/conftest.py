@@ -68,11 +68,17 @@ def portal(cloud: Cloud) -> PortalState:
 
 
 @pytest.fixture
-def live_app(cloud: Cloud, migrated: str, sessions) -> Iterator[LiveApp]:
+def oauth_suffix() -> str:
+    """Appended to the auth server URL in B24_OAUTH_URL; tests parametrize it."""
+    return ""
+
+
+@pytest.fixture
+def live_app(cloud: Cloud, migrated: str, sessions, oauth_suffix: str) -> Iterator[LiveApp]:
     from app import create_app
 
     port = free_port()
-    settings = make_settings(migrated, b24_oauth_url=cloud.url,
+    settings = make_settings(migrated, b24_oauth_url=cloud.url + oauth_suffix,
                              app_public_url=f"http://127.0.0.1:{port}",
                              b24_js_url=f"{cloud.url}/bx24/api/v1/")
     application = create_app(settings)
