@@ -38,6 +38,7 @@ class ActionContext:
     b24: B24Client
     now: datetime
     cfg: config.ExchangeConfig
+    app_code: str = ""  # our client_id: links to the app's page carry it (notify.app_link)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def action_context(portal: Portal, sessions: sessionmaker[Session], settings: Se
         b24 = client_for(portal, sessions, settings, max_attempts=max_attempts)
         try:
             yield ActionContext(portal, session, b24, datetime.now(UTC),
-                                config.load(session, portal.id))
+                                config.load(session, portal.id), settings.b24_client_id)
         finally:
             b24.close()
 
