@@ -63,8 +63,9 @@ def sync_all(app: Flask) -> int:
     done = 0
     for portal in active:
         try:
-            sync_portal(sessions, portal.id,
-                        client_for(portal, sessions, settings, max_attempts=ONE_TRY))
+            # background: the sync never takes the budget event chunks need (ratelimit.py)
+            sync_portal(sessions, portal.id, client_for(portal, sessions, settings,
+                                                        max_attempts=ONE_TRY, background=True))
             done += 1
         except PortalGone as exc:
             mark_gone(sessions, portal.id, exc)
@@ -101,7 +102,8 @@ def for_each_portal(app: Flask, job: Callable[[ActionContext], object]) -> dict[
     results: dict[str, object] = {}
     for portal in active:
         try:
-            with action_context(portal, sessions, settings, max_attempts=ONE_TRY) as ctx:
+            with action_context(portal, sessions, settings, max_attempts=ONE_TRY,
+                                background=True) as ctx:
                 results[portal.member_id] = job(ctx)
         except PortalGone as exc:
             mark_gone(sessions, portal.id, exc)

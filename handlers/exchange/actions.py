@@ -50,9 +50,11 @@ class ActionResult:
 
 @contextmanager
 def action_context(portal: Portal, sessions: sessionmaker[Session], settings: Settings, *,
-                   max_attempts: int | None = None) -> Iterator[ActionContext]:
+                   max_attempts: int | None = None,
+                   background: bool = False) -> Iterator[ActionContext]:
     with sessions() as session:
-        b24 = client_for(portal, sessions, settings, max_attempts=max_attempts)
+        b24 = client_for(portal, sessions, settings, max_attempts=max_attempts,
+                         background=background)
         try:
             yield ActionContext(portal, session, b24, datetime.now(UTC),
                                 config.load(session, portal.id), settings.b24_client_id)
