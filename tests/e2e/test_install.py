@@ -66,8 +66,10 @@ def test_forged_install_form_is_refused(portal, live_app) -> None:
 
 
 @pytest.mark.parametrize("oauth_suffix", ["/oauth/token/", "/oauth/token", "/"])
-def test_install_and_refresh_with_the_token_url_as_b24_oauth_url(installed, live_app) -> None:
+def test_install_and_refresh_with_the_token_url_as_b24_oauth_url(oauth_suffix, installed,
+                                                                 live_app) -> None:
     """B24_OAUTH_URL set to the token URL the docs print still installs and refreshes."""
+    assert live_app.settings.b24_oauth_url == installed.cloud.url  # normalised
     with live_app.sessions() as s:
         row = portals.find(s, installed.member_id)
         assert row.status == "active" and row.server_endpoint == installed.cloud.url + "/rest/"
