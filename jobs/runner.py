@@ -94,8 +94,13 @@ def drain_inbox(app: Flask) -> int:
     return process_inbox(sessions_of(app), settings_of(app), max_rounds=10)
 
 
-def for_each_portal(app: Flask, job: Callable[[ActionContext], object]) -> dict[str, object]:
-    """Run a per-portal job on every active portal, each isolated (STYLE rule 8)."""
+def for_each_portal(app: Flask, job: Callable[[ActionContext], object], *,
+                    background: bool = True) -> dict[str, object]:
+    """Run a per-portal job on every active portal, each isolated (STYLE rule 8).
+
+    Background jobs leave event chunks their share of each portal's budget (b24/ratelimit.py);
+    a job someone is waiting on right now (a call card while the phone rings) is not one.
+    """
     sessions, settings = sessions_of(app), settings_of(app)
     with sessions() as session:
         active = list(portals.active(session))
@@ -103,7 +108,7 @@ def for_each_portal(app: Flask, job: Callable[[ActionContext], object]) -> dict[
     for portal in active:
         try:
             with action_context(portal, sessions, settings, max_attempts=ONE_TRY,
-                                background=True) as ctx:
+                                background=background) as ctx:
                 results[portal.member_id] = job(ctx)
         except PortalGone as exc:
             mark_gone(sessions, portal.id, exc)
@@ -130,7 +135,7 @@ def routing_cards(app: Flask) -> dict[str, object]:
     with sessions_of(app)() as session:
         if not routing_jobs.pending_portals(session):
             return {}
-    return for_each_portal(app, routing_jobs.push_cards)
+    return for_each_portal(app, routing_jobs.push_cards, background=False)
 
 
 def lead_deadlines(app: Flask) -> dict[str, object]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from b24.ratelimit import LeakyBucket, use_bucket
+from b24.ratelimit import LeakyBucket, bucket_for, use_bucket
 from handlers.context import client_for
 from jobs.inbox import process_inbox
-from jobs.runner import sync_all
+from jobs.runner import for_each_portal, sync_all
 from jobs.sync import sync_portal
 from sandbox.seed import seed_bulk_deals
 from store import inbox, portals
@@ -79,3 +79,19 @@ def test_a_sync_run_back_to_back_never_starves_300_events(installed, live_app, c
     # the first chunk waits only for the busy minute's burst to drain, not for the sync
     assert first <= 1 and seconds < 60, (log, seconds)
     assert not [c for c in installed.calls if c.error == "QUERY_LIMIT_EXCEEDED"]
+
+
+def test_sync_and_per_portal_jobs_go_through_the_lane_events_and_call_cards_do_not(
+        installed, live_app) -> None:
+    lane = bucket_for(installed.member_id).background
+    installed.invoke("crm.deal.add", {"fields": {"TITLE": "Заявка"}},
+                     user_id=installed.meta["managers"][0])
+    live_app.drain(installed)
+    assert lane.sent == 0  # the inbox and the install are not background work
+    sync_all(live_app.app)
+    synced = lane.sent
+    assert synced > 0
+    for_each_portal(live_app.app, lambda ctx: ctx.b24.call("user.current"))
+    assert lane.sent == synced + 1
+    for_each_portal(live_app.app, lambda ctx: ctx.b24.call("user.current"), background=False)
+    assert lane.sent == synced + 1
