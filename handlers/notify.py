@@ -83,6 +83,17 @@ def app_link(domain: str, app_code: str, page: str, **params: str) -> str:
     return APP_LINK.format(domain=domain, code=app_code) + "?" + query
 
 
+LINK_LABELS = {"board": {"ru": "Открыть биржу", "en": "Open the exchange"}}
+
+
+def with_link(message: str, domain: str, app_code: str, page: str, lang: str) -> str:
+    """The notice plus a link to that page of the app; unchanged when our code is unknown."""
+    if not app_code:
+        return message
+    labels = LINK_LABELS[page]
+    return f"{message} {link(app_link(domain, app_code, page), labels.get(lang, labels['ru']))}"
+
+
 def link(url: str, label: str) -> str:
     """BB-code link, as notifications render it (EN:api-reference/chats/messages/formatting.md)."""
     return f"[URL={url}]{label}[/URL]"

@@ -90,3 +90,30 @@ def test_a_link_with_another_app_code_opens_nothing(installed, live_app) -> None
     url = f"https://{installed.domain}/marketplace/view/local.other.1/?params%5Bpage%5D=report"
     with pytest.raises(EmptySlider):
         installed.follow_link(url, min(installed.admins))
+
+
+def test_exchange_alert_links_to_the_board_inside_the_portal(installed, live_app) -> None:
+    from handlers.exchange import config
+    from handlers.exchange.actions import action_context
+    from jobs.exchange import alert_head
+
+    sync_all(live_app.app)
+    head = installed.meta["head"]
+    with live_app.sessions() as s:
+        row = portals.find(s, installed.member_id)
+        config.save(s, row.id, config.ExchangeConfig(
+            exchange_user_id=installed.meta["exchange"], head_user_id=head,
+            alert_waiting_over=0), user_id=min(installed.admins), now=datetime.now(UTC))
+        s.commit()
+        s.expunge(row)
+    installed.invoke("crm.deal.add", {"fields": {
+        "TITLE": "Ждёт на бирже", "ASSIGNED_BY_ID": installed.meta["exchange"]}},
+        user_id=installed.meta["exchange"])
+    live_app.drain(installed)
+    with action_context(row, live_app.sessions, live_app.settings) as ctx:
+        assert alert_head(ctx) is True
+    (notice,) = [n for n in installed.table("im.notify") if n["TAG"] == "exchange-alert"]
+    (url,) = re.findall(r"\[URL=([^\]]+)\]Открыть биржу\[/URL\]", notice["MESSAGE"])
+    page = installed.follow_link(url, head)
+    assert page.status_code == 200 and urlsplit(page.url).path == "/app/board"
+    assert "Ждёт на бирже" in page.text
