@@ -140,10 +140,11 @@ class BackgroundLane:
         if self.gate is not None:
             self.gate()
         wait = max(self.pace.reserve(), self.parent.reserve(self.ceiling))
-        if wait > 0:
+        with self.parent._lock:  # counters shared by the portal's background threads
+            self.sent += 1
             self.waited += wait
+        if wait > 0:
             self.parent._sleep(wait)
-        self.sent += 1
         return wait
 
     def delay(self, requests: int = 1) -> float:
