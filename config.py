@@ -6,11 +6,27 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'app.db'}"
 DEFAULT_OAUTH_URL = "https://oauth.bitrix.info"
 REQUIRED = ("B24_CLIENT_ID", "B24_CLIENT_SECRET", "APP_PUBLIC_URL", "SECRET_KEY")
+
+
+def oauth_base_url(url: str) -> str:
+    """The auth server's bare origin, whether given as the host or as the token URL.
+
+    The docs print the token URL (https://oauth.bitrix.info/oauth/token/, b24restdocs
+    settings/oauth/index.md "OAuth 2.0 protocol"); refresh and app.info are built on the origin.
+    """
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/")
+    for tail in ("/oauth/token", "/oauth"):
+        if path.endswith(tail):
+            path = path[: -len(tail)]
+            break
+    return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/"), "", ""))
 
 
 class ConfigError(RuntimeError):
@@ -48,6 +64,10 @@ class Settings:
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # The one place B24_OAUTH_URL is normalised; every user reads this field.
+        object.__setattr__(self, "b24_oauth_url", oauth_base_url(self.b24_oauth_url))
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Fail fast: list every missing key, not just the first one."""
@@ -70,7 +90,7 @@ class Settings:
             app_public_url=env["APP_PUBLIC_URL"].rstrip("/"),
             secret_key=Secret(env["SECRET_KEY"]),
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            b24_oauth_url=(env.get("B24_OAUTH_URL") or DEFAULT_OAUTH_URL).rstrip("/"),
+            b24_oauth_url=env.get("B24_OAUTH_URL") or DEFAULT_OAUTH_URL,
             b24_js_url=env.get("B24_JS_URL") or "//api.bitrix24.com/api/v1/",
             inbox_chunk_size=chunk,
             inbox_max_attempts=attempts,

@@ -41,7 +41,7 @@ from b24.errors import (
     RateLimited,
     ServerError,
 )
-from b24.ratelimit import LeakyBucket, bucket_for
+from b24.ratelimit import Limiter, bucket_for
 from b24.tokens import TokenProvider, TokenSet
 
 __all__ = ["B24Client", "BatchResult"]
@@ -53,7 +53,7 @@ MAX_REDIRECTS = 3
 class B24Client:
     """REST calls for one portal; thread-safe enough to share between a worker's threads."""
 
-    def __init__(self, tokens: TokenProvider, *, limiter: LeakyBucket | None = None,
+    def __init__(self, tokens: TokenProvider, *, limiter: Limiter | None = None,
                  session: requests.Session | None = None, timeout: float = 30.0,
                  max_attempts: int = 5, sleep: Callable[[float], None] = time.sleep,
                  on_endpoint_changed: Callable[[str], None] | None = None,
@@ -158,7 +158,7 @@ class B24Client:
         raise B24TransportError(f"{method}: more than {MAX_REDIRECTS} redirects")
 
     @staticmethod
-    def _decode(response: requests.Response, method: str, bucket: LeakyBucket) -> dict[str, Any]:
+    def _decode(response: requests.Response, method: str, bucket: Limiter) -> dict[str, Any]:
         try:
             return wire.decode(response, method)
         except RateLimited as exc:
@@ -179,7 +179,7 @@ class B24Client:
         if self._on_endpoint_changed is not None:
             self._on_endpoint_changed(new)
 
-    def _bucket(self, tokens: TokenSet) -> LeakyBucket:
+    def _bucket(self, tokens: TokenSet) -> Limiter:
         if self._limiter is None:
             self._limiter = bucket_for(tokens.member_id or tokens.client_endpoint)
         return self._limiter

@@ -27,6 +27,8 @@ KNOWN_SCOPES = frozenset({
     "timeman", "catalog", "sale", "landing", "rpa", "documentgenerator", "userconsent",
     "contact_center", "intranet", "mailservice", "pay_system", "cashbox", "delivery",
     "socialnetwork", "forum", "iblock", "userfieldconfig", "booking", "sign"})
+# Placements with one handler per app (EN:api-reference/widgets/placement-bind.md).
+SINGLE_PLACEMENTS = frozenset({"REST_APP_URI", "PAGE_BACKGROUND_WORKER"})
 TOP_KEYS = ("name", "version", "scopes", "handlers", "events", "placements")
 HANDLER_KINDS = ("install", "app", "events")
 LANGS = ("ru", "en")
@@ -100,16 +102,20 @@ def bind_placements(client: B24Client, manifest: Manifest, base_url: str) -> lis
     """Bind each manifest placement unless the same placement+handler exists already."""
     bound = {(str(row.get("placement", "")).upper(), row.get("handler"))
              for row in client.call("placement.get") or [] if isinstance(row, dict)}
-    cmds = {}
+    cmds: dict[str, tuple[str, dict[str, Any]]] = {}
     for item in manifest.placements:
         url = base_url.rstrip("/") + item.handler
         if (item.placement, url) not in bound:
+            if item.placement in SINGLE_PLACEMENTS and any(p == item.placement for p, _ in bound):
+                # one handler only (ERROR_PLACEMENT_MAX_COUNT): the app moved, so replace it
+                cmds[f"{item.placement}:unbind"] = ("placement.unbind",
+                                                    {"PLACEMENT": item.placement})
             cmds[f"{item.placement}:{item.handler}"] = ("placement.bind", {
                 # TITLE is the portal's default (Russian); LANG_ALL carries the rest
                 "PLACEMENT": item.placement, "HANDLER": url, "TITLE": item.title["ru"],
                 "LANG_ALL": {lang: {"TITLE": title} for lang, title in item.title.items()}})
     _bind(client, cmds)
-    return list(cmds)
+    return [key for key in cmds if not key.endswith(":unbind")]
 
 
 def _bind(client: B24Client, cmds: dict[str, tuple[str, dict[str, Any]]]) -> None:

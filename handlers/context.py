@@ -62,14 +62,17 @@ def oauth_client(settings: Settings) -> OAuthClient:
 
 
 def client_for(portal: Portal, sessions: sessionmaker[Session], settings: Settings, *,
-               max_attempts: int | None = None) -> B24Client:
+               max_attempts: int | None = None, background: bool = False) -> B24Client:
     """A REST client for one portal, sharing that portal's rate bucket across the process.
 
     `max_attempts=1` is for loops serving many portals (the inbox worker): a backoff sleep
     inside the client would hold every other portal waiting, so the loop retries later instead.
+    `background=True` (sync, sweeps, reminders) sends through the bucket's background lane,
+    which leaves the rest of the portal's budget to event chunks (b24/ratelimit.py).
     """
     tokens = PortalTokens(portal, sessions, oauth_client(settings))
-    return B24Client(tokens, limiter=bucket_for(portal.member_id),
+    bucket = bucket_for(portal.member_id)
+    return B24Client(tokens, limiter=bucket.background if background else bucket,
                      on_endpoint_changed=tokens.endpoint_changed,
                      max_attempts=max_attempts or settings.rest_max_attempts,
                      backoff=settings.rest_backoff)

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
+
+# A link that opens the app's own page: the REST_APP_URI placement (EN:api-reference/widgets/
+# universal/app-url.md): `/marketplace/view/#APP_CODE#/?params[key]=value`, where #APP_CODE# is
+# the client_id of a local app; the params reach our handler in PLACEMENT_OPTIONS.
+APP_LINK = "https://{domain}/marketplace/view/{code}/"
 
 MESSAGES: dict[str, dict[str, str]] = {
     "landed": {
@@ -69,6 +75,28 @@ def text(key: str, lang: str, **params: Any) -> str:
 def reason_text(reason: str | None, lang: str) -> str:
     table = REASONS.get(reason or "other", REASONS["other"])
     return table.get(lang, table["ru"])
+
+
+def app_link(domain: str, app_code: str, page: str, **params: str) -> str:
+    """The portal URL that opens `page` of this app in a slider (REST_APP_URI placement)."""
+    query = urlencode({f"params[{key}]": value for key, value in {"page": page, **params}.items()})
+    return APP_LINK.format(domain=domain, code=app_code) + "?" + query
+
+
+LINK_LABELS = {"board": {"ru": "Открыть биржу", "en": "Open the exchange"}}
+
+
+def with_link(message: str, domain: str, app_code: str, page: str, lang: str) -> str:
+    """The notice plus a link to that page of the app; unchanged when our code is unknown."""
+    if not app_code:
+        return message
+    labels = LINK_LABELS[page]
+    return f"{message} {link(app_link(domain, app_code, page), labels.get(lang, labels['ru']))}"
+
+
+def link(url: str, label: str) -> str:
+    """BB-code link, as notifications render it (EN:api-reference/chats/messages/formatting.md)."""
+    return f"[URL={url}]{label}[/URL]"
 
 
 def notify(user_id: int, message: str, *, tag: str | None = None) -> tuple[str, dict]:

@@ -53,8 +53,10 @@ def return_stale(ctx: ActionContext) -> int:
         deal.assigned_by_id = cfg.exchange_user_id
     for manager, titles in per_manager.items():
         shown = "; ".join(titles[:5]) + ("…" if len(titles) > 5 else "")
-        cmds[f"n{manager}"] = notify.notify(manager, notify.text(
-            "stale_notice", lang, days=cfg.stale_days, count=len(titles), titles=shown),
+        message = notify.text("stale_notice", lang, days=cfg.stale_days, count=len(titles),
+                              titles=shown)
+        cmds[f"n{manager}"] = notify.notify(manager, notify.with_link(
+            message, ctx.portal.domain, ctx.app_code, "board", lang),
             tag=f"exchange-stale-{manager}")
     ctx.session.commit()
     _send(ctx, cmds, "stale")
@@ -76,9 +78,10 @@ def alert_head(ctx: ActionContext) -> bool:
     hours = (ctx.now - oldest).total_seconds() / 3600 if oldest else 0.0
     if len(deals) <= cfg.alert_waiting_over and hours <= cfg.alert_wait_hours:
         return False
-    method, params = notify.notify(head, notify.text(
-        "exchange_alert", ctx.portal.lang, waiting=len(deals), hours=int(hours)),
-        tag="exchange-alert")
+    message = notify.text("exchange_alert", ctx.portal.lang, waiting=len(deals),
+                          hours=int(hours))
+    method, params = notify.notify(head, notify.with_link(
+        message, ctx.portal.domain, ctx.app_code, "board", ctx.portal.lang), tag="exchange-alert")
     ctx.b24.call(method, params)
     return True
 

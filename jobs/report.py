@@ -4,11 +4,12 @@ head of sales, once per day (a missed morning is sent when the scheduler is back
 from __future__ import annotations
 
 import logging
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from handlers import notify
 from handlers.exchange import config as exchange_config
 from handlers.exchange.actions import ActionContext
 from handlers.exchange.caps import head_of_sales
@@ -26,14 +27,14 @@ TEXT = {
           "дошло {esc}. Узкое место "
           "воронки: {neck}. Без движения {never_moved}, без следующего шага {no_next_step}, "
           "клиент у нескольких менеджеров {shared}. Подробно — в приложении «Контроль продаж», "
-          "вкладка «Отчёт»: [URL=https://{domain}/marketplace/local/list/]открыть[/URL]",
+          "вкладка «Отчёт»{link}",
     "en": "[B]Report for {day}[/B]: {won} deals won for {amount}, {lost} lost. Lost Call "
           "Rate {lcr} (was {lcr_prev}), answered in {answer} on average, {esc} calls reached a "
           "head. Funnel bottleneck: {neck}. "
           "Never moved {never_moved}, no next step {no_next_step}, client "
-          "shared by managers {shared}. Details in the “Sales Guard” app, “Report” tab: "
-          "[URL=https://{domain}/marketplace/local/list/]open[/URL]",
+          "shared by managers {shared}. Details in the “Sales Guard” app, “Report” tab{link}",
 }
+LINK_LABEL = {"ru": "открыть", "en": "open"}
 
 
 def recipients(ctx: ActionContext) -> list[int]:
@@ -67,7 +68,7 @@ def send_daily_report(ctx: ActionContext) -> bool:
         lcr=_pct(head.get("lcr")), lcr_prev=_pct(head.get("lcr_prev")),
         esc=head.get("escalations", 0), answer=_secs(head.get("avg_answer"), lang),
         no_next_step=head["no_next_step"], shared=head["shared_clients"],
-        domain=ctx.portal.domain)
+        link=_report_link(ctx, day, lang))
     cmds = {f"n{uid}": ("im.notify.system.add", {"USER_ID": uid, "MESSAGE": message,
                                                  "TAG": f"daily-report-{uid}"})
             for uid in recipients(ctx)}
@@ -83,6 +84,12 @@ def send_daily_report(ctx: ActionContext) -> bool:
                                            "day": day.isoformat(), "to": sorted(cmds)})
     return True
 
+def _report_link(ctx: ActionContext, day: date, lang: str) -> str:
+    """': open' pointing at the report of that day inside the portal, or nothing without a code."""
+    if not ctx.app_code:
+        return ""
+    url = notify.app_link(ctx.portal.domain, ctx.app_code, "report", date=day.isoformat())
+    return ": " + notify.link(url, LINK_LABEL[lang])
 
 
 def _secs(value: float | None, lang: str) -> str:

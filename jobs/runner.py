@@ -83,8 +83,9 @@ def _sync_one(app: Flask, portal: Portal) -> bool:
             return False
         _SYNCING.add(portal.id)
     try:
-        sync_portal(sessions, portal.id,
-                    client_for(portal, sessions, settings, max_attempts=ONE_TRY))
+        # background: the sync never takes the budget event chunks need (b24/ratelimit.py)
+        sync_portal(sessions, portal.id, client_for(portal, sessions, settings,
+                                                    max_attempts=ONE_TRY, background=True))
         return True
     except PortalGone as exc:
         mark_gone(sessions, portal.id, exc)
@@ -116,15 +117,21 @@ def drain_inbox(app: Flask) -> int:
     return process_inbox(sessions_of(app), settings_of(app), max_rounds=10)
 
 
-def for_each_portal(app: Flask, job: Callable[[ActionContext], object]) -> dict[str, object]:
-    """Run a per-portal job on every active portal, each isolated (STYLE rule 8)."""
+def for_each_portal(app: Flask, job: Callable[[ActionContext], object], *,
+                    background: bool = True) -> dict[str, object]:
+    """Run a per-portal job on every active portal, each isolated (STYLE rule 8).
+
+    Background jobs leave event chunks their share of each portal's budget (b24/ratelimit.py);
+    a job someone is waiting on right now (a call card while the phone rings) is not one.
+    """
     sessions, settings = sessions_of(app), settings_of(app)
     with sessions() as session:
         active = list(portals.active(session))
     results: dict[str, object] = {}
     for portal in active:
         try:
-            with action_context(portal, sessions, settings, max_attempts=ONE_TRY) as ctx:
+            with action_context(portal, sessions, settings, max_attempts=ONE_TRY,
+                                background=background) as ctx:
                 results[portal.member_id] = job(ctx)
         except PortalGone as exc:
             mark_gone(sessions, portal.id, exc)
@@ -151,7 +158,7 @@ def routing_cards(app: Flask) -> dict[str, object]:
     with sessions_of(app)() as session:
         if not routing_jobs.pending_portals(session):
             return {}
-    return for_each_portal(app, routing_jobs.push_cards)
+    return for_each_portal(app, routing_jobs.push_cards, background=False)
 
 
 def lead_deadlines(app: Flask) -> dict[str, object]:

@@ -42,6 +42,10 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__, url_prefix="/app")
 PAGE_SIZE = 100
 TABS = {"CRM_DEAL_DETAIL_TAB": "pages.deal_tab", "CRM_LEAD_DETAIL_TAB": "pages.lead_tab"}
+# Pages a link from a notification may open: REST_APP_URI passes the link's `params` in
+# PLACEMENT_OPTIONS (EN:api-reference/widgets/universal/app-url.md); only these keys go on.
+LINKED = {"report": ("pages.report_page", ("date", "period")), "board": ("pages.board", ()),
+          "taken": ("pages.taken", ())}
 
 
 @bp.post("")
@@ -60,6 +64,10 @@ def enter() -> Response:
     entity_id = str(options.get("ID") or "")
     if placement in TABS and entity_id.isascii() and entity_id.isdigit():  # not "²"
         return redirect(url_for(TABS[placement], entity_id=int(entity_id), s=token), 303)
+    if placement == "REST_APP_URI" and options.get("page") in LINKED:
+        endpoint, keys = LINKED[options["page"]]
+        args = {k: str(options[k]) for k in keys if isinstance(options.get(k), str)}
+        return redirect(url_for(endpoint, s=token, **args), 303)
     return redirect(url_for("pages.board", s=token), 303)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from sandbox import install
+from sandbox import install, links
 from sandbox.clock import Clock
 from sandbox.delivery import Delivery, Dispatcher
 from sandbox.events import Binding, Job, emit
@@ -213,6 +213,10 @@ class PortalState:
     def open_app(self, user_id: int, placement: str = "DEFAULT", options: dict | None = None,
                  handler_url: str | None = None) -> requests.Response:
         return install.open_app(self, user_id, placement, options, handler_url)
+
+    def follow_link(self, url: str, user_id: int) -> requests.Response:
+        """A user clicks an app link (/marketplace/view/<code>/...) in a notification."""
+        return links.follow(self, url, user_id)
 
     def app_page_request(self, user_id: int, placement: str = "DEFAULT",
                          options: dict | None = None,

@@ -38,6 +38,7 @@ class ActionContext:
     b24: B24Client
     now: datetime
     cfg: config.ExchangeConfig
+    app_code: str = ""  # our client_id: links to the app's page carry it (notify.app_link)
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,14 @@ class ActionResult:
 
 @contextmanager
 def action_context(portal: Portal, sessions: sessionmaker[Session], settings: Settings, *,
-                   max_attempts: int | None = None) -> Iterator[ActionContext]:
+                   max_attempts: int | None = None,
+                   background: bool = False) -> Iterator[ActionContext]:
     with sessions() as session:
-        b24 = client_for(portal, sessions, settings, max_attempts=max_attempts)
+        b24 = client_for(portal, sessions, settings, max_attempts=max_attempts,
+                         background=background)
         try:
             yield ActionContext(portal, session, b24, datetime.now(UTC),
-                                config.load(session, portal.id))
+                                config.load(session, portal.id), settings.b24_client_id)
         finally:
             b24.close()
 

@@ -83,8 +83,9 @@ def run(ctx: ActionContext, sweep_id: int) -> int:
     per_manager = Counter(item.previous_assigned_id for item in ctx.session.new
                           if isinstance(item, SweepItem))
     for manager, count in per_manager.items():
-        cmds[f"n{manager}"] = notify.notify(manager, notify.text("swept_notice", lang,
-                                                                 count=count))
+        message = notify.text("swept_notice", lang, count=count)
+        cmds[f"n{manager}"] = notify.notify(manager, notify.with_link(
+            message, ctx.portal.domain, ctx.app_code, "board", lang))
     sweep.status, sweep.done_at = "done", ctx.now
     ctx.session.commit()  # recorded before the portal hears of it: undo always knows the owners
     _send(ctx, cmds)

@@ -32,6 +32,9 @@ PLACEMENT_SCOPES: dict[str, str] = {
               "TASK_VIEW_TOP_PANEL", "TASK_USER_CRITERIA", "TASK_GROUP_LIST_TOOLBAR"),
     **_family("im", "IM_NAVIGATION", "IM_TEXTAREA", "IM_SIDEBAR", "IM_CONTEXT_MENU"),
 }
+# One handler each (EN:api-reference/widgets/placement-bind.md, ERROR_PLACEMENT_MAX_COUNT);
+# REST_APP_URI keeps no OPTIONS and refuses USER_ID (EN:api-reference/widgets/universal/app-url.md).
+SINGLE = frozenset({"REST_APP_URI", "PAGE_BACKGROUND_WORKER"})
 _DYNAMIC = re.compile(r"^CRM_DYNAMIC_\d+_(DETAIL_TAB|LIST_MENU|DETAIL_TOOLBAR|LIST_TOOLBAR)$")
 
 
@@ -70,7 +73,11 @@ def placement_bind(ctx: CallContext, params: dict) -> bool:
     if any(p["placement"] == code and p["handler"] == handler for p in portal.placements):
         raise RestError("ERROR_CORE", "Unable to set placement handler: Handler already binded",
                         400)
-    options = _get(params, "OPTIONS", [])
+    if code in SINGLE and any(p["placement"] == code for p in portal.placements):
+        raise RestError("ERROR_PLACEMENT_MAX_COUNT", "Placement max count exceeded", 400)
+    if code == "REST_APP_URI" and int(_get(params, "USER_ID", 0) or 0):
+        raise RestError("ERROR_PLACEMENT_USER_MODE", "Placement does not support user mode", 400)
+    options = [] if code == "REST_APP_URI" else _get(params, "OPTIONS", [])
     portal.placements.append({
         "placement": code, "userId": int(_get(params, "USER_ID", 0) or 0), "handler": handler,
         "options": options if options else [], "title": str(_get(params, "TITLE", "") or ""),

@@ -67,12 +67,19 @@ def portal(cloud: Cloud) -> PortalState:
     return p
 
 
+def _oauth_suffix(request: pytest.FixtureRequest) -> str:
+    """What a test parametrized as `oauth_suffix` appends to the auth server's URL."""
+    callspec = getattr(request.node, "callspec", None)
+    return str(callspec.params.get("oauth_suffix", "")) if callspec else ""
+
+
 @pytest.fixture
-def live_app(cloud: Cloud, migrated: str, sessions) -> Iterator[LiveApp]:
+def live_app(request: pytest.FixtureRequest, cloud: Cloud, migrated: str,
+             sessions) -> Iterator[LiveApp]:
     from app import create_app
 
     port = free_port()
-    settings = make_settings(migrated, b24_oauth_url=cloud.url,
+    settings = make_settings(migrated, b24_oauth_url=cloud.url + _oauth_suffix(request),
                              app_public_url=f"http://127.0.0.1:{port}",
                              b24_js_url=f"{cloud.url}/bx24/api/v1/")
     application = create_app(settings)

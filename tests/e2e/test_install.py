@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from app import MANIFEST
@@ -62,3 +63,21 @@ def test_forged_install_form_is_refused(portal, live_app) -> None:
     assert response.status_code == 401
     with live_app.sessions() as s:
         assert portals.find(s, portal.member_id) is None
+
+
+@pytest.mark.parametrize("oauth_suffix", ["/oauth/token/", "/oauth/token", "/"])
+def test_install_and_refresh_with_the_token_url_as_b24_oauth_url(oauth_suffix, installed,
+                                                                 live_app) -> None:
+    """B24_OAUTH_URL set to the token URL the docs print still installs and refreshes."""
+    assert live_app.settings.b24_oauth_url == installed.cloud.url  # normalised
+    with live_app.sessions() as s:
+        row = portals.find(s, installed.member_id)
+        assert row.status == "active" and row.server_endpoint == installed.cloud.url + "/rest/"
+        old_refresh = row.refresh_token
+    installed.expire_access_tokens()
+    user = min(installed.admins)
+    installed.invoke("crm.deal.add", {"fields": {"TITLE": "После обновления токена"}},
+                     user_id=user)
+    live_app.drain(installed)
+    with live_app.sessions() as s:
+        assert portals.find(s, installed.member_id).refresh_token != old_refresh

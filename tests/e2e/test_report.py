@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
 import requests
 
+from jobs.report import send_daily_report
 from jobs.runner import sync_all
 from pages.auth import Viewer, issue
 from sandbox import people
@@ -78,3 +85,70 @@ def test_empty_cards_come_from_what_was_recorded_not_from_last_activity_time(
     assert len(found) < hygiene.LIMIT  # every empty card is listed, ours among them
     assert {untouched, by_app} <= empty
     assert not {commented, called} & empty
+
+
+def morning_notices(live_app, portal) -> list[dict]:
+    """Run the morning report at 09:00 Moscow time of the day after today; what users got."""
+    from handlers.exchange.actions import action_context
+
+    moscow = ZoneInfo("Europe/Moscow")
+    nine = datetime.combine(datetime.now(moscow).date() + timedelta(days=1), time(9), moscow)
+    with live_app.sessions() as s:
+        row = portals.find(s, portal.member_id)
+        s.expunge(row)
+    with action_context(row, live_app.sessions, live_app.settings) as ctx:
+        ctx.now = nine.astimezone(UTC)
+        assert send_daily_report(ctx) is True
+    return [n for n in portal.table("im.notify") if str(n["TAG"]).startswith("daily-report-")]
+
+
+def test_morning_notice_links_to_the_report_page_inside_the_portal(installed, live_app) -> None:
+    sync_all(live_app.app)
+    notices = morning_notices(live_app, installed)
+    assert notices
+    for notice in notices:
+        assert "/marketplace/local/list/" not in notice["MESSAGE"]
+        (url,) = re.findall(r"\[URL=([^\]]+)\]открыть\[/URL\]", notice["MESSAGE"])
+        assert url.startswith(f"https://{installed.domain}/marketplace/view/"
+                              f"{live_app.settings.b24_client_id}/?")
+        page = installed.follow_link(url, int(notice["USER_ID"]))
+        assert page.status_code == 200, page.text
+        assert urlsplit(page.url).path == "/app/report"
+        assert "Воронка за период" in page.text
+        day = parse_qs(urlsplit(page.url).query)["date"][0]
+        assert date.fromisoformat(day) == datetime.now(ZoneInfo("Europe/Moscow")).date()
+
+
+def test_a_link_with_another_app_code_opens_nothing(installed, live_app) -> None:
+    from sandbox.links import EmptySlider
+
+    url = f"https://{installed.domain}/marketplace/view/local.other.1/?params%5Bpage%5D=report"
+    with pytest.raises(EmptySlider):
+        installed.follow_link(url, min(installed.admins))
+
+
+def test_exchange_alert_links_to_the_board_inside_the_portal(installed, live_app) -> None:
+    from handlers.exchange import config
+    from handlers.exchange.actions import action_context
+    from jobs.exchange import alert_head
+
+    sync_all(live_app.app)
+    head = installed.meta["head"]
+    with live_app.sessions() as s:
+        row = portals.find(s, installed.member_id)
+        config.save(s, row.id, config.ExchangeConfig(
+            exchange_user_id=installed.meta["exchange"], head_user_id=head,
+            alert_waiting_over=0), user_id=min(installed.admins), now=datetime.now(UTC))
+        s.commit()
+        s.expunge(row)
+    installed.invoke("crm.deal.add", {"fields": {
+        "TITLE": "Ждёт на бирже", "ASSIGNED_BY_ID": installed.meta["exchange"]}},
+        user_id=installed.meta["exchange"])
+    live_app.drain(installed)
+    with action_context(row, live_app.sessions, live_app.settings) as ctx:
+        assert alert_head(ctx) is True
+    (notice,) = [n for n in installed.table("im.notify") if n["TAG"] == "exchange-alert"]
+    (url,) = re.findall(r"\[URL=([^\]]+)\]Открыть биржу\[/URL\]", notice["MESSAGE"])
+    page = installed.follow_link(url, head)
+    assert page.status_code == 200 and urlsplit(page.url).path == "/app/board"
+    assert "Ждёт на бирже" in page.text

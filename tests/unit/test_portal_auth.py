@@ -6,6 +6,7 @@ The auth server and the portal are `responses` mocks; an unregistered call fails
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -206,3 +207,22 @@ def test_pages_may_be_framed_by_the_portal_only(client, portal, app) -> None:
     error = client.get("/app/board?s=nonsense")
     assert error.status_code == 401 and "frame-ancestors *" in \
         error.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(("options", "where"), [
+    ({"page": "report", "date": "2026-11-23", "URI": "/online/"}, "/app/report"),
+    ({"page": "taken", "URI": "/online/"}, "/app/taken"),
+    ({"page": "../admin", "URI": "/online/"}, "/app/board"),
+    ({"URI": "/online/"}, "/app/board"),
+])
+def test_app_link_opens_the_page_it_names(client, portal, rsps, options, where) -> None:
+    """REST_APP_URI: the link's params arrive in PLACEMENT_OPTIONS; only known pages open."""
+    app_info(rsps)
+    whoami(rsps, admin=True)
+    resp = open_page(client, path="/app/placement", PLACEMENT="REST_APP_URI",
+                     PLACEMENT_OPTIONS=json.dumps(options))
+    location = urlsplit(resp.headers["Location"])
+    assert resp.status_code == 303 and location.path == where
+    query = parse_qs(location.query)
+    assert query.get("date") == (["2026-11-23"] if "date" in options else None)
+    assert "URI" not in query and "page" not in query

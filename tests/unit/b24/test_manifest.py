@@ -117,3 +117,17 @@ def test_bind_placements_skips_bound_ones(rsps, b24) -> None:
     rsps.post(url("placement.get"), json={"result": [
         {"placement": "CRM_DEAL_DETAIL_TAB", "handler": "https://app.test/app/placement"}]})
     assert bind_placements(b24, Manifest.from_dict(GOOD), "https://app.test") == []
+
+
+def test_a_moved_rest_app_uri_handler_is_replaced_not_refused(rsps, b24) -> None:
+    """REST_APP_URI takes one handler (ERROR_PLACEMENT_MAX_COUNT): unbind the old one first."""
+    data = broken(placements=[{"placement": "REST_APP_URI", "handler": "/app/placement",
+                               "title": {"ru": "Приложение", "en": "App"}}])
+    rsps.post(url("placement.get"), json={"result": [
+        {"placement": "REST_APP_URI", "handler": "https://old.test/app/placement"}]})
+    rsps.post(url("batch"), json=batch_answer({}))
+    assert bind_placements(b24, Manifest.from_dict(data), "https://app.test") == [
+        "REST_APP_URI:/app/placement"]
+    cmd = json.loads(rsps.calls[1].request.body)["cmd"]
+    assert list(cmd) == ["REST_APP_URI:unbind", "REST_APP_URI:/app/placement"]
+    assert cmd["REST_APP_URI:unbind"].startswith("placement.unbind?")

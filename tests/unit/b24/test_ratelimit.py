@@ -6,7 +6,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from b24.ratelimit import LeakyBucket, bucket_for
+from b24.ratelimit import BACKGROUND_SHARE, PORTAL_DRAIN_PER_SECOND, LeakyBucket, bucket_for
 
 
 def peak(send_times: list[float], drain: float) -> float:
@@ -90,3 +90,60 @@ def test_eight_threads_in_real_time_never_exceed_capacity() -> None:
 def test_bucket_for_is_one_bucket_per_portal() -> None:
     assert bucket_for("member-a") is bucket_for("member-a")
     assert bucket_for("member-a") is not bucket_for("member-b")
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_background_lane_always_leaves_an_event_chunk_its_two_slots() -> None:
+    t = FakeTime()
+    bucket = LeakyBucket(clock=t.clock, sleep=t.sleep)
+    lane = bucket.background
+    for _ in range(200):  # a sync sending flat out
+        lane.acquire()
+        assert bucket.delay(2) == 0.0  # an event chunk (reads + writes) could go right now
+    assert bucket.level <= lane.ceiling + 1
+
+
+def test_background_lane_yields_while_events_hold_the_bucket() -> None:
+    t = FakeTime()
+    bucket = LeakyBucket(clock=t.clock, sleep=t.sleep)
+    for _ in range(40):  # event chunks took most of the burst
+        bucket.acquire()
+    waited = bucket.background.acquire()
+    assert waited > 0 and bucket.level <= bucket.background.ceiling + 1
+
+
+def test_background_lane_sends_at_half_the_drain_leaving_the_rest_to_other_processes() -> None:
+    t = FakeTime()
+    lane = LeakyBucket(clock=t.clock, sleep=t.sleep).background
+    for _ in range(lane.pace.limit):  # its own burst first
+        lane.acquire()
+    start = t.now
+    for _ in range(100):
+        lane.acquire()
+    assert 100 / (t.now - start) <= PORTAL_DRAIN_PER_SECOND * BACKGROUND_SHARE
+
+
+def test_background_gate_runs_before_every_background_request_only() -> None:
+    t = FakeTime()
+    bucket = LeakyBucket(clock=t.clock, sleep=t.sleep)
+    seen: list[float] = []
+    bucket.background.gate = lambda: seen.append(bucket.level)
+    bucket.acquire()
+    bucket.background.acquire()
+    bucket.background.acquire()
+    assert seen == [1.0, 2.0] and bucket.background.sent == 2
+
+
+def test_one_lane_per_portal_bucket() -> None:
+    bucket = bucket_for("member-lane")
+    assert bucket.background is bucket.background

@@ -47,3 +47,18 @@ def test_sent_once_after_the_set_time(session) -> None:
     assert sorted(p["USER_ID"] for _, p in cmds.values()) == [1, 2]
     assert all("23.11.2026" in p["MESSAGE"] for _, p in cmds.values())
     assert all("ответ в среднем за 12 с" in p["MESSAGE"] for _, p in cmds.values())
+
+
+def test_notice_links_to_the_report_page_of_the_app_not_the_app_list(session) -> None:
+    portal = make_portal(session)
+    mirror.upsert_department(session, portal.id, {"ID": "1", "NAME": "Компания", "UF_HEAD": "1"})
+    session.commit()
+    b24 = Portal24()
+    ctx = ActionContext(portal, session, b24, datetime(2026, 11, 24, 6, 0, tzinfo=UTC),
+                        ExchangeConfig(), app_code="local.abc.123")
+    assert send_daily_report(ctx) is True
+    ((_, params),) = b24.sent[0].values()
+    assert "/marketplace/local/list/" not in params["MESSAGE"]
+    assert params["MESSAGE"].endswith(
+        f"«Отчёт»: [URL=https://{portal.domain}/marketplace/view/local.abc.123/"
+        "?params%5Bpage%5D=report&params%5Bdate%5D=2026-11-23]открыть[/URL]")

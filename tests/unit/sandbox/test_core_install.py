@@ -212,3 +212,27 @@ def test_feature_scope_methods_and_server_time(rest) -> None:
     names = rest("methods")[1]["result"]
     assert "event.bind" in names and "placement.bind" in names
     assert rest("server.time")[1]["result"].endswith("+03:00")
+
+
+def test_rest_app_uri_takes_one_handler_for_all_users(rest) -> None:
+    """EN:api-reference/widgets/universal/app-url.md: one registration, no USER_ID, no OPTIONS."""
+    status, body = rest("placement.bind", PLACEMENT="REST_APP_URI", HANDLER="http://a.test/u",
+                        USER_ID=5)
+    assert (status, body["error"]) == (400, "ERROR_PLACEMENT_USER_MODE")
+    assert rest("placement.bind", PLACEMENT="REST_APP_URI", HANDLER="http://a.test/u",
+                OPTIONS={"x": "1"})[1]["result"] is True
+    assert rest("placement.get")[1]["result"][0]["options"] == []
+    status, body = rest("placement.bind", PLACEMENT="REST_APP_URI", HANDLER="http://a.test/v")
+    assert (status, body["error"]) == (400, "ERROR_PLACEMENT_MAX_COUNT")
+
+
+def test_following_an_app_link_posts_its_params_and_the_page_it_came_from(
+        rest, portal: PortalState, receiver: Receiver) -> None:
+    rest("placement.bind", PLACEMENT="REST_APP_URI", HANDLER=f"{receiver.url}/link")
+    url = (f"https://{portal.domain}/marketplace/view/{portal.app.client_id}/"
+           "?params%5Bpage%5D=report&params%5Bdate%5D=2026-11-23")
+    assert portal.follow_link(url, 7).status_code == 200
+    form = dict(receiver.to("/link")[0].form)
+    assert form["PLACEMENT"] == "REST_APP_URI"
+    assert json.loads(form["PLACEMENT_OPTIONS"]) == {"page": "report", "date": "2026-11-23",
+                                                     "URI": "/online/"}
