@@ -41,6 +41,10 @@ class UnknownPortal(Exception):
     """An event for a member_id we never installed on (or that uninstalled us): 401."""
 
 
+class OverQuota(Exception):
+    """The portal already has its quota of events waiting: 429 (a flood, not its traffic)."""
+
+
 @bp.post("/b24/events")
 def receive_event() -> tuple[Response, int]:
     event = parse_event(request.form)
@@ -64,6 +68,8 @@ def receive_event() -> tuple[Response, int]:
     if any(route.inline for route in routes):
         _run_inline(event, portal, session, now)
         return jsonify(ok=True), 200
+    if inbox.over_quota(session, portal.id, quota=_settings().inbox_quota):
+        raise OverQuota(portal.member_id)
     stored = inbox.record(session, portal_id=portal.id, code=event.code,
                           payload=storable(event),
                           event_ts=None if event.ts is None else str(event.ts), now=now)
@@ -181,6 +187,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(UnknownPortal)
     def unknown_portal(error: UnknownPortal):  # noqa: ANN202
         return _reject(401, "b24.event.unknown_portal", error)
+
+    @app.errorhandler(OverQuota)
+    def over_quota(error: OverQuota):  # noqa: ANN202
+        return _reject(429, "b24.event.over_quota", error)
 
     @app.errorhandler(pbx_api.PbxPayloadError)
     def pbx_bad_payload(error: pbx_api.PbxPayloadError):  # noqa: ANN202

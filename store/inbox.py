@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy import and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from store.db import upsert_insert, write_lock
@@ -194,3 +194,28 @@ def stats(session: Session, portal_id: int | None = None) -> InboxStats:
         stmt = stmt.where(InboxEvent.portal_id == portal_id)
     counts = dict(session.execute(stmt).all())
     return InboxStats(*(counts.get(s, 0) for s in ("pending", "processing", "done", "dead")))
+
+
+def over_quota(session: Session, portal_id: int, *, quota: int) -> bool:
+    """Does the portal already have `quota` events waiting (pending or being worked)?
+
+    Reads at most `quota` index entries (ix_inbox_events_portal_status), never the whole inbox.
+    """
+    waiting = (select(InboxEvent.id)
+               .where(InboxEvent.portal_id == portal_id,
+                      InboxEvent.status.in_(("pending", "processing")))
+               .limit(quota).subquery())
+    return session.scalar(select(func.count()).select_from(waiting)) >= quota
+
+
+def purge(session: Session, *, done_before: datetime, dead_before: datetime,
+          limit: int = 5000) -> int:
+    """Delete up to `limit` done rows finished before `done_before` and dead rows received
+    before `dead_before`; the caller commits and calls again while it returns `limit`."""
+    old = or_(and_(InboxEvent.status == "done", InboxEvent.done_at < done_before),
+              and_(InboxEvent.status == "dead", InboxEvent.received_at < dead_before))
+    ids = list(session.scalars(select(InboxEvent.id).where(old).limit(limit)))
+    if ids:
+        session.execute(delete(InboxEvent).where(InboxEvent.id.in_(ids))
+                        .execution_options(synchronize_session=False))
+    return len(ids)
