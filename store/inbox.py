@@ -19,6 +19,7 @@ from store.models import InboxEvent, Portal
 LEASE = timedelta(minutes=5)
 ADVISORY_SPACE = 0x1B0C  # first key of the per-portal claim lock (pg_advisory_xact_lock)
 WRITES = "writes"  # payload key: the REST writes a handled event still owes the portal
+LOST = "lost"  # payload key: {write key: when it was sent} for writes whose answer was lost
 PlannedWrite = tuple[str, str, dict[str, Any]]  # (key, method, params)
 
 
@@ -156,6 +157,18 @@ def drop_writes(row: InboxEvent, sent: set[str]) -> None:
     writes = planned_writes(row)
     if writes is not None:
         row.payload = {**row.payload, WRITES: [list(w) for w in writes if w[0] not in sent]}
+
+
+def mark_lost(row: InboxEvent, keys: set[str], sent_at: datetime) -> None:
+    """These owed writes went out but their answer never came: look them up before resending."""
+    owed = {w[0] for w in planned_writes(row) or ()}
+    lost = {**{k: sent_at.isoformat() for k in keys & owed}, **lost_writes(row)}  # first send
+    row.payload = {**row.payload, LOST: {k: v for k, v in lost.items() if k in owed}}
+
+
+def lost_writes(row: InboxEvent) -> dict[str, str]:
+    """{write key: ISO time of the send whose answer was lost} (the first such send)."""
+    return dict((row.payload or {}).get(LOST) or {})
 
 
 def defer_portal(session: Session, portal_id: int, until: datetime) -> None:
