@@ -116,6 +116,10 @@ def exchange_sweeps(app: Flask) -> dict[str, object]:
     return for_each_portal(app, exchange_jobs.run_due_sweeps)
 
 
+def exchange_sweep_retries(app: Flask) -> dict[str, object]:
+    return for_each_portal(app, exchange_jobs.retry_sweeps)
+
+
 def exchange_stale(app: Flask) -> dict[str, object]:
     return for_each_portal(app, exchange_jobs.return_stale)
 
@@ -187,6 +191,7 @@ def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
         JobSpec("sync_all", sync_all, "interval", {"seconds": settings.sync_interval_seconds}),
         JobSpec("refresh_tokens", refresh_tokens, "interval", {"hours": 24}),
         JobSpec("exchange_sweeps", exchange_sweeps, "interval", {"minutes": 1}),
+        JobSpec("exchange_sweep_retries", exchange_sweep_retries, "interval", {"minutes": 1}),
         JobSpec("exchange_stale", exchange_stale, "interval", {"hours": 1}),
         JobSpec("exchange_alerts", exchange_alerts, "interval", {"minutes": 15}),
         JobSpec("daily_report", daily_report, "interval", {"minutes": 5}),
