@@ -120,7 +120,10 @@ def resume(ctx: ActionContext, sweep_id: int, *, reread: bool = True) -> int:
 def _reread(ctx: ActionContext, items: dict[int, SweepItem], ex: int) -> None:
     got = ctx.b24.batch({f"d{deal_id}": ("crm.deal.get", {"id": deal_id}) for deal_id in items})
     for deal_id, item in items.items():
-        fields = got.results.get(f"d{deal_id}")
+        fields, error = got.results.get(f"d{deal_id}"), got.errors.get(f"d{deal_id}")
+        if error is not None and "not found" in str(error).lower():
+            item.status = "skipped"  # deleted in the portal meanwhile
+            continue
         if not isinstance(fields, dict):
             continue  # not readable now: try again next time
         owner, still_open = to_int(fields.get("ASSIGNED_BY_ID")), fields.get("CLOSED") != "Y"

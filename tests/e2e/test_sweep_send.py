@@ -17,7 +17,7 @@ from handlers.exchange.actions import action_context, claim
 from jobs import exchange as exchange_jobs
 from sandbox import people
 from store import portals
-from store.models import Deal, Sweep
+from store.models import Deal, Sweep, SweepItem
 from tests.e2e.test_exchange import exchange, new_web_deal, open_deals  # noqa: F401
 
 
@@ -97,3 +97,20 @@ def test_lost_answer_is_re_read_not_sent_twice(exchange, live_app) -> None:  # n
     for deal_id in deals:
         assert _swept_comments(exchange, deal_id) == 1
         assert _mirror_owner(live_app, portal.id, deal_id) == exchange.meta["exchange"]
+
+
+def test_a_deal_deleted_before_the_retry_does_not_keep_the_sweep_open(exchange,  # noqa: F811
+                                                                     live_app) -> None:
+    manager, deals = _two_deals_of_a_manager(exchange, live_app)
+    portal, sweep_id = _planned(live_app, exchange, manager)
+    exchange.fail_next("batch", error="INTERNAL_SERVER_ERROR", status=500)
+    with action_context(portal, live_app.sessions, live_app.settings) as ctx:
+        assert sweep.run(ctx, sweep_id) == 0
+    exchange.invoke("crm.deal.delete", {"id": deals[0]}, user_id=manager)
+    with action_context(portal, live_app.sessions, live_app.settings) as ctx:
+        assert exchange_jobs.retry_sweeps(ctx) == len(deals) - 1
+    with live_app.sessions() as s:
+        assert s.get(Sweep, sweep_id).status == "done"
+        states = {i.b24_deal_id: i.status for i in s.scalars(
+            select(SweepItem).where(SweepItem.sweep_id == sweep_id))}
+    assert states[deals[0]] == "skipped" and states[deals[1]] == "done"
