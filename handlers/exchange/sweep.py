@@ -150,8 +150,12 @@ def _close(ctx: ActionContext, sweep: Sweep, moved: list[SweepItem], lang: str) 
     if not waiting:
         sweep.status, sweep.done_at = "done", ctx.now
     ctx.session.commit()
-    per_manager = Counter(item.previous_assigned_id for item in moved)
-    if per_manager:  # tagged per sweep and manager: a repeat replaces, never doubles
+    # Each manager hears the sweep's total so far, tagged per sweep and manager: the notice of
+    # a retry replaces the first one instead of adding a second.
+    per_manager = Counter(ctx.session.scalars(select(SweepItem.previous_assigned_id).where(
+        SweepItem.sweep_id == sweep.id, SweepItem.status == "done",
+        SweepItem.previous_assigned_id.in_({i.previous_assigned_id for i in moved}))))
+    if per_manager:
         _send(ctx, {f"n{m}": notify.notify(m, notify.text("swept_notice", lang, count=n),
                                              tag=f"exchange-sweep-{sweep.id}-{m}")
                     for m, n in per_manager.items()})

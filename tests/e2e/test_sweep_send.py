@@ -80,6 +80,9 @@ def test_failed_send_claims_nothing_and_the_retry_finishes(exchange, live_app) -
         assert _swept_comments(exchange, deal_id) == 1
     with live_app.sessions() as s:
         assert s.get(Sweep, sweep_id).status == "done"
+    notices = [n for n in exchange.table("im.notify")
+               if n["TAG"] == f"exchange-sweep-{sweep_id}-{manager}"]
+    assert len(notices) == 1 and str(len(deals)) in notices[0]["MESSAGE"]
 
 
 def test_lost_answer_is_re_read_not_sent_twice(exchange, live_app) -> None:  # noqa: F811
