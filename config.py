@@ -11,6 +11,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'app.db'}"
 DEFAULT_OAUTH_URL = "https://oauth.bitrix.info"
+LIMIT_KEYS = {"inbox_quota": "INBOX_QUOTA", "inbox_keep_done_days": "INBOX_KEEP_DONE_DAYS",
+              "inbox_keep_dead_days": "INBOX_KEEP_DEAD_DAYS",
+              "event_max_age_hours": "EVENT_MAX_AGE_HOURS"}
 REQUIRED = ("B24_CLIENT_ID", "B24_CLIENT_SECRET", "APP_PUBLIC_URL", "SECRET_KEY")
 
 
@@ -62,6 +65,12 @@ class Settings:
     rest_max_attempts: int = 5
     rest_backoff: float = 0.5
     log_level: str = "INFO"
+    # Abuse limits (issue 14): events waiting per portal (over it: 429), how long done and
+    # dead inbox rows are kept, how old an event's `ts` may be before it counts as a replay.
+    inbox_quota: int = 50_000
+    inbox_keep_done_days: int = 7
+    inbox_keep_dead_days: int = 30
+    event_max_age_hours: int = 24
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -80,6 +89,7 @@ class Settings:
             attempts = int(env.get("INBOX_MAX_ATTEMPTS", "8"))
             poll = float(env.get("WORKER_POLL_SECONDS", "1.0"))
             sync = int(env.get("SYNC_INTERVAL_SECONDS", "300"))
+            limits = {name: int(env[key]) for name, key in LIMIT_KEYS.items() if env.get(key)}
         except ValueError as exc:
             raise ConfigError(f"bad numeric setting: {exc}") from exc
         if not 1 <= chunk <= 50:
@@ -97,4 +107,5 @@ class Settings:
             worker_poll_seconds=poll,
             sync_interval_seconds=sync,
             log_level=env.get("LOG_LEVEL", "INFO"),
+            **limits,
         )

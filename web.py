@@ -7,10 +7,11 @@ only install and uninstall act inline, because later verification depends on the
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
 from b24.errors import (
@@ -41,6 +42,17 @@ class UnknownPortal(Exception):
     """An event for a member_id we never installed on (or that uninstalled us): 401."""
 
 
+class StaleEvent(Exception):
+    """An event stamped (`ts`) longer ago than EVENT_MAX_AGE_HOURS: a replay, refused (409).
+
+    Genuine deliveries arrive within minutes (late ones within hours); a missed event is
+    found by the sync job, which queues its own re-read directly and never passes here."""
+
+
+class OverQuota(Exception):
+    """The portal already has its quota of events waiting: 429 (a flood, not its traffic)."""
+
+
 @bp.post("/b24/events")
 def receive_event() -> tuple[Response, int]:
     event = parse_event(request.form)
@@ -64,11 +76,20 @@ def receive_event() -> tuple[Response, int]:
     if any(route.inline for route in routes):
         _run_inline(event, portal, session, now)
         return jsonify(ok=True), 200
+    if _stale(event, now):
+        raise StaleEvent(f"{event.code} ts={event.ts}")
+    if inbox.over_quota(session, portal.id, quota=_settings().inbox_quota):
+        raise OverQuota(portal.member_id)
     stored = inbox.record(session, portal_id=portal.id, code=event.code,
                           payload=storable(event),
                           event_ts=None if event.ts is None else str(event.ts), now=now)
     session.commit()
     return jsonify(ok=True, duplicate=not stored), 200
+
+
+def _stale(event: B24Event, now: datetime) -> bool:
+    oldest = now - timedelta(hours=_settings().event_max_age_hours)
+    return event.ts is None or event.ts < oldest.timestamp()
 
 
 def _run_inline(event: B24Event, portal, session, now: datetime) -> None:  # noqa: ANN001
@@ -123,8 +144,15 @@ def pbx_call(member_id: str) -> tuple[Response, int]:
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    stats = inbox.stats(get_session())
-    return jsonify(ok=True, inbox=stats.__dict__), 200
+    """ok or not ok, nothing more: it answers anyone, so no tenant's counts (issue 14)."""
+    session = get_session()
+    try:
+        session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        logger.exception("web.health.database_down")
+        session.rollback()
+        return jsonify(ok=False), 503
+    return jsonify(ok=True), 200
 
 
 def _settings():  # noqa: ANN202
@@ -181,6 +209,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(UnknownPortal)
     def unknown_portal(error: UnknownPortal):  # noqa: ANN202
         return _reject(401, "b24.event.unknown_portal", error)
+
+    @app.errorhandler(StaleEvent)
+    def stale_event(error: StaleEvent):  # noqa: ANN202
+        return _reject(409, "b24.event.stale", error)
+
+    @app.errorhandler(OverQuota)
+    def over_quota(error: OverQuota):  # noqa: ANN202
+        return _reject(429, "b24.event.over_quota", error)
 
     @app.errorhandler(pbx_api.PbxPayloadError)
     def pbx_bad_payload(error: pbx_api.PbxPayloadError):  # noqa: ANN202

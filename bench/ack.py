@@ -31,7 +31,7 @@ from store.models import InboxEvent
 def form(i: int) -> str:
     return urlencode({
         "event": "ONCRMDEALUPDATE", "event_handler_id": "1", "data[FIELDS][ID]": str(i),
-        "ts": str(1766047124 + i), "auth[domain]": "bench.bitrix24.test",
+        "ts": str(int(time.time())), "auth[domain]": "bench.bitrix24.test",
         "auth[client_endpoint]": "http://127.0.0.1:9/rest/", "auth[member_id]": MEMBER_ID,
         "auth[application_token]": APP_TOKEN, "auth[access_token]": "t" * 40})
 

@@ -40,7 +40,7 @@ def round_trip_label() -> str:
 
 
 APP_TOKEN = "b" * 32
-MEMBER_ID = "bench" + "0" * 27
+MEMBER_ID = "be7c4" + "0" * 27  # 32 hex digits, like a real member_id (PBX routes check it)
 
 
 def free_port() -> int:

@@ -15,6 +15,7 @@ from b24.client import B24Client
 from b24.oauth import OAuthClient
 from b24.ratelimit import bucket_for
 from config import Settings
+from handlers import origins
 from handlers.tokens import PortalTokens
 from store.models import Portal
 
@@ -53,7 +54,8 @@ class HandlerContext:
     def write(self, method: str, params: dict[str, Any], *, key: str | None = None) -> None:
         """Queue a REST write; the chunk sends all writes in one batch. Same key: last wins."""
         # Without a key a write is never merged with another event's (uuid: unique per write).
-        self.writes.append(Write(method, params, key or f"{method}:{uuid.uuid4().hex}"))
+        key = key or f"{method}:{uuid.uuid4().hex}"
+        self.writes.append(Write(method, origins.with_tag(method, params, key), key))
 
 
 def oauth_client(settings: Settings) -> OAuthClient:

@@ -67,6 +67,11 @@ def run_due_sweeps(ctx: ActionContext) -> int:
     return sum(sweep.run(ctx, s.id) for s in sweep.due(ctx.session, ctx.portal.id, ctx.now))
 
 
+def retry_sweeps(ctx: ActionContext) -> int:
+    """Sweeps with deals the portal did not confirm: re-read those deals, send what is left."""
+    return sum(sweep.resume(ctx, s.id) for s in sweep.sending(ctx.session, ctx.portal.id))
+
+
 def alert_head(ctx: ActionContext) -> bool:
     """Too many deals waiting, or one waiting too long: tell the head (one notice, replaced)."""
     cfg = ctx.cfg

@@ -30,7 +30,7 @@ from b24.errors import (
 )
 from b24.values import to_int
 from config import Settings
-from handlers import router
+from handlers import origins, router
 from handlers.context import HandlerContext, Write, client_for
 from handlers.router import Read, Route
 from handlers.stored import StoredEvent, from_row
@@ -53,6 +53,7 @@ class Outcome:
     errors: dict[int, tuple[str, bool, bool]] = field(default_factory=dict)
     released: str | None = None  # the portal went away: hand every row back untried
     sent: set[str] = field(default_factory=set)  # write keys the portal took
+    lost: set[str] = field(default_factory=set)  # sent, answer lost: maybe the portal took them
 
     def fail(self, row_id: int, error: str, *, transient: bool = True,
              portal_fault: bool = False) -> None:
@@ -136,6 +137,7 @@ def _run_chunk(sessions: sessionmaker[Session], settings: Settings, portal: Port
         for key in owed.keys() & fresh.keys():
             writes[key] = (fresh[key][0], fresh[key][1] | owed[key][1])
         _expect_echoes(sessions, portal, writes, clock())
+        _drop_found(b24, rows, writes, outcome)
         _run_writes(b24, writes, outcome)
     except PortalGone as exc:
         _portal_gone(sessions, portal, outcome, exc, clock())
@@ -259,6 +261,25 @@ def _save_writes(session: Session, events: dict[int, StoredEvent],
     inbox.save_writes(session, planned)
 
 
+def _drop_found(b24: B24Client, rows: Sequence[InboxEvent],
+                writes: dict[str, tuple[Write, set[int]]], outcome: Outcome) -> None:
+    """Writes sent before whose answer was lost: a comment the portal already shows is not
+    sent again (updates and tagged notifications are safe to repeat; see handlers/origins)."""
+    lost = {key: datetime.fromisoformat(at) for row in rows
+            for key, at in inbox.lost_writes(row).items()
+            if key in writes and writes[key][0].method == origins.COMMENT_ADD}
+    if not lost:
+        return
+    found = b24.batch({key: origins.comment_cmd(writes[key][0].params, at)
+                       for key, at in lost.items()})
+    for key in lost:
+        if key not in found.errors and origins.comment_found(found.results.get(key),
+                                                            writes[key][0].params):
+            logger.info("job.process_inbox.write_found", extra={"key": key})
+            outcome.sent.add(key)
+            del writes[key]
+
+
 def _run_writes(b24: B24Client, writes: dict[str, tuple[Write, set[int]]],
                 outcome: Outcome) -> None:
     if not writes:
@@ -268,6 +289,8 @@ def _run_writes(b24: B24Client, writes: dict[str, tuple[Write, set[int]]],
     except PortalGone:
         raise
     except B24Error as exc:
+        if origins.answer_lost(exc):
+            outcome.lost.update(writes.keys())
         for _, owners in writes.values():
             for row_id in owners:
                 outcome.fail(row_id, f"write batch: {type(exc).__name__}: {exc}",
@@ -307,6 +330,7 @@ def _finish(sessions: sessionmaker[Session], settings: Settings, rows: Sequence[
                 continue
             error, transient, portal_fault = outcome.errors[row.id]
             inbox.drop_writes(row, outcome.sent)
+            inbox.mark_lost(row, outcome.lost, now)
             inbox.mark_failed(session, row, error, now, transient=transient,
                               portal_fault=portal_fault, max_attempts=settings.inbox_max_attempts)
             if portal_fault:

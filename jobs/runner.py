@@ -26,6 +26,7 @@ from jobs import report as report_jobs
 from jobs import routing as routing_jobs
 from jobs import telephony as telephony_jobs
 from jobs.inbox import process_inbox
+from jobs.retention import purge_inbox
 from jobs.sync import sync_portal
 from jobs.tokens import refresh_idle_tokens
 from store import echoes, portals
@@ -145,6 +146,10 @@ def exchange_sweeps(app: Flask) -> dict[str, object]:
     return for_each_portal(app, exchange_jobs.run_due_sweeps)
 
 
+def exchange_sweep_retries(app: Flask) -> dict[str, object]:
+    return for_each_portal(app, exchange_jobs.retry_sweeps)
+
+
 def exchange_stale(app: Flask) -> dict[str, object]:
     return for_each_portal(app, exchange_jobs.return_stale)
 
@@ -203,6 +208,10 @@ def planner_statistics(app: Flask) -> str:
     return "analyzed"
 
 
+def purge_old_events(app: Flask) -> int:
+    return purge_inbox(sessions_of(app), settings_of(app))
+
+
 def daily_report(app: Flask) -> dict[str, object]:
     return for_each_portal(app, report_jobs.send_daily_report)
 
@@ -213,9 +222,11 @@ def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
         JobSpec("first_sync", first_sync, "interval", {"seconds": 10}),
         JobSpec("refresh_tokens", refresh_tokens, "interval", {"hours": 24}),
         JobSpec("exchange_sweeps", exchange_sweeps, "interval", {"minutes": 1}),
+        JobSpec("exchange_sweep_retries", exchange_sweep_retries, "interval", {"minutes": 1}),
         JobSpec("exchange_stale", exchange_stale, "interval", {"hours": 1}),
         JobSpec("exchange_alerts", exchange_alerts, "interval", {"minutes": 15}),
         JobSpec("daily_report", daily_report, "interval", {"minutes": 5}),
+        JobSpec("purge_inbox", purge_old_events, "interval", {"hours": 1}),
         JobSpec("planner_statistics", planner_statistics, "interval", {"hours": 6}),
         JobSpec("routing_cards", routing_cards, "interval", {"seconds": 1}),
         JobSpec("lead_deadlines", lead_deadlines, "interval", {"minutes": 5}),

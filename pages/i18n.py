@@ -130,6 +130,8 @@ RU: dict[str, str] = {
     "sweep.status.done": "Выполнен {at}",
     "sweep.status.undone": "Отменён {at}",
     "sweep.status.cancelled": "Отменён до запуска",
+    "sweep.status.sending": "Выполняется: портал подтвердил ещё не все сделки, "
+                            "повтор — через минуту",
     "sweep.undo": "Отменить разбор",
     "sweep.undo_hint": "Сделки, которые ещё на бирже, вернутся прежним ответственным.",
     "sweep.done_msg": "Разбор выполнен: на биржу вернулось {n} {deals}.",
@@ -274,6 +276,8 @@ EN: dict[str, str] = {
     "sweep.latest": "Latest sweep", "sweep.status.planned": "Planned for {at}",
     "sweep.status.done": "Done {at}", "sweep.status.undone": "Undone {at}",
     "sweep.status.cancelled": "Cancelled before it ran", "sweep.undo": "Undo the sweep",
+    "sweep.status.sending": "In progress: the portal has not confirmed every deal yet, "
+                            "retrying in a minute",
     "sweep.undo_hint": "Deals still on the exchange go back to their previous owners.",
     "sweep.done_msg": "Sweep done: {n} {deals} went back to the exchange.",
     "sweep.planned_msg": "Sweep planned.",

@@ -64,6 +64,9 @@ class Outcome:
         return block
 
 
+LOST_ANSWER = "<html><head><title>504 Gateway Time-out</title></head><body>nginx</body></html>"
+
+
 def json_response(body: Any, status: int = 200, headers: dict | None = None) -> Response:
     return Response(json.dumps(body, separators=(",", ":")), status,
                     {"Content-Type": "application/json; charset=utf-8", **CORS,
@@ -240,6 +243,8 @@ def handle(cloud: Cloud, request: Request, name: str, path: str) -> Response:
         caller = resolve_auth(portal, params, webhook)
         params.pop("auth", None)
         outcome = execute(portal, method, params, caller)
+        if portal.take_lost_answer(method):  # done, but the answer does not reach the app
+            return Response(LOST_ANSWER, 504, {"Content-Type": "text/html"})
         return json_response(render(portal, outcome, params))
     except RestError as exc:
         return error_response(exc)

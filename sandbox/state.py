@@ -81,6 +81,7 @@ class PortalState:
         self.calls: list[RecordedCall] = []
         self.record_calls = True
         self._faults: dict[str, deque[Fault]] = {}
+        self._lost_answers: dict[str, int] = {}
         self.spec_violations: list[SpecViolation] = []
         self.spec_strict = True
         self.rate_limit_enabled = rate_limit  # EN:limits.md bucket; off for fast tests
@@ -154,6 +155,20 @@ class PortalState:
         """Make the next `times` runs of `method` fail with this error (also inside batch)."""
         queue = self._faults.setdefault(method.lower(), deque())
         queue.extend(Fault(error, status, description) for _ in range(times))
+
+    def lose_answer_next(self, method: str, times: int = 1) -> None:
+        """The next `times` HTTP requests to `method` run to the end, but their answer is lost
+        on the way back: the app gets the 504 page of the portal's front proxy, which gave up
+        waiting (the portal did the work; only the answer never arrived)."""
+        key = method.lower()
+        self._lost_answers[key] = self._lost_answers.get(key, 0) + times
+
+    def take_lost_answer(self, method: str) -> bool:
+        key = method.lower()
+        if not self._lost_answers.get(key):
+            return False
+        self._lost_answers[key] -= 1
+        return True
 
     def unavailable_for(self, seconds: float, error: str = "QUERY_LIMIT_EXCEEDED",
                         status: int = 503, description: str = "Service unavailable") -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy import and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from store.db import upsert_insert, write_lock
@@ -21,6 +21,7 @@ DIRECTORY_CURSOR = "directory"  # a sync cursor whose watermark None holds the e
 LEASE = timedelta(minutes=5)
 ADVISORY_SPACE = 0x1B0C  # first key of the per-portal claim lock (pg_advisory_xact_lock)
 WRITES = "writes"  # payload key: the REST writes a handled event still owes the portal
+LOST = "lost"  # payload key: {write key: when it was sent} for writes whose answer was lost
 PlannedWrite = tuple[str, str, dict[str, Any]]  # (key, method, params)
 
 
@@ -163,6 +164,18 @@ def drop_writes(row: InboxEvent, sent: set[str]) -> None:
         row.payload = {**row.payload, WRITES: [list(w) for w in writes if w[0] not in sent]}
 
 
+def mark_lost(row: InboxEvent, keys: set[str], sent_at: datetime) -> None:
+    """These owed writes went out but their answer never came: look them up before resending."""
+    owed = {w[0] for w in planned_writes(row) or ()}
+    lost = {**{k: sent_at.isoformat() for k in keys & owed}, **lost_writes(row)}  # first send
+    row.payload = {**row.payload, LOST: {k: v for k, v in lost.items() if k in owed}}
+
+
+def lost_writes(row: InboxEvent) -> dict[str, str]:
+    """{write key: ISO time of the send whose answer was lost} (the first such send)."""
+    return dict((row.payload or {}).get(LOST) or {})
+
+
 def defer_portal(session: Session, portal_id: int, until: datetime) -> None:
     """The portal itself failed: its other pending events wait as long as the failed chunk.
 
@@ -199,3 +212,28 @@ def stats(session: Session, portal_id: int | None = None) -> InboxStats:
         stmt = stmt.where(InboxEvent.portal_id == portal_id)
     counts = dict(session.execute(stmt).all())
     return InboxStats(*(counts.get(s, 0) for s in ("pending", "processing", "done", "dead")))
+
+
+def over_quota(session: Session, portal_id: int, *, quota: int) -> bool:
+    """Does the portal already have `quota` events waiting (pending or being worked)?
+
+    Reads at most `quota` index entries (ix_inbox_events_portal_status), never the whole inbox.
+    """
+    waiting = (select(InboxEvent.id)
+               .where(InboxEvent.portal_id == portal_id,
+                      InboxEvent.status.in_(("pending", "processing")))
+               .limit(quota).subquery())
+    return session.scalar(select(func.count()).select_from(waiting)) >= quota
+
+
+def purge(session: Session, *, done_before: datetime, dead_before: datetime,
+          limit: int = 5000) -> int:
+    """Delete up to `limit` done rows finished before `done_before` and dead rows received
+    before `dead_before`; the caller commits and calls again while it returns `limit`."""
+    old = or_(and_(InboxEvent.status == "done", InboxEvent.done_at < done_before),
+              and_(InboxEvent.status == "dead", InboxEvent.received_at < dead_before))
+    ids = list(session.scalars(select(InboxEvent.id).where(old).limit(limit)))
+    if ids:
+        session.execute(delete(InboxEvent).where(InboxEvent.id.in_(ids))
+                        .execution_options(synchronize_session=False))
+    return len(ids)

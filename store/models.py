@@ -327,7 +327,7 @@ class Sweep(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
     manager_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
-    # planned | done | undone | cancelled
+    # planned | sending (some deals not confirmed by the portal yet) | done | undone | cancelled
     status: Mapped[str] = mapped_column(String(12), default="planned")
     created_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -345,6 +345,9 @@ class SweepItem(Base):
                                           index=True)
     b24_deal_id: Mapped[int] = mapped_column(Integer)
     previous_assigned_id: Mapped[int] = mapped_column(Integer)
+    # sending (the update is not confirmed) | done (the portal has it) | skipped (moved by
+    # someone else meanwhile); rows from before states existed were all done
+    status: Mapped[str] = mapped_column(String(12), server_default="done")
 
 
 class EchoMark(Base):

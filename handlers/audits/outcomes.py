@@ -21,8 +21,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from b24.errors import B24Error
 from b24.values import to_int
-from handlers import notify
+from handlers import notify, origins
 from handlers.audits import config, lead_outcomes, leads, texts, verdict
 from handlers.exchange.actions import ActionContext, ActionResult
 from store import audits, mirror
@@ -124,16 +125,47 @@ def _reengaged(ctx: ActionContext, user_id: int, row: Rejection) -> ActionResult
         fields["CONTACT_ID"] = row.contact_id
     if row.company_id:
         fields["COMPANY_ID"] = row.company_id
-    batch = verdict.tell_portal(ctx, {"add": ("crm.deal.add", {"fields": fields}),
-                               "get": ("crm.deal.get", {"id": "$result[add]"})}, "add")
-    new_id = to_int(batch.results.get("add")) if batch is not None else None
+    new_id, fresh = _add_once(ctx, {**fields, **origins.origin("reengaged", row.id)})
     if new_id is None:
         verdict.undo(ctx, row, "reengaged")
         return ActionResult(False, "portal_error")
-    _mirror_new_deal(ctx, row, new_id, batch.results.get("get"), owner == ex)
+    _mirror_new_deal(ctx, row, new_id, fresh, owner == ex)
     ctx.b24.batch({"comment": notify.deal_comment(row.b24_entity_id, texts.text(
         "reengaged_comment", ctx.portal.lang, name=verdict.name(ctx, user_id), deal=new_id))})
     return ActionResult(True, "audit_reengaged", {"deal": new_id})
+
+
+def _add_once(ctx: ActionContext, fields: dict[str, Any]) -> tuple[int | None, Any]:
+    """The new deal's id and fields, added at most once per rejection: its ORIGIN_ID is looked
+    up first (an earlier click whose answer was lost) and again after a lost answer."""
+    found = _by_origin(ctx, fields)
+    if found is False:  # we cannot tell whether it exists: sending could double it
+        return None, None
+    if found is None:
+        added = verdict.tell_portal(ctx, {"add": ("crm.deal.add", {"fields": fields}),
+                                          "get": ("crm.deal.get", {"id": "$result[add]"})},
+                                    "add")
+        if added is not None:
+            return to_int(added.results.get("add")), added.results.get("get")
+        found = _by_origin(ctx, fields)  # the add may have run with its answer lost
+        if not found:
+            return None, None
+    logger.info("audits.outcome.deal_found", extra={"member_id": ctx.portal.member_id,
+                                                    "deal": found})
+    try:
+        return found, ctx.b24.call("crm.deal.get", {"id": found})
+    except B24Error:
+        return found, None  # the mirror learns it from ONCRMDEALADD / the sync
+
+
+def _by_origin(ctx: ActionContext, fields: dict[str, Any]) -> int | bool | None:
+    """The deal with these origin fields, None if there is none, False if we cannot tell."""
+    try:
+        return origins.found_id(ctx.b24.call(*origins.by_origin_cmd("deal", fields)))
+    except B24Error as exc:
+        logger.warning("audits.outcome.lookup_failed", extra={
+            "member_id": ctx.portal.member_id, "error": str(exc)})
+        return False
 
 
 def _mirror_new_deal(ctx: ActionContext, row: Rejection, new_id: int, fields: Any,

@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, update
 
 from b24.errors import B24ApiError, B24Error, PortalGone
 from b24.values import iso, to_int
+from handlers import origins
 from handlers.exchange.actions import ActionContext
 from handlers.lead_rules.statuses import Statuses
 from handlers.telephony import config as telephony_config
@@ -28,7 +29,7 @@ from store.models import User
 from store.telephony_models import CallDeal, CallWork
 
 logger = logging.getLogger(__name__)
-ORIGINATOR = "sales-guard"
+ORIGINATOR = origins.ORIGINATOR
 MAX_ATTEMPTS = 8
 WAIT = pbx_work.WAIT  # not ready (its deal is not made yet): again soon, no attempt spent
 
@@ -190,8 +191,11 @@ def _run_comment(ctx: ActionContext, item: CallWork) -> str:
     comment = texts.call_comment(call, lang=ctx.portal.lang, tz=cfg.tz,
                                  operator=operator.full_name if operator else None)
     ctx.session.commit()
-    ctx.b24.call("crm.timeline.comment.add", {"fields": {
-        "ENTITY_ID": deal_id, "ENTITY_TYPE": "deal", "COMMENT": comment}})
+    params = {"fields": {"ENTITY_ID": deal_id, "ENTITY_TYPE": "deal", "COMMENT": comment}}
+    if item.attempts > 0 and origins.comment_found(  # an earlier try's answer may be lost
+            ctx.b24.call(*origins.comment_cmd(params, item.created_at)), params):
+        return "done"
+    ctx.b24.call("crm.timeline.comment.add", params)
     return "done"
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from tests.abuse.conftest import ABUSE, GENUINE_VIEWER
 from tests.abuse.strategies import ODD, VALUE, extra_pairs, form, pick
+from tests.abuse.test_targeted import TS
 
 CODES = ("ONCRMDEALUPDATE", "ONCRMDEALADD", "ONCRMLEADUPDATE", "ONVOXIMPLANTCALLEND",
          "ONAPPINSTALL", "ONAPPUNINSTALL", "ONCRMCOMPANYADD", "oncrmdealupdate")
@@ -23,7 +24,7 @@ CODES = ("ONCRMDEALUPDATE", "ONCRMDEALADD", "ONCRMLEADUPDATE", "ONVOXIMPLANTCALL
 def event_forms(draw: st.DrawFn, tenants: Any) -> dict[str, str]:
     a, b = tenants
     base = {"event": draw(pick(*CODES)), "event_handler_id": draw(pick("185")),
-            "ts": draw(pick("1766047124")), "data[FIELDS][ID]": draw(pick("7", "0", "-5")),
+            "ts": draw(pick(TS)), "data[FIELDS][ID]": draw(pick("7", "0", "-5")),
             "auth[member_id]": draw(pick(a.member_id, b.member_id)),
             "auth[application_token]": draw(pick(a.application_token, b.application_token)),
             "auth[domain]": draw(pick(a.domain, "evil.example")),

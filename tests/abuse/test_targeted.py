@@ -17,9 +17,12 @@ from itsdangerous.timed import TimestampSigner
 from pages.auth import Viewer, issue
 from store import portals
 from tests.abuse.conftest import ADMIN, GENUINE_VIEWER, MANAGER, session_token
+from tests.conftest import frozen_moment
+
+TS = str(int(frozen_moment().timestamp()))  # the tests run at TEST_NOW; older is a replay
 
 EVENT = {"event": "ONCRMDEALUPDATE", "event_handler_id": "185", "data[FIELDS][ID]": "7",
-         "ts": "1766047124", "auth[domain]": "a.bitrix24.test",
+         "ts": TS, "auth[domain]": "a.bitrix24.test",
          "auth[client_endpoint]": "https://a.bitrix24.test/rest/"}
 
 

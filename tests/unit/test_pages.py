@@ -284,8 +284,8 @@ def test_sweep_preview_confirm_and_undo(client, app, portal, sessions) -> None:
     assert "На биржу вернутся 2 сделки" in body and "Анны первая" in body and "Олега" not in body
     with sessions() as s:
         assert s.query(Sweep).count() == 0  # a preview changes nothing
-    with responses.RequestsMock() as rsps:
-        batch_ok(rsps, {})
+    with responses.RequestsMock() as rsps:  # the portal confirms both updates
+        batch_ok(rsps, {"a401": True, "c401": 1, "a402": True, "c402": 2})
         done = client.post("/app/settings/sweep/confirm",
                            data={"s": tok, "managers": [str(ANNA)], "when": "now"})
     assert done.status_code == 303

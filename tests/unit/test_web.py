@@ -8,11 +8,14 @@ import pytest
 
 from store import inbox
 from store.models import InboxEvent
+from tests.conftest import frozen_moment
 from tests.factories import APP_TOKEN, make_portal
+
+TS = str(int(frozen_moment().timestamp()))  # the tests run at TEST_NOW; older is a replay
 
 
 def event_form(member_id: str = "m" * 32, token: str = APP_TOKEN, code: str = "ONCRMDEALUPDATE",
-               deal_id: str = "7", ts: str = "1766047124") -> dict[str, str]:
+               deal_id: str = "7", ts: str = TS) -> dict[str, str]:
     return {"event": code, "event_handler_id": "185", "data[FIELDS][ID]": deal_id, "ts": ts,
             "auth[access_token]": "user-access-token-xyz", "auth[expires_in]": "3600",
             "auth[scope]": "crm", "auth[domain]": "test.bitrix24.ru",
