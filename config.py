@@ -46,6 +46,8 @@ class Settings:
     rest_max_attempts: int = 5
     rest_backoff: float = 0.5
     log_level: str = "INFO"
+    # A confirmed uninstall with CLEAN=1 keeps the data this long before the purge job runs.
+    uninstall_retention_days: int = 7
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -60,6 +62,7 @@ class Settings:
             attempts = int(env.get("INBOX_MAX_ATTEMPTS", "8"))
             poll = float(env.get("WORKER_POLL_SECONDS", "1.0"))
             sync = int(env.get("SYNC_INTERVAL_SECONDS", "300"))
+            retention = int(env.get("UNINSTALL_RETENTION_DAYS", "7"))
         except ValueError as exc:
             raise ConfigError(f"bad numeric setting: {exc}") from exc
         if not 1 <= chunk <= 50:
@@ -77,4 +80,5 @@ class Settings:
             worker_poll_seconds=poll,
             sync_interval_seconds=sync,
             log_level=env.get("LOG_LEVEL", "INFO"),
+            uninstall_retention_days=retention,
         )

@@ -28,6 +28,7 @@ from jobs import telephony as telephony_jobs
 from jobs.inbox import process_inbox
 from jobs.sync import sync_portal
 from jobs.tokens import refresh_idle_tokens
+from jobs.uninstalled import purge_uninstalled
 from store import echoes, portals
 from store.db import analyze, is_postgres
 
@@ -87,6 +88,14 @@ def refresh_tokens(app: Flask) -> int:
     sessions, settings = sessions_of(app), settings_of(app)
     oauth = oauth_client(settings)
     return refresh_idle_tokens(sessions, lambda p: PortalTokens(p, sessions, oauth))
+
+
+def purge_portals(app: Flask) -> int:
+    """Delete the data of portals uninstalled with CLEAN=1 longer ago than the retention."""
+    settings = settings_of(app)
+    with sessions_of(app)() as session, session.begin():
+        return purge_uninstalled(session, datetime.now(UTC),
+                                 retention_days=settings.uninstall_retention_days)
 
 
 def drain_inbox(app: Flask) -> int:
@@ -181,6 +190,7 @@ def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
     return (
         JobSpec("sync_all", sync_all, "interval", {"seconds": settings.sync_interval_seconds}),
         JobSpec("refresh_tokens", refresh_tokens, "interval", {"hours": 24}),
+        JobSpec("purge_portals", purge_portals, "interval", {"hours": 6}),
         JobSpec("exchange_sweeps", exchange_sweeps, "interval", {"minutes": 1}),
         JobSpec("exchange_stale", exchange_stale, "interval", {"hours": 1}),
         JobSpec("exchange_alerts", exchange_alerts, "interval", {"minutes": 15}),

@@ -44,6 +44,10 @@ class Portal(Base):
     application_token: Mapped[str | None] = mapped_column(String(64))
     scope: Mapped[str] = mapped_column(String(512), default="")
     status: Mapped[str] = mapped_column(String(16), default="active")  # active|uninstalled|gone
+    # Set by a confirmed ONAPPUNINSTALL: the data is purged after the retention period if the
+    # portal asked for it (CLEAN=1) and is still uninstalled then (jobs/uninstalled.py).
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purge_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     installer_user_id: Mapped[int | None] = mapped_column(Integer)
     lang: Mapped[str] = mapped_column(String(8), default="ru")
     installed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -64,6 +64,7 @@ def upsert_installed(session: Session, inst: Installation, now: datetime) -> Por
     portal.installer_user_id = inst.installer_user_id
     portal.lang = inst.lang or portal.lang or "ru"
     portal.status = "active"
+    portal.uninstalled_at, portal.purge_requested = None, False  # a reinstall stops a purge
     portal.last_error = None
     portal.updated_at = now
     session.flush()
@@ -91,9 +92,12 @@ def touch_endpoint(session: Session, portal: Portal, *, domain: str | None,
         portal.updated_at = now
 
 
-def mark_uninstalled(session: Session, portal: Portal, now: datetime) -> None:
-    """Tokens are wiped; the row stays so a late event is recognised and ignored."""
+def mark_uninstalled(session: Session, portal: Portal, now: datetime, *,
+                     purge: bool = False) -> None:
+    """Tokens are wiped; the row stays so a late event is recognised and ignored. The data
+    stays too: with `purge` it is deleted after the retention period (jobs/uninstalled.py)."""
     portal.status = "uninstalled"
+    portal.uninstalled_at, portal.purge_requested = now, purge
     portal.access_token = None
     portal.refresh_token = None
     portal.token_expires_at = None
@@ -105,6 +109,13 @@ def mark_gone(session: Session, portal: Portal, reason: str, now: datetime) -> N
     portal.status = "gone"
     portal.last_error = reason[:2000]
     portal.updated_at = now
+
+
+def due_for_purge(session: Session, before: datetime) -> list[Portal]:
+    """Still uninstalled, asked to clean, and uninstalled before `before`."""
+    return list(session.scalars(select(Portal).where(
+        Portal.status == "uninstalled", Portal.purge_requested.is_(True),
+        Portal.uninstalled_at < before).order_by(Portal.id)))
 
 
 def active(session: Session) -> Iterator[Portal]:
