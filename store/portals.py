@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,12 @@ class Installation:
     scope: str
     installer_user_id: int | None
     lang: str = "ru"
+
+
+def application_token_matches(portal: Portal, token: str | None) -> bool:
+    """Constant time, and a portal without a stored token matches nothing (fail closed)."""
+    stored = portal.application_token
+    return bool(stored and token) and hmac.compare_digest(stored.encode(), token.encode())
 
 
 def find(session: Session, member_id: str) -> Portal | None:
