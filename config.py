@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'app.db'}"
 DEFAULT_OAUTH_URL = "https://oauth.bitrix.info"
-REQUIRED = ("B24_CLIENT_ID", "B24_CLIENT_SECRET", "APP_PUBLIC_URL", "SECRET_KEY")
+REQUIRED = ("B24_CLIENT_ID", "B24_CLIENT_SECRET", "APP_PUBLIC_URL", "SECRET_KEY", "TOKEN_KEYS")
 
 
 class ConfigError(RuntimeError):
@@ -34,6 +34,8 @@ class Settings:
     b24_client_secret: Secret
     app_public_url: str
     secret_key: Secret
+    # Fernet keys for the tokens at rest, newest first (store/crypto.py); not SECRET_KEY.
+    token_keys: tuple[Secret, ...] = ()
     database_url: str = DEFAULT_DATABASE_URL
     b24_oauth_url: str = DEFAULT_OAUTH_URL
     # Where pages load the BX24 JS library from; the emulated portal serves its own copy.
@@ -72,6 +74,8 @@ class Settings:
             b24_client_secret=Secret(env["B24_CLIENT_SECRET"]),
             app_public_url=env["APP_PUBLIC_URL"].rstrip("/"),
             secret_key=Secret(env["SECRET_KEY"]),
+            token_keys=tuple(Secret(k.strip()) for k in env["TOKEN_KEYS"].split(",")
+                             if k.strip()),
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             b24_oauth_url=(env.get("B24_OAUTH_URL") or DEFAULT_OAUTH_URL).rstrip("/"),
             b24_js_url=env.get("B24_JS_URL") or "//api.bitrix24.com/api/v1/",

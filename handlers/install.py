@@ -152,7 +152,7 @@ def install_token(req: InstallRequest, existing: Portal | None, *, pending: bool
     """ONAPPINSTALL brings the token server to server; the install page's form is typed by a
     browser, so it is taken only for a first install or a reinstall under way (both posted
     by an admin), and otherwise must equal the stored one."""
-    if not req.from_page or existing is None or not existing.application_token or pending:
+    if not req.from_page or existing is None or not existing.application_token_hash or pending:
         return req.application_token
     if not portals.application_token_matches(existing, req.application_token):
         raise BadApplicationToken("APPLICATION_TOKEN differs from the stored one")

@@ -14,7 +14,6 @@ third-party cookies. AUTH_ID / REFRESH_ID are used for those calls only, never s
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from collections.abc import Mapping
@@ -83,13 +82,12 @@ def verify_page_request(session: Session, form: Mapping[str, str], args: Mapping
     if not (member_id and auth_id and form.get("APPLICATION_TOKEN")):
         raise PageAuthError("missing", "member_id, AUTH_ID or APPLICATION_TOKEN missing")
     portal = portals.find(session, member_id)
-    if portal is None or portal.status != "active" or not portal.application_token:
+    if portal is None or portal.status != "active" or not portal.application_token_hash:
         raise PageAuthError("unknown_portal", f"no active install for {member_id}")
-    if not hmac.compare_digest(form["APPLICATION_TOKEN"].encode(),
-                               portal.application_token.encode()):
+    if not portals.application_token_matches(portal, form["APPLICATION_TOKEN"]):
         raise PageAuthError("bad_token", "APPLICATION_TOKEN differs from the stored one")
     portal_id, stored_domain, endpoint = portal.id, portal.domain, portal.client_endpoint
-    session.rollback()  # no database transaction stays open while we wait on the network
+    session.commit()  # keeps a re-hash under a new key; no transaction open on the network
     domain = _confirm(auth_id, member_id, args.get("DOMAIN") or "", settings, oauth)
     user, is_admin = whoami(member_id, endpoint, auth_id, settings)
     user_id = to_int(user.get("ID"))

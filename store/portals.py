@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store import crypto
 from store.models import Portal
 
 
@@ -31,9 +31,19 @@ class Installation:
 
 
 def application_token_matches(portal: Portal, token: str | None) -> bool:
-    """Constant time, and a portal without a stored token matches nothing (fail closed)."""
-    stored = portal.application_token
-    return bool(stored and token) and hmac.compare_digest(stored.encode(), token.encode())
+    """Constant time (an HMAC compared with compare_digest); a portal without a stored token
+    matches nothing. A match under an older key is re-hashed under the newest one, so that
+    the old key can leave TOKEN_KEYS (the caller's commit keeps it)."""
+    keys = crypto.ring()
+    if not keys.matches(portal.application_token_hash, token):
+        return False
+    if not portal.application_token_hash.startswith(keys.primary + ":"):
+        set_application_token(portal, token)
+    return True
+
+
+def set_application_token(portal: Portal, token: str | None) -> None:
+    portal.application_token_hash = crypto.ring().digest(token) if token else None
 
 
 def find(session: Session, member_id: str) -> Portal | None:
@@ -66,7 +76,7 @@ def upsert_installed(session: Session, inst: Installation, now: datetime) -> Por
     portal.refresh_token = inst.refresh_token
     portal.token_expires_at = inst.token_expires_at
     portal.tokens_refreshed_at = now
-    portal.application_token = inst.application_token
+    set_application_token(portal, inst.application_token)
     portal.scope = inst.scope
     portal.installer_user_id = inst.installer_user_id
     portal.lang = inst.lang or portal.lang or "ru"
