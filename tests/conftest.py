@@ -119,8 +119,10 @@ def sessions(engine) -> Iterator[sessionmaker[Session]]:
 def fresh_rate_buckets() -> None:
     """Emulated portals reuse member_ids across tests; their allowance must not carry over."""
     from b24.ratelimit import forget_buckets
+    from pages.rights import forget
 
     forget_buckets()
+    forget()  # the live admin check's cache (pages/rights.py)
 
 
 @pytest.fixture
