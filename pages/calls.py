@@ -20,11 +20,21 @@ from handlers.telephony import config as telephony_config
 from pages import bp, rights
 from pages import calls_charts as charts
 from pages.calls_forms import REGIONS, ZONES, parse_settings, pbx_section
-from pages.kit import kit, portal, release, render, sessions, settings, viewer, viewer_required
+from pages.kit import (
+    Forbidden,
+    kit,
+    portal,
+    release,
+    render,
+    sessions,
+    settings,
+    viewer,
+    viewer_required,
+)
 from store import routing as routing_store
 from store import telephony as store
 from store.db import get_session
-from store.models import User
+from store.models import Call, User
 
 logger = logging.getLogger(__name__)
 MAX_DAYS = 92
@@ -98,6 +108,11 @@ def calls_callback() -> Response:
     k, who = kit(), viewer()
     call_id = (request.form.get("call_id") or "")[:128]
     back = {"from": request.form.get("from", ""), "to": request.form.get("to", "")}
+    if not rights.sees_everyone(get_session(), portal().id, who):  # his own lost calls only
+        call = get_session().scalar(select(Call).where(Call.portal_id == portal().id,
+                                                       Call.call_id == call_id))
+        if call is None or call.user_id != who.user_id:
+            raise Forbidden(who.user_id)
     release()
     with action_context(portal(), sessions(), settings()) as ctx:
         result = callback.request_callback(ctx, who.user_id, call_id)

@@ -145,3 +145,15 @@ def test_page_session_idles_out_and_ends_with_the_auth_id(client, app, tenants) 
             token = response.headers["X-App-Session"]
     with time_machine.travel(start + timedelta(minutes=61), tick=False):
         assert client.get("/app/board", query_string={"s": token}).status_code == 401
+
+
+def test_manager_calls_back_only_his_own_calls(client, app, tenants, sessions, probe) -> None:
+    """"Перезвонить" creates a to-do in the portal: not for another operator's call."""
+    a, _ = tenants
+    calls(sessions, a)
+    token = session_token(app, a, user_id=MANAGER, admin=False)
+    for call_id in ("c2", "no-such-call"):
+        probe.start()
+        response = client.post("/app/calls/callback", data={"s": token, "call_id": call_id})
+        probe.check(response)
+        assert response.status_code == 403
