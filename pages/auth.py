@@ -135,7 +135,7 @@ def _confirm(auth_id: str, member_id: str, domain: str, settings: Settings,
     return str(install.get("domain") or domain)
 
 
-class _ViewerTokens:
+class ViewerTokens:
     """The viewer's AUTH_ID for one page open; never refreshed (we do not keep REFRESH_ID)."""
 
     def __init__(self, tokens: TokenSet) -> None:
@@ -152,7 +152,7 @@ def whoami(member_id: str, client_endpoint: str, auth_id: str,
            settings: Settings) -> tuple[dict, bool]:
     """user.current and user.admin in one batch, with the viewer's token, at the portal's
     STORED client_endpoint (never one built from the request's DOMAIN)."""
-    tokens = _ViewerTokens(TokenSet(auth_id, "", None, client_endpoint, member_id=member_id))
+    tokens = ViewerTokens(TokenSet(auth_id, "", None, client_endpoint, member_id=member_id))
     try:
         with B24Client(tokens, limiter=bucket_for(member_id), max_attempts=2,
                        backoff=settings.rest_backoff) as b24:

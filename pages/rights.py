@@ -24,7 +24,7 @@ from b24.values import yes
 from config import Settings
 from handlers.exchange import config as exchange_config
 from handlers.exchange.caps import head_of_sales
-from pages.auth import Forbidden, PageAuthError, Viewer, _ViewerTokens
+from pages.auth import Forbidden, PageAuthError, Viewer, ViewerTokens
 from store import crypto
 from store.models import Portal
 
@@ -93,7 +93,7 @@ def _ask(viewer: Viewer, portal: Portal, settings: Settings) -> bool:
         auth_id = ""
     if not auth_id:
         return False  # no token to ask with: fail closed
-    tokens = _ViewerTokens(TokenSet(auth_id, "", None, portal.client_endpoint,
+    tokens = ViewerTokens(TokenSet(auth_id, "", None, portal.client_endpoint,
                                     member_id=portal.member_id))
     try:
         with B24Client(tokens, limiter=bucket_for(portal.member_id), max_attempts=2,
