@@ -62,3 +62,22 @@ def test_forged_install_form_is_refused(portal, live_app) -> None:
     assert response.status_code == 401
     with live_app.sessions() as s:
         assert portals.find(s, portal.member_id) is None
+
+
+def test_uninstall_in_the_portal_is_believed_and_forged_one_is_not(installed, live_app,
+                                                                   cloud) -> None:
+    """The portal revokes access before it sends ONAPPUNINSTALL (on-app-uninstall.md); the app
+    checks exactly that with the auth server, so the same event posted while the app is still
+    installed (a user with the page's APPLICATION_TOKEN) changes nothing."""
+    forged = {"event": "ONAPPUNINSTALL", "data[CLEAN]": "1", "ts": "1766047124",
+              "auth[member_id]": installed.member_id,
+              "auth[application_token]": installed.application_token}
+    response = requests.post(f"{live_app.url}/b24/events", data=forged, timeout=10)
+    assert response.status_code == 401
+    with live_app.sessions() as s:
+        assert portals.find(s, installed.member_id).status == "active"
+    installed.uninstall_app(clean=True)
+    cloud.delivery.wait(portal=installed)
+    with live_app.sessions() as s:
+        row = portals.find(s, installed.member_id)
+        assert row.status == "uninstalled" and row.purge_requested and row.access_token is None
