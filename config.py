@@ -14,7 +14,7 @@ DEFAULT_OAUTH_URL = "https://oauth.bitrix.info"
 LIMIT_KEYS = {"inbox_quota": "INBOX_QUOTA", "inbox_keep_done_days": "INBOX_KEEP_DONE_DAYS",
               "inbox_keep_dead_days": "INBOX_KEEP_DEAD_DAYS",
               "event_max_age_hours": "EVENT_MAX_AGE_HOURS"}
-REQUIRED = ("B24_CLIENT_ID", "B24_CLIENT_SECRET", "APP_PUBLIC_URL", "SECRET_KEY")
+REQUIRED = ("B24_CLIENT_ID", "B24_CLIENT_SECRET", "APP_PUBLIC_URL", "SECRET_KEY", "TOKEN_KEYS")
 
 
 def oauth_base_url(url: str) -> str:
@@ -53,6 +53,8 @@ class Settings:
     b24_client_secret: Secret
     app_public_url: str
     secret_key: Secret
+    # Fernet keys for the tokens at rest, newest first (store/crypto.py); not SECRET_KEY.
+    token_keys: tuple[Secret, ...] = ()
     database_url: str = DEFAULT_DATABASE_URL
     b24_oauth_url: str = DEFAULT_OAUTH_URL
     # Where pages load the BX24 JS library from; the emulated portal serves its own copy.
@@ -71,6 +73,8 @@ class Settings:
     inbox_keep_done_days: int = 7
     inbox_keep_dead_days: int = 30
     event_max_age_hours: int = 24
+    # A confirmed uninstall with CLEAN=1 keeps the data this long before the purge job runs.
+    uninstall_retention_days: int = 7
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -90,6 +94,7 @@ class Settings:
             poll = float(env.get("WORKER_POLL_SECONDS", "1.0"))
             sync = int(env.get("SYNC_INTERVAL_SECONDS", "300"))
             limits = {name: int(env[key]) for name, key in LIMIT_KEYS.items() if env.get(key)}
+            retention = int(env.get("UNINSTALL_RETENTION_DAYS", "7"))
         except ValueError as exc:
             raise ConfigError(f"bad numeric setting: {exc}") from exc
         if not 1 <= chunk <= 50:
@@ -99,6 +104,8 @@ class Settings:
             b24_client_secret=Secret(env["B24_CLIENT_SECRET"]),
             app_public_url=env["APP_PUBLIC_URL"].rstrip("/"),
             secret_key=Secret(env["SECRET_KEY"]),
+            token_keys=tuple(Secret(k.strip()) for k in env["TOKEN_KEYS"].split(",")
+                             if k.strip()),
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             b24_oauth_url=env.get("B24_OAUTH_URL") or DEFAULT_OAUTH_URL,
             b24_js_url=env.get("B24_JS_URL") or "//api.bitrix24.com/api/v1/",
@@ -108,4 +115,5 @@ class Settings:
             sync_interval_seconds=sync,
             log_level=env.get("LOG_LEVEL", "INFO"),
             **limits,
+            uninstall_retention_days=retention,
         )

@@ -21,7 +21,7 @@ from b24.errors import (
     InvalidGrant,
     PortalGone,
 )
-from b24.events import B24Event, parse_event, redacted, verify_application_token
+from b24.events import B24Event, parse_event, redacted
 from handlers import install as installer
 from handlers import router
 from handlers.context import HandlerContext, oauth_client
@@ -60,7 +60,8 @@ def receive_event() -> tuple[Response, int]:
     portal = portals.find(session, event.auth.member_id)
     if portal is None or portal.status == "uninstalled":
         raise UnknownPortal(event.auth.member_id)
-    verify_application_token(event.auth.application_token, portal.application_token)
+    if not portals.application_token_matches(portal, event.auth.application_token):
+        raise BadApplicationToken("application_token does not match the installed one")
     now = datetime.now(UTC)
     # auth[domain] / auth[client_endpoint] are NOT followed: the application_token is shown to
     # every viewer's browser with each page open (§1.2), so any portal user could forge an

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from store import portals
+from store import crypto, portals
 from store.db import make_engine, make_session_factory
 from store.migrate import upgrade
 
@@ -40,6 +40,8 @@ def round_trip_label() -> str:
 
 
 APP_TOKEN = "b" * 32
+# The tokens-at-rest key of the throwaway bench databases (a real deployment sets TOKEN_KEYS).
+BENCH_TOKEN_KEY = "Ry8LJIMZErdhH7i9vY9EdOG4RvZtfJy4adr5wmkVZOA="
 MEMBER_ID = "be7c4" + "0" * 27  # 32 hex digits, like a real member_id (PBX routes check it)
 
 
@@ -70,6 +72,7 @@ def temp_sqlite_url() -> str:
 
 def prepared_database(url: str) -> None:
     """Migrated, with one installed portal whose application_token the load uses."""
+    crypto.use(crypto.KeyRing([BENCH_TOKEN_KEY]))
     upgrade(url)
     engine = make_engine(url)
     now = datetime.now(UTC)
@@ -91,7 +94,7 @@ def start_gunicorn(url: str, port: int, workers: int, *, wait: float = 30.0,
     """
     env = {**os.environ, "DATABASE_URL": url, "B24_CLIENT_ID": "local.bench",
            "B24_CLIENT_SECRET": "bench", "APP_PUBLIC_URL": f"http://127.0.0.1:{port}",
-           "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"}
+           "SECRET_KEY": "bench", "TOKEN_KEYS": BENCH_TOKEN_KEY, "LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "app:create_app()"], env=env)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from werkzeug.serving import make_server
 
-from bench.common import free_port, temp_sqlite_url
+from bench.common import BENCH_TOKEN_KEY, free_port, temp_sqlite_url
 from config import Secret, Settings
 from sandbox import Cloud, PortalState, running_cloud
 from store.migrate import upgrade
@@ -47,6 +47,7 @@ def installed_rig(*, database_url: str | None = None, seed: bool = True,
         settings = Settings(
             b24_client_id=CLIENT_ID, b24_client_secret=Secret(CLIENT_SECRET),
             app_public_url=f"http://127.0.0.1:{port}", secret_key=Secret("bench"),
+            token_keys=(Secret(BENCH_TOKEN_KEY),),
             database_url=url, b24_oauth_url=cloud.url, log_level="WARNING")
         app = create_app(settings)
         server = make_server("127.0.0.1", port, app, threaded=True)

@@ -32,7 +32,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from b24.ratelimit import forget_buckets
-from bench.common import round_trip, round_trip_label, temp_sqlite_url
+from bench.common import BENCH_TOKEN_KEY, round_trip, round_trip_label, temp_sqlite_url
 from config import Secret, Settings
 from sandbox import App, Cloud, LiveServer, PortalState, make_wsgi_app
 from sandbox.limits import LeakyBucket
@@ -196,6 +196,7 @@ def run_once(fleet: Fleet, sessions: sessionmaker[Session], settings: Settings, 
 def settings_for(cloud: Cloud, url: str) -> Settings:
     return Settings(b24_client_id=CLIENT_ID, b24_client_secret=Secret(CLIENT_SECRET),
                     app_public_url="http://127.0.0.1:9", secret_key=Secret("bench"),
+                    token_keys=(Secret(BENCH_TOKEN_KEY),),
                     database_url=url, b24_oauth_url=cloud.url, log_level="WARNING")
 
 

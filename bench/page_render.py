@@ -17,7 +17,13 @@ from decimal import Decimal
 
 from sqlalchemy import insert
 
-from bench.common import MEMBER_ID, percentile, prepared_database, temp_sqlite_url
+from bench.common import (
+    BENCH_TOKEN_KEY,
+    MEMBER_ID,
+    percentile,
+    prepared_database,
+    temp_sqlite_url,
+)
 from config import Secret, Settings
 from handlers.exchange import config
 from pages.auth import Viewer, issue
@@ -104,6 +110,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     pid = seed(url, args.deals)
     app = create_app(Settings(b24_client_id="local.bench", b24_client_secret=Secret("bench"),
                               app_public_url="http://127.0.0.1", secret_key=Secret("bench"),
+                              token_keys=(Secret(BENCH_TOKEN_KEY),),
                               database_url=url, log_level="WARNING"))
     token = issue(Viewer(pid, MEMBER_ID, MANAGERS[0], False, "ru", "Менеджер", "bench.test"),
                   "bench")

@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from werkzeug.serving import make_server
 
 from bench.common import free_port
@@ -95,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(
             b24_client_id=CLIENT_ID, b24_client_secret=Secret(CLIENT_SECRET),
             app_public_url=f"http://127.0.0.1:{port}", secret_key=Secret("demo-secret-key"),
+            token_keys=(Secret(Fernet.generate_key().decode()),),  # a throwaway database
             database_url=database_url, b24_oauth_url=cloud.url,
             b24_js_url=f"{cloud.url}/bx24/api/v1/", worker_poll_seconds=0.05,
             log_level="WARNING")

@@ -19,11 +19,15 @@ from b24.events import B24Event
 from b24.manifest import Manifest, bind_events, bind_placements
 from b24.oauth import OAuthClient
 from b24.tokens import MemoryTokens, TokenSet
-from b24.values import to_int
+from b24.values import to_int, yes
 from config import Settings
 from handlers import directory
 from handlers.exchange.fields import ensure_keep_field
+from handlers.lifecycle import install_gone
+from handlers.tokens import PortalTokens
 from store import portals
+from store.db import make_session_factory
+from store.models import Portal
 
 logger = logging.getLogger(__name__)
 MAX_LIFETIME = 24 * 3600
@@ -96,33 +100,44 @@ def confirm(req: InstallRequest, settings: Settings, oauth: OAuthClient) -> dict
 
 def install(session: Session, req: InstallRequest, settings: Settings, manifest: Manifest,
             oauth: OAuthClient) -> None:
-    """Store the portal and (re)bind every event and placement; idempotent for reinstall."""
+    """Bind every event and placement, then store the portal; idempotent for reinstall.
+
+    Checked before any write: the poster is an admin (user.admin with the NEW token), an active
+    install is replaced only while the portal reinstalls or its stored tokens are dead, and the
+    application_token is believed (install_token). Nothing is stored until binding succeeded:
+    a refused binding leaves the previous install as it was."""
     info = confirm(req, settings, oauth)
     install_info = info.get("install") or {}
     now = datetime.now(UTC)
     client_endpoint = install_info.get("client_endpoint") or f"https://{req.domain}/rest/"
     server_endpoint = settings.b24_oauth_url + "/rest/"
-    expires_at = now + timedelta(seconds=req.expires_in)
-    # Stored and committed before binding: events may start as soon as a binding exists.
-    portal = portals.upsert_installed(session, portals.Installation(
-        member_id=req.member_id, domain=req.domain, client_endpoint=client_endpoint,
-        server_endpoint=server_endpoint, access_token=req.access_token,
-        refresh_token=req.refresh_token, token_expires_at=expires_at,
-        application_token=req.application_token, scope=req.scope,
-        installer_user_id=to_int(info.get("user_id")), lang=req.lang), now)
-    directory.mark_owed(session, portal.id, now)  # its events wait for the directory
-    session.commit()
-    tokens = MemoryTokens(TokenSet(req.access_token, req.refresh_token, expires_at,
-                                   client_endpoint, server_endpoint, req.member_id), oauth)
-    try:
-        b24 = B24Client(tokens, max_attempts=settings.rest_max_attempts,
-                        backoff=settings.rest_backoff)
+    tokens = MemoryTokens(TokenSet(req.access_token, req.refresh_token,
+                                   now + timedelta(seconds=req.expires_in), client_endpoint,
+                                   server_endpoint, req.member_id), oauth)
+    pending = "installed" in install_info and not yes(install_info["installed"])
+    with B24Client(tokens, max_attempts=settings.rest_max_attempts,
+                   backoff=settings.rest_backoff) as b24:
+        if not yes(b24.call("user.admin")):
+            raise BadApplicationToken("only a portal administrator installs the app")
+        existing = portals.find(session, req.member_id)
+        replaceable(session, existing, pending=pending, oauth=oauth)
+        application_token = install_token(req, existing, pending=pending)
+        session.rollback()  # no transaction stays open while the portal binds
         bind_events(b24, manifest, settings.app_public_url)
         bind_placements(b24, manifest, settings.app_public_url)
         ensure_keep_field(b24)
-        _mirror_directory(session, portal.id, b24)
-    finally:
         fresh = tokens.current()  # binding may have rotated the pair: keep the newest
+        portal = portals.upsert_installed(session, portals.Installation(
+            member_id=req.member_id, domain=req.domain, client_endpoint=client_endpoint,
+            server_endpoint=server_endpoint, access_token=fresh.access_token,
+            refresh_token=fresh.refresh_token, token_expires_at=fresh.expires_at,
+            application_token=application_token, scope=req.scope,
+            installer_user_id=to_int(info.get("user_id")), lang=req.lang), datetime.now(UTC))
+        directory.mark_owed(session, portal.id, now)  # its events wait for the directory
+        session.commit()
+        _mirror_directory(session, portal.id, b24)
+    if tokens.current().access_token != fresh.access_token:  # the directory read refreshed
+        fresh = tokens.current()
         portals.save_tokens(session, portal, access_token=fresh.access_token,
                             refresh_token=fresh.refresh_token, expires_at=fresh.expires_at,
                             now=datetime.now(UTC))
@@ -144,3 +159,26 @@ def _mirror_directory(session: Session, portal_id: int, b24: B24Client) -> None:
     directory.save(session, portal_id, found, datetime.now(UTC))
     session.commit()
     logger.info("b24.install.directory", extra={"portal_id": portal_id, **found.counts()})
+
+
+def replaceable(session: Session, existing: Portal | None, *, pending: bool,
+                oauth: OAuthClient) -> None:
+    """An active install gives way only to a reinstall under way (the auth server says the
+    install is pending) or when the portal refuses its stored tokens; else 401."""
+    if existing is None or existing.status != "active" or pending:
+        return
+    tokens = PortalTokens(existing, make_session_factory(session.get_bind()), oauth)
+    if not install_gone(existing, oauth, tokens):
+        logger.warning("b24.install.takeover_refused", extra={"member_id": existing.member_id})
+        raise BadApplicationToken("the app is installed and its tokens work: not replaced")
+
+
+def install_token(req: InstallRequest, existing: Portal | None, *, pending: bool) -> str:
+    """ONAPPINSTALL brings the token server to server; the install page's form is typed by a
+    browser, so it is taken only for a first install or a reinstall under way (both posted
+    by an admin), and otherwise must equal the stored one."""
+    if not req.from_page or existing is None or not existing.application_token_hash or pending:
+        return req.application_token
+    if not portals.application_token_matches(existing, req.application_token):
+        raise BadApplicationToken("APPLICATION_TOKEN differs from the stored one")
+    return req.application_token

@@ -1,4 +1,5 @@
-"""CLI: `flask --app app serve|worker|scheduler|sync|init-db` (the scheduler never runs in web)."""
+"""CLI: `flask --app app serve|worker|scheduler|sync|init-db|rotate-keys`
+(the scheduler never runs in web)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,16 @@ def init_app(app: Flask) -> None:
 
         upgrade(app.config["SETTINGS"].database_url)
         click.echo("database is at head")
+
+    @app.cli.command("rotate-keys")
+    def rotate_keys() -> None:
+        """Re-encrypt every stored token under the first of TOKEN_KEYS (store/crypto.py)."""
+        from store.keys import rotate
+
+        with runner.sessions_of(app)() as session, session.begin():
+            done = rotate(session)
+        click.echo(f"re-encrypted {done.rotated} token(s); {done.old_hashes} application_token "
+                   "hash(es) still under an older key (renewed when the portal next sends it)")
 
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1")

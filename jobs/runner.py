@@ -29,6 +29,7 @@ from jobs.inbox import process_inbox
 from jobs.retention import purge_inbox
 from jobs.sync import sync_portal
 from jobs.tokens import refresh_idle_tokens
+from jobs.uninstalled import purge_uninstalled
 from store import echoes, portals
 from store.db import analyze, is_postgres
 from store.models import Portal
@@ -112,6 +113,14 @@ def refresh_tokens(app: Flask) -> int:
     sessions, settings = sessions_of(app), settings_of(app)
     oauth = oauth_client(settings)
     return refresh_idle_tokens(sessions, lambda p: PortalTokens(p, sessions, oauth))
+
+
+def purge_portals(app: Flask) -> int:
+    """Delete the data of portals uninstalled with CLEAN=1 longer ago than the retention."""
+    settings = settings_of(app)
+    with sessions_of(app)() as session, session.begin():
+        return purge_uninstalled(session, datetime.now(UTC),
+                                 retention_days=settings.uninstall_retention_days)
 
 
 def drain_inbox(app: Flask) -> int:
@@ -221,6 +230,7 @@ def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
         JobSpec("sync_all", sync_all, "interval", {"seconds": settings.sync_interval_seconds}),
         JobSpec("first_sync", first_sync, "interval", {"seconds": 10}),
         JobSpec("refresh_tokens", refresh_tokens, "interval", {"hours": 24}),
+        JobSpec("purge_portals", purge_portals, "interval", {"hours": 6}),
         JobSpec("exchange_sweeps", exchange_sweeps, "interval", {"minutes": 1}),
         JobSpec("exchange_sweep_retries", exchange_sweep_retries, "interval", {"minutes": 1}),
         JobSpec("exchange_stale", exchange_stale, "interval", {"hours": 1}),

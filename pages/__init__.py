@@ -13,8 +13,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
 from handlers.exchange import config, queries
-from pages import i18n
+from pages import i18n, rights
 from pages.auth import (
+    SESSION_HEADER,
     Forbidden,
     PageAuthError,
     issue,
@@ -56,6 +57,7 @@ def enter() -> Response:
     303 turns the POST into a GET, so reloading the frame never re-sends the viewer's AUTH_ID.
     """
     who = verify_page_request(get_session(), request.form, request.args, settings())
+    rights.remember(who, who.is_admin)  # user.admin was asked a moment ago
     g.viewer = who
     token = issue(who, settings().secret_key.value)
     placement, options = placement_of(request.form)
@@ -172,6 +174,8 @@ def security_headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
+    if g.get("session_token") and g.get("viewer"):  # static/app.js keeps the renewed session
+        response.headers[SESSION_HEADER] = g.session_token
     return response
 
 

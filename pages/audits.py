@@ -16,7 +16,7 @@ from handlers.audits import config as audit_config
 from handlers.audits import outcomes, stats
 from handlers.exchange import config
 from handlers.exchange.actions import action_context
-from pages import audits_forms, bp
+from pages import audits_forms, bp, rights
 from pages.data import categories, header_load, names, users
 from pages.kit import (
     Forbidden,
@@ -44,11 +44,13 @@ def can_audit() -> bool:
     who, current = viewer(), g.get("portal")
     if who.is_admin:
         return True
-    if current is None:
-        return False
+    return current is not None and _controller(current.id)
+
+
+def _controller(portal_id: int) -> bool:
     session = get_session()
-    cfg = audit_config.load(session, current.id)
-    return who.user_id == audit_config.controller(session, current.id, cfg)
+    cfg = audit_config.load(session, portal_id)
+    return viewer().user_id == audit_config.controller(session, portal_id, cfg)
 
 
 @bp.context_processor
@@ -89,6 +91,8 @@ def audits_page() -> tuple[str, int]:
 def audit_decide(rejection_id: int) -> Response:
     if not can_audit():
         raise Forbidden(viewer().user_id)
+    if not _controller(portal().id):  # an admin's decision: is he still one?
+        rights.require_admin_now(viewer(), portal(), settings())
     k, who = kit(), viewer()
     outcome = request.form.get("outcome", "")
     release()

@@ -14,11 +14,11 @@ third-party cookies. AUTH_ID / REFRESH_ID are used for those calls only, never s
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
+import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
@@ -30,11 +30,16 @@ from b24.ratelimit import bucket_for
 from b24.tokens import TokenSet
 from b24.values import to_int, yes
 from config import Settings
-from store import portals
+from store import crypto, portals
 from store.models import Portal
 
 logger = logging.getLogger(__name__)
-SESSION_MAX_AGE = 3600  # seconds; the portal's AUTH_ID lives as long (AUTH_EXPIRES=3600)
+# The session rides in URLs (?s=) because the portal frame loses third-party cookies, even
+# with SameSite=None; Secure (Safari's ITP, Chrome's third-party cookie phase-out), so it is
+# kept short: 15 minutes from the last request (every answer carries a renewed token), and
+# never longer than the AUTH_ID it was made from (AUTH_EXPIRES=3600).
+SESSION_IDLE = 900
+SESSION_MAX_AGE = 3600
 SESSION_SALT = "sales-guard.page-session"
 SESSION_HEADER = "X-App-Session"
 
@@ -48,6 +53,10 @@ class Viewer:
     lang: str
     name: str
     domain: str = ""  # verified against app.info: the portal that may frame our pages
+    # The viewer's AUTH_ID, encrypted (store/crypto.py): admin actions ask user.admin again
+    # with it (pages/rights.py). The session is signed, not secret; this field is both.
+    grant: str = ""
+    issued: int = 0  # when the page was opened (epoch seconds): the session's absolute end
 
 
 class PageAuthError(Exception):
@@ -83,13 +92,12 @@ def verify_page_request(session: Session, form: Mapping[str, str], args: Mapping
     if not (member_id and auth_id and form.get("APPLICATION_TOKEN")):
         raise PageAuthError("missing", "member_id, AUTH_ID or APPLICATION_TOKEN missing")
     portal = portals.find(session, member_id)
-    if portal is None or portal.status != "active" or not portal.application_token:
+    if portal is None or portal.status != "active" or not portal.application_token_hash:
         raise PageAuthError("unknown_portal", f"no active install for {member_id}")
-    if not hmac.compare_digest(form["APPLICATION_TOKEN"].encode(),
-                               portal.application_token.encode()):
+    if not portals.application_token_matches(portal, form["APPLICATION_TOKEN"]):
         raise PageAuthError("bad_token", "APPLICATION_TOKEN differs from the stored one")
     portal_id, stored_domain, endpoint = portal.id, portal.domain, portal.client_endpoint
-    session.rollback()  # no database transaction stays open while we wait on the network
+    session.commit()  # keeps a re-hash under a new key; no transaction open on the network
     domain = _confirm(auth_id, member_id, args.get("DOMAIN") or "", settings, oauth)
     user, is_admin = whoami(member_id, endpoint, auth_id, settings)
     user_id = to_int(user.get("ID"))
@@ -97,7 +105,8 @@ def verify_page_request(session: Session, form: Mapping[str, str], args: Mapping
         raise PageAuthError("refused", "user.current answered without an ID")
     name = f"{user.get('NAME') or ''} {user.get('LAST_NAME') or ''}".strip() or f"#{user_id}"
     return Viewer(portal_id=portal_id, member_id=member_id, user_id=user_id, is_admin=is_admin,
-                  lang=lang_of(args.get("LANG")), name=name, domain=domain or stored_domain)
+                  lang=lang_of(args.get("LANG")), name=name, domain=domain or stored_domain,
+                  grant=crypto.ring().encrypt(auth_id), issued=int(time.time()))
 
 
 def _confirm(auth_id: str, member_id: str, domain: str, settings: Settings,
@@ -126,7 +135,7 @@ def _confirm(auth_id: str, member_id: str, domain: str, settings: Settings,
     return str(install.get("domain") or domain)
 
 
-class _ViewerTokens:
+class ViewerTokens:
     """The viewer's AUTH_ID for one page open; never refreshed (we do not keep REFRESH_ID)."""
 
     def __init__(self, tokens: TokenSet) -> None:
@@ -143,7 +152,7 @@ def whoami(member_id: str, client_endpoint: str, auth_id: str,
            settings: Settings) -> tuple[dict, bool]:
     """user.current and user.admin in one batch, with the viewer's token, at the portal's
     STORED client_endpoint (never one built from the request's DOMAIN)."""
-    tokens = _ViewerTokens(TokenSet(auth_id, "", None, client_endpoint, member_id=member_id))
+    tokens = ViewerTokens(TokenSet(auth_id, "", None, client_endpoint, member_id=member_id))
     try:
         with B24Client(tokens, limiter=bucket_for(member_id), max_attempts=2,
                        backoff=settings.rest_backoff) as b24:
@@ -169,21 +178,25 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
 
 
 def issue(viewer: Viewer, secret_key: str) -> str:
-    """The page session: signed (not encrypted: it holds nothing secret), timestamped."""
+    """The page session: signed and timestamped; its only secret (grant) is encrypted."""
+    if not viewer.issued:
+        viewer = replace(viewer, issued=int(time.time()))
     return _serializer(secret_key).dumps(asdict(viewer))
 
 
-def viewer_from(token: str | None, secret_key: str, *, max_age: int = SESSION_MAX_AGE) -> Viewer:
-    """Check signature and age; an expired page asks the user to reopen the app."""
+def viewer_from(token: str | None, secret_key: str, *, max_age: int = SESSION_IDLE) -> Viewer:
+    """Check signature, idle time and absolute age; an expired page asks to reopen the app."""
     if not token:
         raise PageAuthError("no_session", "no page session in the request")
     try:
-        data = _serializer(secret_key).loads(token, max_age=max_age)
-        return Viewer(**data)
+        viewer = Viewer(**_serializer(secret_key).loads(token, max_age=max_age))
     except SignatureExpired:
         raise PageAuthError("session_expired", "page session expired") from None
     except (BadData, TypeError) as exc:
         raise PageAuthError("bad_session", type(exc).__name__) from None
+    if not 0 <= time.time() - viewer.issued <= SESSION_MAX_AGE:
+        raise PageAuthError("session_expired", "page opened over an hour ago")
+    return viewer
 
 
 def active_portal(session: Session, viewer: Viewer) -> Portal:

@@ -17,14 +17,24 @@ from sqlalchemy import select
 from handlers.exchange.actions import action_context
 from handlers.telephony import callback, kpis
 from handlers.telephony import config as telephony_config
-from pages import bp
+from pages import bp, rights
 from pages import calls_charts as charts
 from pages.calls_forms import REGIONS, ZONES, parse_settings, pbx_section
-from pages.kit import kit, portal, release, render, sessions, settings, viewer, viewer_required
+from pages.kit import (
+    Forbidden,
+    kit,
+    portal,
+    release,
+    render,
+    sessions,
+    settings,
+    viewer,
+    viewer_required,
+)
 from store import routing as routing_store
 from store import telephony as store
 from store.db import get_session
-from store.models import User
+from store.models import Call, User
 
 logger = logging.getLogger(__name__)
 MAX_DAYS = 92
@@ -64,7 +74,10 @@ def calls_page() -> tuple[str, int]:
     cfg = telephony_config.load(session, pid)
     first, last = _period(cfg)
     period = kpis.Period.days(first, last, cfg.tz)
-    rules = kpis.Rules.of(cfg, period, as_of=k.now)
+    # A manager sees his own figures only; the head of sales and admins see every operator
+    # (the same rule as the report, README "Security").
+    mine = None if rights.sees_everyone(session, pid, viewer()) else viewer().user_id
+    rules = kpis.Rules.of(cfg, period, as_of=k.now, operator=mine)
     trend = kpis.Period.days(last - timedelta(days=TREND_DAYS - 1), last, cfg.tz)
     names, t = people(pid), k.t
     days = kpis.by_day(session, pid, period, rules)
@@ -77,12 +90,13 @@ def calls_page() -> tuple[str, int]:
         operators=kpis.by_operator(session, pid, period, rules),
         lines=lines, channel_chart=charts.channels(lines),
         lost=kpis.lost_calls(session, pid, period, rules, limit=100),
-        recorded=store.recorded_calls(session, pid, period.start, period.end),
+        recorded=store.recorded_calls(session, pid, period.start, period.end, user_id=mine),
         hour_chart=charts.by_hour(kpis.by_hour(session, pid, period, rules,
                                                per_operator=True), names),
         day_chart=charts.answered_vs_missed(days, labels),
         trend_chart=charts.lcr_trend(kpis.by_day(session, pid, trend,
-                                                 kpis.Rules.of(cfg, trend, as_of=k.now))),
+                                                 kpis.Rules.of(cfg, trend, as_of=k.now,
+                                                               operator=mine))),
         notice=notice if notice in NOTICES else None, notice_name=request.args.get("name", ""),
         local=lambda moment: moment.astimezone(cfg.tz), timedelta=timedelta)
 
@@ -94,6 +108,11 @@ def calls_callback() -> Response:
     k, who = kit(), viewer()
     call_id = (request.form.get("call_id") or "")[:128]
     back = {"from": request.form.get("from", ""), "to": request.form.get("to", "")}
+    if not rights.sees_everyone(get_session(), portal().id, who):  # his own lost calls only
+        call = get_session().scalar(select(Call).where(Call.portal_id == portal().id,
+                                                       Call.call_id == call_id))
+        if call is None or call.user_id != who.user_id:
+            raise Forbidden(who.user_id)
     release()
     with action_context(portal(), sessions(), settings()) as ctx:
         result = callback.request_callback(ctx, who.user_id, call_id)
@@ -110,6 +129,7 @@ def calls_settings() -> tuple[str, int]:
     session, k = get_session(), kit()
     new_secret = None
     if routing_store.find_pbx_secret(session, portal().id) is None:
+        rights.require_admin_now(viewer(), portal(), settings())  # a GET that writes
         new_secret = routing_store.issue_pbx_secret(session, portal().id,
                                                     user_id=viewer().user_id, now=k.now)
         session.commit()

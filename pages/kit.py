@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import Settings
 from handlers import directory
 from pages import formats, i18n
-from pages.auth import SESSION_HEADER, Forbidden, Viewer, active_portal, viewer_from
+from pages.auth import SESSION_HEADER, Forbidden, Viewer, active_portal, issue, viewer_from
+from pages.rights import require_admin_now
 from store.db import get_session
 from store.models import Portal
 
@@ -58,12 +59,14 @@ def viewer_required(*, admin: bool = False) -> Callable[[Callable[..., Any]], Ca
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def inner(*args: Any, **kwargs: Any) -> Any:
-            token = session_token()
-            viewer = viewer_from(token, settings().secret_key.value)
-            g.viewer, g.session_token = viewer, token
+            key = settings().secret_key.value
+            viewer = viewer_from(session_token(), key)
+            g.viewer, g.session_token = viewer, issue(viewer, key)  # renewed: idle time restarts
             g.portal = active_portal(get_session(), viewer)
             if admin and not viewer.is_admin:
                 raise Forbidden(viewer.user_id)
+            if admin and request.method != "GET":  # the flag is as old as the page
+                require_admin_now(viewer, g.portal, settings())
             return view(*args, **kwargs)
         return inner
     return wrap

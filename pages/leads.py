@@ -21,7 +21,7 @@ from handlers.lead_rules import config, deadlines, stats
 from handlers.lead_rules.convert import convert, readiness
 from handlers.lead_rules.fields import ensure_reason_field
 from handlers.lead_rules.statuses import Statuses
-from pages import bp
+from pages import bp, rights
 from pages.data import categories, names, users
 from pages.kit import (
     kit,
@@ -151,8 +151,15 @@ def _card(track: Any) -> dict[str, Any]:
 @bp.post("/lead/<id:entity_id>/convert")
 @viewer_required()
 def lead_convert(entity_id: int) -> Response:
-    """Form POST (works without JS); a double click is answered by the conversion's own lock."""
-    k = kit()
+    """Form POST (works without JS); a double click is answered by the conversion's own lock.
+
+    Allowed to the lead's responsible (in the mirror, kept by ONCRMLEADUPDATE), the head of
+    sales and admins (asked again, pages/rights.py); it runs with the app's token."""
+    k, who = kit(), viewer()
+    lead = store.find_lead(get_session(), portal().id, entity_id)
+    if (lead is None or lead.assigned_by_id != who.user_id) and \
+            not rights.is_head(get_session(), portal().id, who):
+        rights.require_admin_now(who, portal(), settings())
     release()
     with actions.action_context(portal(), sessions(), settings()) as ctx:
         result = convert(ctx, viewer().user_id, entity_id)

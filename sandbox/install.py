@@ -179,6 +179,9 @@ def uninstall_app(portal: PortalState, clean: bool = True) -> None:
     if portal.app is None or portal.install_state in (NOT_INSTALLED, UNINSTALLED):
         return
     data = {"LANGUAGE_ID": portal.lang, "CLEAN": 1 if clean else 0}
+    # "API access is already revoked" when the event goes out
+    # (EN:api-reference/common/events/on-app-uninstall.md): the app checks exactly that.
+    portal.cloud.tokens.revoke(portal)
     for binding in portal.bindings:
         if binding.event == "ONAPPUNINSTALL" and not binding.offline:
             portal.cloud.delivery.submit(Job(portal, "ONAPPUNINSTALL", binding.id,
@@ -187,4 +190,3 @@ def uninstall_app(portal: PortalState, clean: bool = True) -> None:
     portal.app_options = {}  # local apps lose app.option (EN:settings/app-uninstallation.md)
     portal.offline.records.clear()
     portal.install_state = UNINSTALLED
-    portal.cloud.tokens.revoke(portal)

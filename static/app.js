@@ -25,6 +25,7 @@
       headers: {"Content-Type": "application/json", "X-App-Session": session},
       body: JSON.stringify(payload)
     }).then(function (r) {
+      session = r.headers.get("X-App-Session") || session;  // renewed: 15 min idle from now
       return r.json().catch(function () { return {ok: false}; }).then(function (data) {
         if (r.status === 401) { data.message = body.dataset.expired; }
         return data;

@@ -134,7 +134,11 @@ def init_app(app: Flask) -> None:
     """A session per request in flask.g, removed at teardown (Flask tutorial get_db/close_db)."""
     from flask import g
 
-    engine = make_engine(app.config["SETTINGS"].database_url)
+    from store import crypto
+
+    settings = app.config["SETTINGS"]
+    crypto.use(crypto.KeyRing([k.value for k in settings.token_keys]))  # fails fast: no keys
+    engine = make_engine(settings.database_url)
     app.extensions["db_engine"] = engine
     app.extensions["db_sessions"] = make_session_factory(engine)
 

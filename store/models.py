@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from store.crypto import EncryptedText
 from store.db import Base
 from store.types import BigId, UTCDateTime
 
@@ -37,13 +38,18 @@ class Portal(Base):
     domain: Mapped[str] = mapped_column(String(255))
     client_endpoint: Mapped[str] = mapped_column(String(512))
     server_endpoint: Mapped[str | None] = mapped_column(String(512))
-    access_token: Mapped[str | None] = mapped_column(Text)
-    refresh_token: Mapped[str | None] = mapped_column(Text)
+    # Encrypted at rest (store/crypto.py); application_token only as a keyed hash.
+    access_token: Mapped[str | None] = mapped_column(EncryptedText)
+    refresh_token: Mapped[str | None] = mapped_column(EncryptedText)
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tokens_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    application_token: Mapped[str | None] = mapped_column(String(64))
+    application_token_hash: Mapped[str | None] = mapped_column(String(96))
     scope: Mapped[str] = mapped_column(String(512), default="")
     status: Mapped[str] = mapped_column(String(16), default="active")  # active|uninstalled|gone
+    # Set by a confirmed ONAPPUNINSTALL: the data is purged after the retention period if the
+    # portal asked for it (CLEAN=1) and is still uninstalled then (jobs/uninstalled.py).
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purge_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     installer_user_id: Mapped[int | None] = mapped_column(Integer)
     lang: Mapped[str] = mapped_column(String(8), default="ru")
     installed_at: Mapped[datetime] = mapped_column(UTCDateTime)

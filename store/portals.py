@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from store import crypto
 from store.inbox import DIRECTORY_CURSOR
 from store.models import Portal, SyncCursor
 
@@ -28,6 +29,22 @@ class Installation:
     scope: str
     installer_user_id: int | None
     lang: str = "ru"
+
+
+def application_token_matches(portal: Portal, token: str | None) -> bool:
+    """Constant time (an HMAC compared with compare_digest); a portal without a stored token
+    matches nothing. A match under an older key is re-hashed under the newest one, so that
+    the old key can leave TOKEN_KEYS (the caller's commit keeps it)."""
+    keys = crypto.ring()
+    if not keys.matches(portal.application_token_hash, token):
+        return False
+    if not portal.application_token_hash.startswith(keys.primary + ":"):
+        set_application_token(portal, token)
+    return True
+
+
+def set_application_token(portal: Portal, token: str | None) -> None:
+    portal.application_token_hash = crypto.ring().digest(token) if token else None
 
 
 def find(session: Session, member_id: str) -> Portal | None:
@@ -60,11 +77,12 @@ def upsert_installed(session: Session, inst: Installation, now: datetime) -> Por
     portal.refresh_token = inst.refresh_token
     portal.token_expires_at = inst.token_expires_at
     portal.tokens_refreshed_at = now
-    portal.application_token = inst.application_token
+    set_application_token(portal, inst.application_token)
     portal.scope = inst.scope
     portal.installer_user_id = inst.installer_user_id
     portal.lang = inst.lang or portal.lang or "ru"
     portal.status = "active"
+    portal.uninstalled_at, portal.purge_requested = None, False  # a reinstall stops a purge
     portal.last_error = None
     portal.updated_at = now
     session.flush()
@@ -92,9 +110,12 @@ def touch_endpoint(session: Session, portal: Portal, *, domain: str | None,
         portal.updated_at = now
 
 
-def mark_uninstalled(session: Session, portal: Portal, now: datetime) -> None:
-    """Tokens are wiped; the row stays so a late event is recognised and ignored."""
+def mark_uninstalled(session: Session, portal: Portal, now: datetime, *,
+                     purge: bool = False) -> None:
+    """Tokens are wiped; the row stays so a late event is recognised and ignored. The data
+    stays too: with `purge` it is deleted after the retention period (jobs/uninstalled.py)."""
     portal.status = "uninstalled"
+    portal.uninstalled_at, portal.purge_requested = now, purge
     portal.access_token = None
     portal.refresh_token = None
     portal.token_expires_at = None
@@ -106,6 +127,13 @@ def mark_gone(session: Session, portal: Portal, reason: str, now: datetime) -> N
     portal.status = "gone"
     portal.last_error = reason[:2000]
     portal.updated_at = now
+
+
+def due_for_purge(session: Session, before: datetime) -> list[Portal]:
+    """Still uninstalled, asked to clean, and uninstalled before `before`."""
+    return list(session.scalars(select(Portal).where(
+        Portal.status == "uninstalled", Portal.purge_requested.is_(True),
+        Portal.uninstalled_at < before).order_by(Portal.id)))
 
 
 def active(session: Session) -> Iterator[Portal]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from store.db import upsert_insert
@@ -195,12 +195,14 @@ def forget_work_before(session: Session, portal_id: int, moment: datetime) -> No
 
 
 def recorded_calls(session: Session, portal_id: int, start: datetime, end: datetime, *,
-                   limit: int = 30) -> list[Call]:
-    """The newest answered calls with a recording in [start, end) (the page plays them)."""
+                   limit: int = 30, user_id: int | None = None) -> list[Call]:
+    """The newest answered calls with a recording in [start, end) (the page plays them);
+    with user_id, only that operator's."""
+    mine = true() if user_id is None else Call.user_id == user_id
     return list(session.scalars(select(Call).where(
         Call.portal_id == portal_id, Call.start_at >= start, Call.start_at < end,
         Call.answered.is_(True), or_(Call.record_file_id.is_not(None),
-                                     Call.record_url.is_not(None)))
+                                     Call.record_url.is_not(None)), mine)
         .order_by(Call.start_at.desc()).limit(limit)))
 
 

@@ -27,6 +27,8 @@ from store.migrate import upgrade
 
 CLIENT_ID = "local.0123456789abcd.12345678"
 CLIENT_SECRET = "s3cr3t-client-secret-value"
+# Fernet keys for the tokens at rest (store/crypto.py): fixed, so runs are comparable.
+TOKEN_KEYS = ("epj5apSUCuKWbpCHxdpQDceMMY5_FIJBJ8gyqkorTt8=",)
 DEFAULT_NOW = "2026-11-24T11:00:00+03:00"  # a Tuesday, 11:00 in Moscow: an ordinary work hour
 
 
@@ -95,6 +97,9 @@ def migrated(database_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def engine(migrated: str):
+    from store import crypto
+
+    crypto.use(crypto.KeyRing(TOKEN_KEYS))  # bare sessions (no app) read tokens too
     eng = make_engine(migrated)
     yield eng
     eng.dispose()
@@ -114,8 +119,10 @@ def sessions(engine) -> Iterator[sessionmaker[Session]]:
 def fresh_rate_buckets() -> None:
     """Emulated portals reuse member_ids across tests; their allowance must not carry over."""
     from b24.ratelimit import forget_buckets
+    from pages.rights import forget
 
     forget_buckets()
+    forget()  # the live admin check's cache (pages/rights.py)
 
 
 @pytest.fixture
@@ -128,6 +135,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict = {
         "b24_client_id": CLIENT_ID, "b24_client_secret": Secret(CLIENT_SECRET),
         "app_public_url": "http://app.test", "secret_key": Secret("test-secret-key"),
+        "token_keys": tuple(Secret(k) for k in TOKEN_KEYS),
         "database_url": database_url, "b24_oauth_url": "http://oauth.test",
         "log_level": "WARNING", "rest_backoff": 0.01,
     }

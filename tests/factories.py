@@ -24,3 +24,13 @@ def make_portal(session: Session, **overrides: object) -> Portal:
     portal = portals.upsert_installed(session, inst, now)
     session.commit()
     return portal
+
+
+def page_session(app: object, viewer: object) -> str:
+    """What a page open leaves behind: the signed session, and user.admin's fresh answer in
+    the live admin check's cache (pages/rights.py), as pages.enter does."""
+    from pages import rights
+    from pages.auth import issue
+
+    rights.remember(viewer, viewer.is_admin)
+    return issue(viewer, app.config["SECRET_KEY"])

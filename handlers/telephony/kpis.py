@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from handlers.telephony.config import TelephonyConfig
@@ -55,12 +55,14 @@ class Rules:
     workday_hours: float = 8.0
     utc_offset: int = 3 * 3600
     as_of: datetime | None = None
+    operator: int | None = None  # only this user's calls (a manager's own figures)
 
     @classmethod
-    def of(cls, cfg: TelephonyConfig, period: Period, as_of: datetime | None = None) -> Rules:
+    def of(cls, cfg: TelephonyConfig, period: Period, as_of: datetime | None = None, *,
+           operator: int | None = None) -> Rules:
         offset = cfg.tz.utcoffset(period.start.replace(tzinfo=None)) or timedelta()
         return cls(cfg.callback_minutes, cfg.ring_seconds, cfg.long_call_seconds,
-                   cfg.workday_hours, int(offset.total_seconds()), as_of)
+                   cfg.workday_hours, int(offset.total_seconds()), as_of, operator)
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def _breakdown(session: Session, portal_id: int, period: Period, rules: Rules,
                dims: list[str], *, active_days: bool = False) -> dict[tuple, Kpis]:
     """Calls aggregated by `dims` (day, hour, user, line), with the lost counts merged in."""
     span = {"portal_id": portal_id, "start": period.start, "end": period.end,
-            "offset": rules.utc_offset}
+            "offset": rules.utc_offset, "operator": rules.operator}
     calls = aggregate(session, Call, _call_columns(rules), dims, active_days=active_days,
                       **span)
     missed = aggregate(session, MissedCall, _missed_columns(rules), dims, **span)
@@ -235,6 +237,7 @@ def lost_calls(session: Session, portal_id: int, period: Period, rules: Rules, *
                    MissedCall.start_at, MissedCall.callback_at, state.label("state"))
             .join(Call, Call.id == MissedCall.call_pk)
             .where(MissedCall.portal_id == portal_id, MissedCall.start_at >= period.start,
-                   MissedCall.start_at < period.end, or_(~called, gap > window))
+                   MissedCall.start_at < period.end, or_(~called, gap > window),
+                   true() if rules.operator is None else MissedCall.user_id == rules.operator)
             .order_by(MissedCall.start_at.desc()).limit(limit))
     return [LostCall(*row) for row in session.execute(stmt).all()]

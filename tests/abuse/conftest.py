@@ -18,12 +18,12 @@ import pytest
 import responses
 from hypothesis import HealthCheck, settings
 
-from pages.auth import Viewer, issue
+from pages.auth import Viewer
 from store import mirror
 from store import routing as routing_store
 from store.db import Base
 from tests.conftest import CLIENT_ID
-from tests.factories import make_portal
+from tests.factories import make_portal, page_session
 
 # Deterministic and quick: the same examples on every run, no example database on disk.
 ABUSE = settings(derandomize=True, max_examples=30, deadline=None, database=None,
@@ -90,7 +90,7 @@ def tenants(sessions: Any) -> tuple[Tenant, Tenant]:
 def session_token(app: Any, tenant: Tenant, *, user_id: int = ADMIN, admin: bool = True) -> str:
     viewer = Viewer(portal_id=tenant.portal_id, member_id=tenant.member_id, user_id=user_id,
                     is_admin=admin, lang="ru", name="Тест", domain=tenant.domain)
-    return issue(viewer, app.config["SECRET_KEY"])
+    return page_session(app, viewer)
 
 
 def _app_info(request: Any) -> tuple[int, dict, str]:
@@ -134,10 +134,14 @@ def world(engine: Any, rsps: responses.RequestsMock) -> Any:
 
 
 def _verification(call: Any) -> bool:
-    """Who-is-this reads (app.info, user.current) prove identity and change nothing."""
+    """Who-is-this reads (app.info, user.current, user.admin) prove identity and change
+    nothing; nor does a refresh the auth server refuses (is this install still alive?)."""
     body = call.request.body or b""
     body = body.decode() if isinstance(body, bytes) else str(body)
-    return "/app.info" in call.request.url or "user.current" in body
+    refused_refresh = "/oauth/token/" in call.request.url and \
+        getattr(call.response, "status_code", 200) >= 400
+    return "/app.info" in call.request.url or "user.current" in body or \
+        "/user.admin" in call.request.url or refused_refresh
 
 
 class Records(logging.Handler):

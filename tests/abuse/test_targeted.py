@@ -61,7 +61,7 @@ def test_old_application_token_is_dead_after_reinstall(client, tenants, sessions
     """A captured token replayed after the portal reinstalled (new token) is refused."""
     a, _ = tenants
     with sessions() as s:
-        portals.find(s, a.member_id).application_token = "R" * 32
+        portals.set_application_token(portals.find(s, a.member_id), "R" * 32)
         s.commit()
     probe.start()
     response = client.post("/b24/events", data=event(a))

@@ -21,7 +21,7 @@ def test_install_stores_portal_and_binds_everything(installed, live_app) -> None
         row = portals.find(s, installed.member_id)
         assert row.status == "active" and row.domain == installed.domain
         assert row.client_endpoint == installed.client_endpoint
-        assert row.application_token == installed.application_token
+        assert portals.application_token_matches(row, installed.application_token)
         assert row.refresh_token and row.access_token
 
 
@@ -32,8 +32,8 @@ def test_reinstall_rebinds_without_duplicates(installed, sandbox_app, live_app) 
     assert len(installed.bindings) == before
     assert len({(b.event, b.handler) for b in installed.bindings}) == before
     with live_app.sessions() as s:  # the new application_token replaced the old one
-        assert portals.find(s, installed.member_id).application_token == \
-            installed.application_token
+        assert portals.application_token_matches(portals.find(s, installed.member_id),
+                                                 installed.application_token)
 
 
 def test_install_with_a_token_of_another_app_is_refused(portal, cloud, live_app) -> None:
@@ -81,3 +81,22 @@ def test_install_and_refresh_with_the_token_url_as_b24_oauth_url(oauth_suffix, i
     live_app.drain(installed)
     with live_app.sessions() as s:
         assert portals.find(s, installed.member_id).refresh_token != old_refresh
+
+
+def test_uninstall_in_the_portal_is_believed_and_forged_one_is_not(installed, live_app,
+                                                                   cloud) -> None:
+    """The portal revokes access before it sends ONAPPUNINSTALL (on-app-uninstall.md); the app
+    checks exactly that with the auth server, so the same event posted while the app is still
+    installed (a user with the page's APPLICATION_TOKEN) changes nothing."""
+    forged = {"event": "ONAPPUNINSTALL", "data[CLEAN]": "1", "ts": "1766047124",
+              "auth[member_id]": installed.member_id,
+              "auth[application_token]": installed.application_token}
+    response = requests.post(f"{live_app.url}/b24/events", data=forged, timeout=10)
+    assert response.status_code == 401
+    with live_app.sessions() as s:
+        assert portals.find(s, installed.member_id).status == "active"
+    installed.uninstall_app(clean=True)
+    cloud.delivery.wait(portal=installed)
+    with live_app.sessions() as s:
+        row = portals.find(s, installed.member_id)
+        assert row.status == "uninstalled" and row.purge_requested and row.access_token is None

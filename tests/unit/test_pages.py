@@ -13,11 +13,11 @@ import pytest
 import responses
 
 from handlers.exchange import config
-from pages.auth import Viewer, issue
+from pages.auth import Viewer
 from store import exchange as journal
 from store import mirror
 from store.models import Deal, Sweep
-from tests.factories import make_portal
+from tests.factories import make_portal, page_session
 
 DOMAIN = "test.bitrix24.ru"
 BATCH = f"https://{DOMAIN}/rest/batch.json"
@@ -68,9 +68,9 @@ def configure(s, pid: int, **overrides) -> None:
 
 
 def token(app, portal, user_id=ANNA, *, admin=False, lang="ru") -> str:
-    return issue(Viewer(portal_id=portal.id, member_id=portal.member_id, user_id=user_id,
-                        is_admin=admin, lang=lang, name="Анна Смирнова", domain=DOMAIN),
-                 app.config["SECRET_KEY"])
+    return page_session(app, Viewer(portal_id=portal.id, member_id=portal.member_id,
+                                    user_id=user_id, is_admin=admin, lang=lang,
+                                    name="Анна Смирнова", domain=DOMAIN))
 
 
 def text(html: str) -> str:

@@ -16,6 +16,7 @@ import responses
 from itsdangerous.timed import TimestampSigner
 
 from pages.auth import PageAuthError, Viewer, issue, viewer_from
+from store import crypto
 from tests.conftest import CLIENT_ID
 from tests.factories import APP_TOKEN, make_portal
 
@@ -70,7 +71,10 @@ def test_genuine_request_gives_a_viewer_session(client, portal, rsps, app) -> No
     assert resp.status_code == 303 and resp.headers["Location"].startswith("/app/board?s=")
     viewer = viewer_from(session_of(resp), app.config["SECRET_KEY"])
     assert viewer == Viewer(portal_id=portal.id, member_id=MEMBER, user_id=7, is_admin=True,
-                            lang="ru", name="Иван Петров", domain=DOMAIN)
+                            lang="ru", name="Иван Петров", domain=DOMAIN,
+                            grant=viewer.grant, issued=viewer.issued)
+    # The session is signed, not secret: the AUTH_ID in it is encrypted (pages/rights.py).
+    assert VIEWER_AUTH not in repr(viewer) and crypto.ring().decrypt(viewer.grant) == VIEWER_AUTH
     batch = rsps.calls[1].request
     assert batch.url == BATCH and VIEWER_AUTH in batch.body.decode()  # the stored endpoint
 

@@ -12,9 +12,9 @@ import pytest
 from handlers.report import stages
 from handlers.report.build import build
 from handlers.report.people import COLUMNS
-from pages.auth import Viewer, issue
+from pages.auth import Viewer
 from store.settings import load_section, save_section
-from tests.factories import make_portal
+from tests.factories import make_portal, page_session
 from tests.unit.report.world import PERIOD, generate
 
 OWNER = 1
@@ -32,9 +32,9 @@ def portal(sessions):
 
 
 def token(app, portal, *, lang: str = "ru") -> str:
-    return issue(Viewer(portal_id=portal.id, member_id=portal.member_id, user_id=OWNER,
-                        is_admin=True, lang=lang, name="Владелец", domain="x.bitrix24.ru"),
-                 app.config["SECRET_KEY"])
+    return page_session(app, Viewer(portal_id=portal.id, member_id=portal.member_id,
+                                    user_id=OWNER, is_admin=True, lang=lang, name="Владелец",
+                                    domain="x.bitrix24.ru"))
 
 
 def cells(html: str, manager: int) -> dict[str, int]:

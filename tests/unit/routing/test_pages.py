@@ -7,9 +7,9 @@ import re
 import pytest
 
 from handlers.routing import config
-from pages.auth import Viewer, issue
+from pages.auth import Viewer
 from store import routing as store
-from tests.factories import make_portal
+from tests.factories import make_portal, page_session
 from tests.unit.routing.company import ANNA, HEAD, KNOWN, OWNER, seed
 
 
@@ -37,9 +37,9 @@ def around_the_clock(session, portal_id: int) -> None:
 
 
 def token(app, portal, user_id=ANNA, *, admin=False, lang="ru") -> str:
-    return issue(Viewer(portal_id=portal.id, member_id=portal.member_id, user_id=user_id,
-                        is_admin=admin, lang=lang, name="Анна Смирнова",
-                        domain="test.bitrix24.ru"), app.config["SECRET_KEY"])
+    return page_session(app, Viewer(portal_id=portal.id, member_id=portal.member_id,
+                                    user_id=user_id, is_admin=admin, lang=lang,
+                                    name="Анна Смирнова", domain="test.bitrix24.ru"))
 
 
 def text(html: str) -> str:

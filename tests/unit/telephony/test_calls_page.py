@@ -12,13 +12,13 @@ from sqlalchemy import select
 from handlers.phones import normalize
 from handlers.telephony import config as telephony_config
 from handlers.telephony.config import MOSCOW
-from pages.auth import Viewer, issue
+from pages.auth import Viewer
 from store import mirror, telephony
 from store import routing as routing_store
 from store.calls import upsert_call
 from store.telephony_models import CallbackTodo
 from tests.conftest import frozen_moment
-from tests.factories import make_portal
+from tests.factories import make_portal, page_session
 
 DOMAIN = "test.bitrix24.ru"
 REST = f"https://{DOMAIN}/rest/"
@@ -62,9 +62,9 @@ def portal(sessions):
 
 
 def token(app, portal, user_id: int = ANNA, *, admin: bool = False, lang: str = "ru") -> str:
-    return issue(Viewer(portal_id=portal.id, member_id=portal.member_id, user_id=user_id,
-                        is_admin=admin, lang=lang, name="Анна Т", domain=DOMAIN),
-                 app.config["SECRET_KEY"])
+    return page_session(app, Viewer(portal_id=portal.id, member_id=portal.member_id,
+                                    user_id=user_id, is_admin=admin, lang=lang,
+                                    name="Анна Т", domain=DOMAIN))
 
 
 def text(html: str) -> str:
