@@ -38,7 +38,7 @@ from sandbox import App, Cloud, LiveServer, PortalState, make_wsgi_app
 from sandbox.limits import LeakyBucket
 from sandbox.seed import seed_bulk_deals
 from sandbox.tokens import ROTATED
-from store import inbox, portals
+from store import crypto, inbox, portals
 from store.models import InboxEvent
 
 CLIENT_ID, CLIENT_SECRET = "local.fleet00000000000.00000000", "fleet-client-secret"
@@ -247,6 +247,7 @@ def main(argv: list[str] | None = None) -> dict:
     for name in ("jobs.inbox", "b24", "handlers.tokens"):  # a warning per failed try
         logging.getLogger(name).setLevel(logging.CRITICAL)
     forget_buckets()
+    crypto.use(crypto.KeyRing([BENCH_TOKEN_KEY]))  # tokens at rest, as create_app would set
     url = args.database_url or temp_sqlite_url()
     upgrade(url)
     engine = make_engine(url)

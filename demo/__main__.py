@@ -146,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     neck = head["bottleneck"]
     say(f"Отчёт руководителя за {log.day:%d.%m.%Y} / owner's report: выиграно {head['won']} "
         f"на {head['won_amount']:,.0f} ₽, проиграно {head['lost']}, узкое место: "
-        + (f"«{neck[0]}» ({neck[1]:.0%} проходят дальше)" if neck else "нет данных")
+        + (f"«{neck[0]}» в воронке «{head['pipeline_name']}» ({neck[1]:.0%} проходят дальше)"
+           if neck else "нет данных")
         + f"; потерянные звонки {head['lcr'] or 0:.0%} ({head['lost_calls']} из "
         f"{head['incoming']}), время ответа "
         + (f"{head['avg_answer']:.0f} с" if head.get("avg_answer") is not None else "—")

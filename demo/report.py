@@ -29,8 +29,15 @@ def owner_token(app, portal, settings: Settings) -> tuple[str, int]:  # noqa: AN
 def headline(app, pid: int, day) -> dict:  # noqa: ANN001
     from datetime import UTC, datetime
 
+    from sqlalchemy import select
+
+    from store.models import Category
+
     with app.extensions["db_sessions"]() as session:
-        return build(session, pid, Period.of("day", day), datetime.now(UTC)).headline()
+        head = build(session, pid, Period.of("day", day), datetime.now(UTC)).headline()
+        head["pipeline_name"] = session.scalar(select(Category.name).where(
+            Category.portal_id == pid, Category.b24_category_id == head["bottleneck_pipeline"]))
+    return head
 
 
 def save(app, portal, settings: Settings, day, out: Path) -> tuple[Path, Path | None]:  # noqa: ANN001

@@ -8,7 +8,7 @@ from config import Settings, oauth_base_url
 from tests.conftest import make_settings
 
 ENV = {"B24_CLIENT_ID": "local.1", "B24_CLIENT_SECRET": "s", "APP_PUBLIC_URL": "https://app.test",
-       "SECRET_KEY": "k"}
+       "SECRET_KEY": "k", "TOKEN_KEYS": "Ry8LJIMZErdhH7i9vY9EdOG4RvZtfJy4adr5wmkVZOA="}
 
 
 @pytest.mark.parametrize("given", [
