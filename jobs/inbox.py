@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -62,33 +63,40 @@ class Outcome:
 def process_inbox(sessions: sessionmaker[Session], settings: Settings, *,
                   now: Callable[[], datetime] | None = None,
                   client_factory: ClientFactory | None = None, max_rounds: int = 1,
-                  sleep: Callable[[float], None] = time.sleep) -> int:
+                  sleep: Callable[[float], None] = time.sleep, threads: int | None = None) -> int:
     """One pass (or `max_rounds`) over every portal with due events; returns events handled.
 
-    A portal at its rate limit is passed over, not waited for: the loop sleeps only when every
-    due portal is waiting, so one slow or failing portal never holds the others (STYLE rule 8).
+    A pass runs up to `threads` portals at once (settings.worker_threads; 1 is the serial loop),
+    one chunk per portal: a portal is in a pass once, and the inbox lease keeps it to one chunk
+    at a time across passes and processes too. The portal's rate bucket is shared by all
+    threads (b24/ratelimit.py). A portal at its rate limit is passed over, not waited for: the
+    loop sleeps only when every due portal is waiting, so one slow or failing portal never
+    holds the others (STYLE rule 8).
     """
     clock = now or (lambda: datetime.now(UTC))
     factory = client_factory or (lambda p: client_for(p, sessions, settings, max_attempts=1))
+    threads = max(1, threads or settings.worker_threads)
+
+    def one_portal(portal_id: int) -> tuple[int, float]:
+        try:
+            return process_chunk(sessions, settings, portal_id, clock, factory)
+        except Exception:  # one portal never stops the others (STYLE rule 8)
+            logger.exception("job.process_inbox.portal_failed", extra={"portal_id": portal_id})
+            return 0, 0.0
+
     handled = 0
-    for _ in range(max_rounds):
-        with sessions() as session:
-            portal_ids = inbox.due_portals(session, clock())
-        if not portal_ids:
-            break
-        done, waits = 0, []
-        for portal_id in portal_ids:
-            try:
-                count, wait = process_chunk(sessions, settings, portal_id, clock, factory)
-            except Exception:  # one portal never stops the others (STYLE rule 8)
-                logger.exception("job.process_inbox.portal_failed", extra={"portal_id": portal_id})
-                continue
-            done += count
-            if wait:
-                waits.append(wait)
-        handled += done
-        if not done and waits:
-            sleep(min(waits))  # every due portal is at its limit: nothing else to do meanwhile
+    with ThreadPoolExecutor(threads, thread_name_prefix="inbox") as pool:
+        for _ in range(max_rounds):
+            with sessions() as session:
+                portal_ids = inbox.due_portals(session, clock(), limit=max(100, 4 * threads))
+            if not portal_ids:
+                break
+            outcomes = list(pool.map(one_portal, portal_ids))
+            done = sum(count for count, _ in outcomes)
+            waits = [wait for _, wait in outcomes if wait]
+            handled += done
+            if not done and waits:
+                sleep(min(waits))  # every due portal is at its limit: nothing else to do meanwhile
     return handled
 
 
