@@ -150,7 +150,22 @@ def last_id(sessions: sessionmaker[Session]) -> int:
         return session.scalar(select(func.max(InboxEvent.id))) or 0
 
 
-def figures(sessions: sessionmaker[Session], since_id: int, requests: int) -> dict:
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU jiffies of the whole machine since boot (/proc/stat), all cores."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [float(v) for v in stat.readline().split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0.0)  # idle + iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
+def figures(sessions: sessionmaker[Session], since_id: int, requests: int,
+            cpu: tuple[float, float, float, float]) -> dict:
+    """`cpu`: this process's CPU seconds, the machine's busy and total jiffies, wall seconds
+    (all as deltas over the run): whether the worker was bound by its one interpreter lock
+    (CPU near 100 % of one core) or by a machine busy with other work."""
     with sessions() as session:
         rows = session.execute(select(InboxEvent.received_at, InboxEvent.done_at)
                                .where(InboxEvent.id > since_id)).all()
@@ -158,7 +173,8 @@ def figures(sessions: sessionmaker[Session], since_id: int, requests: int) -> di
     span = (max(done for _, done in rows) - min(got for got, _ in rows)).total_seconds()
     return {"events": len(rows), "events_per_s": len(rows) / span, "seconds": span,
             "p50_ms": percentile(waits, 50) * 1000, "p99_ms": percentile(waits, 99) * 1000,
-            "requests": requests,
+            "requests": requests, "cpu_ms_per_event": cpu[0] / len(rows) * 1000,
+            "cpu_share": cpu[0] / cpu[3], "machine_busy": cpu[1] / cpu[2] if cpu[2] else 0.0,
             "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -167,6 +183,7 @@ def run(sessions: sessionmaker[Session], settings: Settings, fleet: Fleet,
         timeout: float = 1200.0) -> dict:
     """Feed the arrivals while the worker drains them; the run's figures."""
     since, before = last_id(sessions), hits()
+    cpu, (busy, total), wall = time.process_time(), machine_busy(), time.perf_counter()
     fed = threading.Event()
 
     def feeder() -> None:
@@ -181,14 +198,18 @@ def run(sessions: sessionmaker[Session], settings: Settings, fleet: Fleet,
         work(sessions, settings, since, fed, timeout)
     finally:
         thread.join()
-    return figures(sessions, since, hits() - before)
+    (busy_after, total_after) = machine_busy()
+    return figures(sessions, since, hits() - before,
+                   (time.process_time() - cpu, busy_after - busy, total_after - total,
+                    time.perf_counter() - wall))
 
 
 def line(name: str, threads: int, r: dict) -> str:
     return (f"  {name:8} {threads:>3} thread(s): {r['events']:>6} events in {r['seconds']:6.1f} s"
             f" = {r['events_per_s']:7.1f} events/s, ack->done p50 {r['p50_ms']:7.0f} ms, "
             f"p99 {r['p99_ms']:7.0f} ms, {r['requests']:>5} HTTP requests, "
-            f"peak RSS {r['rss_mib']:.0f} MiB")
+            f"CPU {r['cpu_ms_per_event']:.1f} ms/event = {r['cpu_share']:.0%} of a core "
+            f"(machine {r['machine_busy']:.0%} busy), peak RSS {r['rss_mib']:.0f} MiB")
 
 
 @contextmanager

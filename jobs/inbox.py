@@ -304,7 +304,8 @@ def _finish(sessions: sessionmaker[Session], settings: Settings, rows: Sequence[
         write_lock(session)
         # Fresh rows, with the writes the handlers saved (a merge of the claimed copies would
         # write their stale payload back over them).
-        merged = [session.get(InboxEvent, claimed.id) for claimed in rows]
+        fresh = inbox.by_id(session, (claimed.id for claimed in rows))
+        merged = [fresh[claimed.id] for claimed in rows]
         if outcome.released is not None:
             inbox.release(session, merged, now, outcome.released)
             return
