@@ -8,7 +8,8 @@ Two cases on one emulated cloud (the real limit on) whose every answer waits 150
 trip of a real cloud portal (BENCH_ROUND_TRIP overrides it, e.g. 0 or 100-300):
 - trickle: every portal gets 1 or 2 deal updates; they arrive in an open loop at `--rate`
   events/s in random portal order, each stored the way the webhook stores it (its commit is
-  the acknowledgement), while the worker drains;
+  the acknowledgement) by a feeder process (the web's CPU is not the worker's), while the
+  worker drains;
 - burst: `--busy` portals get `--busy-events` each, all stored at once (interleaved), then drain.
 The worker is `run_worker`'s loop (process_inbox, max_rounds=10, a poll sleep when idle) with
 WORKER_THREADS = `--threads`; the same loop with one thread (one portal at a time, the worker
@@ -46,13 +47,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from b24.ratelimit import forget_buckets
 from bench.common import free_port, percentile, round_trip, round_trip_label, temp_sqlite_url
-from bench.many_portals import Fleet, install_fleet, new_deals, settings_for
+from bench.many_portals import install_fleet, new_deals, settings_for
 from config import Settings
 from sandbox import Cloud, LiveServer, PortalState, make_wsgi_app
 from store import inbox
 from store.models import InboxEvent
 
 Arrival = tuple[PortalState, int]  # (portal, deal id): one ONCRMDEALUPDATE
+Event = tuple[int, int]  # (our portal id, deal id), as the feeder process stores it
 ROUND_TRIP = "150"  # milliseconds, unless BENCH_ROUND_TRIP says otherwise
 TICK = 0.02  # the feeder stores what is due every 20 ms, one transaction per tick
 
@@ -101,29 +103,34 @@ def burst(portals: list[PortalState], events: int) -> list[Arrival]:
     return [(p, deals[p.member_id][j]) for j in range(events) for p in portals]
 
 
-def store(sessions: sessionmaker[Session], fleet: Fleet, arrivals: list[Arrival]) -> None:
+def store(sessions: sessionmaker[Session], arrivals: list[Event]) -> None:
     """What the webhook does for each event: record it, commit; the commit is the ack."""
     with sessions() as session:
         now = datetime.now(UTC)
-        for portal, deal_id in arrivals:
-            inbox.record(session, portal_id=fleet.id_of(portal), code="ONCRMDEALUPDATE",
-                         event_ts=None, now=now, payload={
-                             "event": "ONCRMDEALUPDATE", "data": {"FIELDS": {"ID": str(deal_id)}}})
+        for portal_id, deal_id in arrivals:
+            inbox.record(session, portal_id=portal_id, code="ONCRMDEALUPDATE", event_ts=None,
+                         now=now, payload={"event": "ONCRMDEALUPDATE",
+                                           "data": {"FIELDS": {"ID": str(deal_id)}}})
         session.commit()
 
 
-def feed(sessions: sessionmaker[Session], fleet: Fleet, arrivals: list[Arrival],
-         rate: float | None) -> None:
-    """Open loop: arrival i is due at start + i/rate whatever the worker is doing."""
-    if rate is None:
-        store(sessions, fleet, arrivals)
-        return
+def feed(url: str, arrivals: list[Event], rate: float | None) -> None:
+    """Open loop: arrival i is due at start + i/rate whatever the worker is doing.
+
+    It runs in a process of its own, as the webhook runs in the web processes: its CPU is not
+    the worker's."""
+    from store.db import make_engine, make_session_factory
+
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
     start, sent = time.perf_counter(), 0
     while sent < len(arrivals):
-        due = min(len(arrivals), int((time.perf_counter() - start) * rate) + 1)
-        store(sessions, fleet, arrivals[sent:due])
+        due = len(arrivals) if rate is None else \
+            min(len(arrivals), int((time.perf_counter() - start) * rate) + 1)
+        store(sessions, arrivals[sent:due])
         sent = due
         time.sleep(TICK)
+    engine.dispose()
 
 
 def pending(sessions: sessionmaker[Session], since_id: int) -> int:
@@ -133,12 +140,12 @@ def pending(sessions: sessionmaker[Session], since_id: int) -> int:
 
 
 def work(sessions: sessionmaker[Session], settings: Settings, since_id: int,
-         fed: threading.Event, timeout: float) -> None:
+         feeding: Callable[[], bool], timeout: float) -> None:
     """run_worker's loop (jobs/runner.py) until everything fed is done."""
     from jobs.inbox import process_inbox
 
     t0 = time.perf_counter()
-    while not fed.is_set() or pending(sessions, since_id):
+    while feeding() or pending(sessions, since_id):
         if not process_inbox(sessions, settings, max_rounds=10):
             time.sleep(settings.worker_poll_seconds)
         if time.perf_counter() - t0 > timeout:
@@ -178,26 +185,20 @@ def figures(sessions: sessionmaker[Session], since_id: int, requests: int,
             "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def run(sessions: sessionmaker[Session], settings: Settings, fleet: Fleet,
-        hits: Callable[[], int], arrivals: list[Arrival], rate: float | None,
-        timeout: float = 1200.0) -> dict:
-    """Feed the arrivals while the worker drains them; the run's figures."""
+def run(sessions: sessionmaker[Session], settings: Settings, url: str, hits: Callable[[], int],
+        arrivals: list[Event], rate: float | None, timeout: float = 1200.0) -> dict:
+    """Feed the arrivals (another process) while the worker drains them; the run's figures."""
     since, before = last_id(sessions), hits()
     cpu, (busy, total), wall = time.process_time(), machine_busy(), time.perf_counter()
-    fed = threading.Event()
-
-    def feeder() -> None:
-        try:
-            feed(sessions, fleet, arrivals, rate)
-        finally:
-            fed.set()
-
-    thread = threading.Thread(target=feeder, name="feeder")
-    thread.start()
+    feeder = multiprocessing.get_context("spawn").Process(target=feed, args=(url, arrivals, rate),
+                                                          name="feeder", daemon=True)
+    feeder.start()
     try:
-        work(sessions, settings, since, fed, timeout)
+        work(sessions, settings, since, feeder.is_alive, timeout)
     finally:
-        thread.join()
+        feeder.join(30)
+    if feeder.exitcode != 0:
+        raise RuntimeError(f"the feeder failed ({feeder.exitcode})")
     (busy_after, total_after) = machine_busy()
     return figures(sessions, since, hits() - before,
                    (time.process_time() - cpu, busy_after - busy, total_after - total,
@@ -273,7 +274,8 @@ def main(argv: list[str] | None = None) -> dict:
         with served_apart(cloud) as hits:
             for name, threads, arrivals, rate in plan:
                 settings = replace(base, worker_threads=threads)
-                figures_ = run(sessions, settings, fleet, hits, arrivals, rate)
+                events = [(fleet.id_of(portal), deal_id) for portal, deal_id in arrivals]
+                figures_ = run(sessions, settings, url, hits, events, rate)
                 print(line(name, threads, figures_), flush=True)
                 result[f"{name}_{'serial' if threads == 1 else 'threads'}"] = figures_
         engine.dispose()
