@@ -179,14 +179,20 @@ def _drop_echoes(sessions: sessionmaker[Session], portal: Portal,
     """Our own update's event, by our own user, right after we wrote: nothing to learn."""
     if portal.installer_user_id is None:
         return
+    # Only events our own user caused can be echoes: no write lock at all for the others.
+    ours: dict[int, tuple[str, int]] = {}
+    for row_id, event in events.items():
+        entity = ECHO_CODES.get(event.code)
+        fields = event.data.get("FIELDS") if isinstance(event.data, dict) else None
+        entity_id = to_int((fields or {}).get("ID"))
+        if entity and entity_id and event.auth.user_id == portal.installer_user_id:
+            ours[row_id] = (entity, entity_id)
+    if not ours:
+        return
     with sessions() as session, session.begin():
         write_lock(session)
-        for row_id, event in list(events.items()):
-            entity = ECHO_CODES.get(event.code)
-            fields = event.data.get("FIELDS") if isinstance(event.data, dict) else None
-            entity_id = to_int((fields or {}).get("ID"))
-            if (entity and entity_id and event.auth.user_id == portal.installer_user_id
-                    and echoes.consume(session, portal.id, entity, entity_id, now)):
+        for row_id, (entity, entity_id) in ours.items():
+            if echoes.consume(session, portal.id, entity, entity_id, now):
                 del events[row_id]
 
 
