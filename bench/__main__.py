@@ -124,8 +124,10 @@ def fleet_rows(r: dict, p: dict) -> list[Row]:
 
     def figure(run: dict, one: dict) -> str:
         return (f"{run['events_per_s']:,.0f} events/s, p50 {run['p50_ms']:,.0f} ms, "
-                f"p99 {run['p99_ms']:,.0f} ms, {run['requests']:,} requests (one portal at a "
-                f"time: {one['events_per_s']:,.0f} events/s, p99 {one['p99_ms']:,.0f} ms)")
+                f"p99 {run['p99_ms']:,.0f} ms, {run['requests']:,} requests, CPU "
+                f"{run['cpu_share']:.0%} of a core, machine {run['machine_busy']:.0%} busy "
+                f"(one portal at a time: {one['events_per_s']:,.0f} events/s, "
+                f"p99 {one['p99_ms']:,.0f} ms)")
 
     trip = r.get("round_trip", "150 ms")
     return [Row(f"fleet trickle @{trip}: {portals:,} portals x 1-2 events at {rate:.0f}/s, "

@@ -20,7 +20,8 @@ FAKE = {
     "call_kpis": {"total": 1.846, "total_cpu": 1.839},
     "fleet": {"where": "SQLite", "round_trip": "150 ms", **{
         f"{case}_{how}": {"events": 1500, "events_per_s": eps, "seconds": 1500 / eps,
-                          "p50_ms": p50, "p99_ms": p99, "requests": 1000, "rss_mib": 120.0}
+                          "p50_ms": p50, "p99_ms": p99, "requests": 1000, "rss_mib": 120.0,
+                          "cpu_share": 0.5, "machine_busy": 0.97, "cpu_ms_per_event": 8.0}
         for case, how, eps, p50, p99 in (
             ("trickle", "threads", 240.0, 900.0, 2400.0), ("trickle", "serial", 6.0, 9e4, 2e5),
             ("burst", "threads", 800.0, 5e3, 9e3), ("burst", "serial", 120.0, 4e4, 8e4))}},
@@ -53,7 +54,8 @@ def test_every_benchmark_has_a_row_with_a_verdict() -> None:
     assert verdict("fleet trickle @150 ms: 1,000 portals") == "PASS"
     assert verdict("fleet burst @150 ms: 50 portals x 200") == "MISS"  # 800 < 1 000 events/s
     trickle = next(r.figure for r in rows if r.name.startswith("fleet trickle"))
-    assert trickle.startswith("240 events/s, p50 900 ms, p99 2,400 ms, 1,000 requests")
+    assert trickle.startswith("240 events/s, p50 900 ms, p99 2,400 ms, 1,000 requests, CPU 50% "
+                              "of a core, machine 97% busy")
     assert "one portal at a time: 6 events/s" in trickle
 
 
