@@ -62,6 +62,9 @@ class Settings:
     inbox_chunk_size: int = 50
     inbox_max_attempts: int = 8
     worker_poll_seconds: float = 1.0
+    # Portals one worker process has in flight at once (one chunk per portal at a time): each
+    # chunk mostly waits for its round trips, so threads, not cores, set the fleet's pace.
+    worker_threads: int = 16
     sync_interval_seconds: int = 300
     # REST retries on 503/429/5xx/network: attempts and the first backoff step (seconds).
     rest_max_attempts: int = 5
@@ -95,10 +98,13 @@ class Settings:
             sync = int(env.get("SYNC_INTERVAL_SECONDS", "300"))
             limits = {name: int(env[key]) for name, key in LIMIT_KEYS.items() if env.get(key)}
             retention = int(env.get("UNINSTALL_RETENTION_DAYS", "7"))
+            threads = int(env.get("WORKER_THREADS", "16"))
         except ValueError as exc:
             raise ConfigError(f"bad numeric setting: {exc}") from exc
         if not 1 <= chunk <= 50:
             raise ConfigError("INBOX_CHUNK_SIZE must be 1..50 (one batch request)")
+        if not 1 <= threads <= 256:
+            raise ConfigError("WORKER_THREADS must be 1..256")
         return cls(
             b24_client_id=env["B24_CLIENT_ID"],
             b24_client_secret=Secret(env["B24_CLIENT_SECRET"]),
@@ -112,6 +118,7 @@ class Settings:
             inbox_chunk_size=chunk,
             inbox_max_attempts=attempts,
             worker_poll_seconds=poll,
+            worker_threads=threads,
             sync_interval_seconds=sync,
             log_level=env.get("LOG_LEVEL", "INFO"),
             **limits,

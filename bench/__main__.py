@@ -114,6 +114,31 @@ def many_rows(r: dict, p: dict) -> list[Row]:
                 verdict(r["ratio"] >= 0.9))]
 
 
+def fleet_rows(r: dict, p: dict) -> list[Row]:
+    """The fleet at a real round trip: threads vs the one-portal-at-a-time loop of the run."""
+    portals, rate = int(p.get("portals", 1000)), float(p.get("rate", 250))
+    busy, events = int(p.get("busy", 50)), int(p.get("busy_events", 200))
+    threads = int(p.get("threads", 16))
+    trickle, burst = r["trickle_threads"], r["burst_threads"]
+    one_t, one_b = r["trickle_serial"], r["burst_serial"]
+
+    def figure(run: dict, one: dict) -> str:
+        return (f"{run['events_per_s']:,.0f} events/s, p50 {run['p50_ms']:,.0f} ms, "
+                f"p99 {run['p99_ms']:,.0f} ms, {run['requests']:,} requests, CPU "
+                f"{run['cpu_share']:.0%} of a core, machine {run['machine_busy']:.0%} busy "
+                f"(one portal at a time: {one['events_per_s']:,.0f} events/s, "
+                f"p99 {one['p99_ms']:,.0f} ms)")
+
+    trip = r.get("round_trip", "150 ms")
+    return [Row(f"fleet trickle @{trip}: {portals:,} portals x 1-2 events at {rate:.0f}/s, "
+                f"{threads} threads ({r['where']})", figure(trickle, one_t),
+                ">= 200 events/s, p99 < 5 000 ms",
+                verdict(trickle["events_per_s"] >= 200 and trickle["p99_ms"] < 5000)),
+            Row(f"fleet burst @{trip}: {busy} portals x {events} events, {threads} threads "
+                f"({r['where']})", figure(burst, one_b), ">= 1 000 events/s",
+                verdict(burst["events_per_s"] >= 1000))]
+
+
 def kpi_rows(r: dict, p: dict) -> list[Row]:
     calls = int(p.get("calls", 1_000_000))
     return [Row(f"call KPIs over {calls:,} calls (SQLite, 6 queries)",
@@ -121,6 +146,8 @@ def kpi_rows(r: dict, p: dict) -> list[Row]:
                 "< 2 000 ms", verdict(r["total"] < 2))]
 
 
+FLEET_QUICK = {"portals": 60, "rate": 100, "busy": 5, "busy_events": 60, "serial_portals": 20,
+               "serial_busy": 2}
 SPECS = (
     Spec("ack", ack_rows, quick={"rate": 100, "seconds": 2}),
     Spec("drain", drain_rows, quick={"events": 150, "naive_events": 4, "sync_events": 150}),
@@ -133,6 +160,9 @@ SPECS = (
     Spec("routing", routing_rows, quick={"rate": 50, "seconds": 5, "contacts": 1_000}),
     Spec("many_portals", many_rows, quick={"portals": 40, "events": 5, "repeat": 2}),
     Spec("call_kpis", kpi_rows, quick={"calls": 20_000, "runs": 1}),
+    Spec("fleet", fleet_rows, quick=FLEET_QUICK),
+    Spec("fleet", fleet_rows, full={"postgres": POSTGRES}, label="fleet_pg",
+         quick={**FLEET_QUICK, "postgres": POSTGRES}),
 )
 
 

@@ -26,16 +26,16 @@ from store.migrate import upgrade
 ROUND_TRIP_ENV, ROUND_TRIP_DEFAULT = "BENCH_ROUND_TRIP", "100-200"
 
 
-def round_trip() -> tuple[float, float]:
+def round_trip(default: str = ROUND_TRIP_DEFAULT) -> tuple[float, float]:
     """(low, high) seconds for Cloud(round_trip=...), from BENCH_ROUND_TRIP."""
     from sandbox.latency import RoundTrip
 
-    trip = RoundTrip.parse(os.environ.get(ROUND_TRIP_ENV, ROUND_TRIP_DEFAULT))
+    trip = RoundTrip.parse(os.environ.get(ROUND_TRIP_ENV, default))
     return trip.low, trip.high
 
 
-def round_trip_label() -> str:
-    low, high = round_trip()
+def round_trip_label(default: str = ROUND_TRIP_DEFAULT) -> str:
+    low, high = round_trip(default)
     return f"round trip {low * 1000:.0f}–{high * 1000:.0f} ms"
 
 

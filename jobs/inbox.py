@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -63,33 +64,40 @@ class Outcome:
 def process_inbox(sessions: sessionmaker[Session], settings: Settings, *,
                   now: Callable[[], datetime] | None = None,
                   client_factory: ClientFactory | None = None, max_rounds: int = 1,
-                  sleep: Callable[[float], None] = time.sleep) -> int:
+                  sleep: Callable[[float], None] = time.sleep, threads: int | None = None) -> int:
     """One pass (or `max_rounds`) over every portal with due events; returns events handled.
 
-    A portal at its rate limit is passed over, not waited for: the loop sleeps only when every
-    due portal is waiting, so one slow or failing portal never holds the others (STYLE rule 8).
+    A pass runs up to `threads` portals at once (settings.worker_threads; 1 is the serial loop),
+    one chunk per portal: a portal is in a pass once, and the inbox lease keeps it to one chunk
+    at a time across passes and processes too. The portal's rate bucket is shared by all
+    threads (b24/ratelimit.py). A portal at its rate limit is passed over, not waited for: the
+    loop sleeps only when every due portal is waiting, so one slow or failing portal never
+    holds the others (STYLE rule 8).
     """
     clock = now or (lambda: datetime.now(UTC))
     factory = client_factory or (lambda p: client_for(p, sessions, settings, max_attempts=1))
+    threads = max(1, threads or settings.worker_threads)
+
+    def one_portal(portal_id: int) -> tuple[int, float]:
+        try:
+            return process_chunk(sessions, settings, portal_id, clock, factory)
+        except Exception:  # one portal never stops the others (STYLE rule 8)
+            logger.exception("job.process_inbox.portal_failed", extra={"portal_id": portal_id})
+            return 0, 0.0
+
     handled = 0
-    for _ in range(max_rounds):
-        with sessions() as session:
-            portal_ids = inbox.due_portals(session, clock())
-        if not portal_ids:
-            break
-        done, waits = 0, []
-        for portal_id in portal_ids:
-            try:
-                count, wait = process_chunk(sessions, settings, portal_id, clock, factory)
-            except Exception:  # one portal never stops the others (STYLE rule 8)
-                logger.exception("job.process_inbox.portal_failed", extra={"portal_id": portal_id})
-                continue
-            done += count
-            if wait:
-                waits.append(wait)
-        handled += done
-        if not done and waits:
-            sleep(min(waits))  # every due portal is at its limit: nothing else to do meanwhile
+    with ThreadPoolExecutor(threads, thread_name_prefix="inbox") as pool:
+        for _ in range(max_rounds):
+            with sessions() as session:
+                portal_ids = inbox.due_portals(session, clock(), limit=max(100, 4 * threads))
+            if not portal_ids:
+                break
+            outcomes = list(pool.map(one_portal, portal_ids))
+            done = sum(count for count, _ in outcomes)
+            waits = [wait for _, wait in outcomes if wait]
+            handled += done
+            if not done and waits:
+                sleep(min(waits))  # every due portal is at its limit: nothing else to do meanwhile
     return handled
 
 
@@ -173,14 +181,20 @@ def _drop_echoes(sessions: sessionmaker[Session], portal: Portal,
     """Our own update's event, by our own user, right after we wrote: nothing to learn."""
     if portal.installer_user_id is None:
         return
+    # Only events our own user caused can be echoes: no write lock at all for the others.
+    ours: dict[int, tuple[str, int]] = {}
+    for row_id, event in events.items():
+        entity = ECHO_CODES.get(event.code)
+        fields = event.data.get("FIELDS") if isinstance(event.data, dict) else None
+        entity_id = to_int((fields or {}).get("ID"))
+        if entity and entity_id and event.auth.user_id == portal.installer_user_id:
+            ours[row_id] = (entity, entity_id)
+    if not ours:
+        return
     with sessions() as session, session.begin():
         write_lock(session)
-        for row_id, event in list(events.items()):
-            entity = ECHO_CODES.get(event.code)
-            fields = event.data.get("FIELDS") if isinstance(event.data, dict) else None
-            entity_id = to_int((fields or {}).get("ID"))
-            if (entity and entity_id and event.auth.user_id == portal.installer_user_id
-                    and echoes.consume(session, portal.id, entity, entity_id, now)):
+        for row_id, (entity, entity_id) in ours.items():
+            if echoes.consume(session, portal.id, entity, entity_id, now):
                 del events[row_id]
 
 
@@ -319,7 +333,8 @@ def _finish(sessions: sessionmaker[Session], settings: Settings, rows: Sequence[
         write_lock(session)
         # Fresh rows, with the writes the handlers saved (a merge of the claimed copies would
         # write their stale payload back over them).
-        merged = [session.get(InboxEvent, claimed.id) for claimed in rows]
+        fresh = inbox.by_id(session, (claimed.id for claimed in rows))
+        merged = [fresh[claimed.id] for claimed in rows]
         if outcome.released is not None:
             inbox.release(session, merged, now, outcome.released)
             return

@@ -28,17 +28,21 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """SQLite gets WAL and a busy timeout so the web process and the worker can share a file.
+
+    `pool_size`: connections kept open; a worker's threads (WORKER_THREADS) each hold one or
+    two at once (a chunk's session and a token refresh), the overflow covers the rest.
 
     hide_parameters: rows hold OAuth tokens, so SQL logging (sqlalchemy.engine at INFO) and
     error messages show statements without their values."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               pool_size=pool_size, max_overflow=2 * pool_size,
                                hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+    engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=2 * pool_size,
                            hide_parameters=True)
     if engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _postgres_settings)
@@ -138,7 +142,7 @@ def init_app(app: Flask) -> None:
 
     settings = app.config["SETTINGS"]
     crypto.use(crypto.KeyRing([k.value for k in settings.token_keys]))  # fails fast: no keys
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=max(10, settings.worker_threads))
     app.extensions["db_engine"] = engine
     app.extensions["db_sessions"] = make_session_factory(engine)
 

@@ -18,6 +18,13 @@ FAKE = {
     "routing": {"p50_ms": 2.8, "p99_ms": 8.9, "errors": 0, "rps": 200.0},
     "many_portals": {"clean_events_per_s": 300.0, "faulty_events_per_s": 290.0, "ratio": 0.97},
     "call_kpis": {"total": 1.846, "total_cpu": 1.839},
+    "fleet": {"where": "SQLite", "round_trip": "150 ms", **{
+        f"{case}_{how}": {"events": 1500, "events_per_s": eps, "seconds": 1500 / eps,
+                          "p50_ms": p50, "p99_ms": p99, "requests": 1000, "rss_mib": 120.0,
+                          "cpu_share": 0.5, "machine_busy": 0.97, "cpu_ms_per_event": 8.0}
+        for case, how, eps, p50, p99 in (
+            ("trickle", "threads", 240.0, 900.0, 2400.0), ("trickle", "serial", 6.0, 9e4, 2e5),
+            ("burst", "threads", 800.0, 5e3, 9e3), ("burst", "serial", 120.0, 4e4, 8e4))}},
 }
 
 
@@ -44,6 +51,12 @@ def test_every_benchmark_has_a_row_with_a_verdict() -> None:
     assert memory.figure == "180 MiB (ack)" and memory.verdict == "PASS"
     assert rows[0].memory == "60 MiB (children 180 MiB)"
     assert "of ceiling 5,000" in next(r.figure for r in rows if r.name.startswith("bulk"))
+    assert verdict("fleet trickle @150 ms: 1,000 portals") == "PASS"
+    assert verdict("fleet burst @150 ms: 50 portals x 200") == "MISS"  # 800 < 1 000 events/s
+    trickle = next(r.figure for r in rows if r.name.startswith("fleet trickle"))
+    assert trickle.startswith("240 events/s, p50 900 ms, p99 2,400 ms, 1,000 requests, CPU 50% "
+                              "of a core, machine 97% busy")
+    assert "one portal at a time: 6 events/s" in trickle
 
 
 def test_a_failed_benchmark_is_an_error_row_not_a_crash() -> None:
@@ -85,3 +98,16 @@ def test_quick_run_of_one_benchmark_prints_the_table(monkeypatch, capsys) -> Non
     assert lines[0].startswith("machine:") and "QUICK" in lines[1]
     assert any(line.startswith("many portals: 3 x 2 events") for line in lines)
     assert lines[-1].startswith("memory peak")
+
+
+@pytest.mark.e2e
+def test_quick_run_of_the_fleet_prints_both_cases(monkeypatch) -> None:
+    tiny = {"portals": 4, "rate": 50, "busy": 2, "busy_events": 3, "serial_portals": 2,
+            "serial_busy": 1, "threads": 4}
+    specs = tuple(replace(s, quick=tiny) for s in bench_main.SPECS if s.key == "fleet")
+    monkeypatch.setattr(bench_main, "SPECS", specs)
+    monkeypatch.setenv("BENCH_ROUND_TRIP", "0")
+    lines = bench_main.main(["--quick", "--only", "fleet"]).splitlines()
+    trickle = next(line for line in lines if line.startswith("fleet trickle"))
+    assert "4 portals x 1-2 events at 50/s, 4 threads (SQLite)" in trickle
+    assert any(line.startswith("fleet burst @0 ms: 2 portals x 3 events") for line in lines)

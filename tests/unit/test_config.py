@@ -40,3 +40,13 @@ def test_settings_built_directly_are_normalised_too(tmp_path) -> None:
     settings = make_settings(f"sqlite:///{tmp_path}/x.db",
                              b24_oauth_url="http://oauth.test/oauth/token/")
     assert settings.b24_oauth_url == "http://oauth.test"
+
+
+def test_worker_threads_default_and_bounds() -> None:
+    from config import ConfigError
+
+    assert Settings.from_env(ENV).worker_threads == 16
+    assert Settings.from_env({**ENV, "WORKER_THREADS": "1"}).worker_threads == 1
+    for bad in ("0", "257", "many"):
+        with pytest.raises(ConfigError):
+            Settings.from_env({**ENV, "WORKER_THREADS": bad})
