@@ -100,6 +100,7 @@ def install(portal: PortalState, app: App, session: Session, now: datetime) -> i
 
 
 def install_fleet(cloud: Cloud, sessions: sessionmaker[Session], n: int) -> Fleet:
+    crypto.use(crypto.KeyRing([BENCH_TOKEN_KEY]))  # tokens at rest, as create_app would set
     app = cloud.apps.get(CLIENT_ID) or cloud.register_app(CLIENT_ID, CLIENT_SECRET, SCOPES)
     fleet = Fleet(cloud, app, [], {})
     now = datetime.now(UTC)
@@ -247,7 +248,6 @@ def main(argv: list[str] | None = None) -> dict:
     for name in ("jobs.inbox", "b24", "handlers.tokens"):  # a warning per failed try
         logging.getLogger(name).setLevel(logging.CRITICAL)
     forget_buckets()
-    crypto.use(crypto.KeyRing([BENCH_TOKEN_KEY]))  # tokens at rest, as create_app would set
     url = args.database_url or temp_sqlite_url()
     upgrade(url)
     engine = make_engine(url)
