@@ -17,7 +17,14 @@ from store import portals
 from store.models import Call
 from store.telephony_models import CallWork
 from tests.e2e.telephony_kit import comments_on, our_deals, settle, todos_on
-from tests.e2e.test_audits import audited, lost_after_short_call, rejection_of, run, tasks_for  # noqa: F401
+from tests.e2e.test_audits import (  # noqa: F401
+    audited,
+    claimed_web_deal,
+    lost_after_short_call,
+    rejection_of,
+    run,
+    tasks_for,
+)
 from tests.e2e.test_lead_rules import convert_now, lead, leads, new_lead  # noqa: F401
 from tests.e2e.test_telephony import (
     NEW,
@@ -148,3 +155,19 @@ def test_call_back_button_after_a_lost_answer_sets_one_todo(phones, live_app) ->
             results.append(request_callback(ctx, phones.meta["head"], call_id))
     assert [r.message_key for r in results] == ["portal_error", "callback_set"]
     assert len(todos_on(phones, int(deal["ID"]))) == 2  # the missed call's, done; and one
+
+
+def test_first_purchase_handoff_with_a_lost_answer_adds_one_todo(audited, live_app) -> None:  # noqa: F811
+    manager, senior = audited.meta["managers"][5], audited.meta["senior"]
+    first = claimed_web_deal(audited, live_app, manager, "+7 913 555-09-09")
+    contact_id = int(audited.table("crm.deal").get(first)["CONTACT_ID"])
+    people.win_deal(audited, manager, first)
+    live_app.drain(audited)
+    audited.lose_answer_next("batch")  # the reassignment and the to-do run, the answer is lost
+    assert run(live_app, audited, audit_jobs.hand_off_clients) == 0
+    for minutes in (20, 60, 180):  # its retries after their backoff
+        run(live_app, audited, audit_jobs.hand_off_clients, later=timedelta(minutes=minutes))
+    live_app.drain(audited)
+    todos = [a for a in audited.table("crm.activity") if a["PROVIDER_ID"] == "CRM_TODO"
+             and a["OWNER_TYPE_ID"] == "3" and int(a["OWNER_ID"]) == contact_id]
+    assert len(todos) == 1 and int(todos[0]["RESPONSIBLE_ID"]) == senior
