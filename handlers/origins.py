@@ -9,6 +9,11 @@ connection). Sending it again would double it, so before that we look it up:
 - a timeline comment has no such field: it is found by its card, its text and its time
   (crm.timeline.comment.list filters on ENTITY_ID + ENTITY_TYPE and, with a prefix, on
   CREATED: EN:api-reference/crm/timeline/comments/crm-timeline-comment-list.md);
+- a to-do (crm.activity.todo.add) has no origin field either
+  (EN:api-reference/crm/timeline/activities/todo/crm-activity-todo-add.md): it is found among
+  the owner's open to-dos by its title (SUBJECT), responsible person and text (crm.activity.list
+  filters on these fields: EN:api-reference/crm/timeline/activities/activity-base/
+  crm-activity-list.md);
 - a notification needs no look-up: it carries its write key as TAG, and a notification with
   the TAG of an earlier one replaces it
   (EN:api-reference/chats/notifications/im-notify-system-add.md).
@@ -62,6 +67,22 @@ def comment_cmd(params: dict[str, Any], sent_at: datetime) -> tuple[str, dict[st
 def comment_found(rows: Any, params: dict[str, Any]) -> bool:
     text = str((params.get("fields") or {}).get("COMMENT") or "")
     return isinstance(rows, list) and any(str(r.get("COMMENT")) == text for r in rows)
+
+
+def todo_cmd(owner_type_id: int, owner_id: int, *, title: str,
+             responsible: int) -> tuple[str, dict[str, Any]]:
+    return "crm.activity.list", {
+        "filter": {"OWNER_TYPE_ID": owner_type_id, "OWNER_ID": owner_id, "SUBJECT": title,
+                   "RESPONSIBLE_ID": responsible, "COMPLETED": "N"},
+        "select": ["ID", "DESCRIPTION"], "order": {"ID": "DESC"}}
+
+
+def todo_found(rows: Any, description: str) -> int | None:
+    """The open to-do a todo_cmd look-up found with this text (None: the add never ran)."""
+    if not isinstance(rows, list):
+        return None
+    return next((to_int(r.get("ID")) for r in rows
+                 if str(r.get("DESCRIPTION") or "") == description), None)
 
 
 def with_tag(method: str, params: dict[str, Any], key: str) -> dict[str, Any]:

@@ -55,7 +55,8 @@ def session_token() -> str | None:
 
 def viewer_required(*, admin: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Every page and API route: a valid, unexpired session for an active portal (401);
-    admin-only routes also need a portal administrator (403)."""
+    admin-only routes, GET or POST, also need a portal administrator as the portal says now
+    (user.admin, cached <= 1 min: pages/rights.py), else 403."""
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def inner(*args: Any, **kwargs: Any) -> Any:
@@ -65,7 +66,7 @@ def viewer_required(*, admin: bool = False) -> Callable[[Callable[..., Any]], Ca
             g.portal = active_portal(get_session(), viewer)
             if admin and not viewer.is_admin:
                 raise Forbidden(viewer.user_id)
-            if admin and request.method != "GET":  # the flag is as old as the page
+            if admin:  # the flag is as old as the page: GETs show settings, POSTs change them
                 require_admin_now(viewer, g.portal, settings())
             return view(*args, **kwargs)
         return inner

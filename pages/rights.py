@@ -2,9 +2,9 @@
 
 Roles: a portal administrator (user.admin), the head of sales (the exchange's head, or the
 sales department's head), and a manager (everyone else). The session's admin flag was true
-when the page opened; every admin POST asks the portal again (`user.admin` with the viewer's
-own AUTH_ID, carried encrypted in the session), answered from a cache of at most a minute, so
-an admin demoted in the portal loses the settings within a minute.
+when the page opened; every admin page, GET or POST, asks the portal again (`user.admin` with
+the viewer's own AUTH_ID, carried encrypted in the session), answered from a cache of at most
+a minute, so an admin demoted in the portal loses the settings within a minute.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 These run in the web request because the person waits for the answer. The mirror row is
 claimed with a compare-and-set first (two managers clicking at once: one wins), committed, and
-only then is the portal told; if the portal refuses, the mirror is put back.
+only then is the portal told; if the portal refuses, the mirror is put back. A send that got
+no answer re-reads the deal first: the portal may have moved it, and our side follows it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from b24.client import B24Client
 from b24.errors import B24Error
+from b24.values import to_int
 from config import Settings
 from handlers import notify
 from handlers.context import client_for
@@ -128,17 +130,32 @@ def give_back(ctx: ActionContext, user_id: int, deal_id: int, reason: str) -> Ac
 
 def _tell_portal(ctx: ActionContext, deal_id: int, *, undo: tuple[int, int], key: str,
                  result: ActionResult, cmds: dict[str, tuple[str, dict]]) -> ActionResult:
-    """Write to the portal; if it refuses the responsible change, put the mirror back."""
+    """Write to the portal; if it refuses the responsible change, put the mirror back. When
+    the send failed without an answer, the deal is re-read: the portal may have done it."""
     try:
         batch = ctx.b24.batch(cmds, halt=True)
         failed = "assign" in batch.errors or "assign" not in batch.results
     except B24Error as exc:
         logger.warning("exchange.action.portal_refused", extra={
             "member_id": ctx.portal.member_id, "deal": deal_id, "error": str(exc)})
-        failed = True
+        failed = _holder(ctx, deal_id) != undo[0]
     if failed:
         journal.take_from(ctx.session, ctx.portal.id, deal_id, holder=undo[0], new_holder=undo[1])
         journal.forget(ctx.session, ctx.portal.id, key)
         ctx.session.commit()
         return ActionResult(False, "portal_error")
     return result
+
+
+def _holder(ctx: ActionContext, deal_id: int) -> int | None:
+    """The deal's responsible as the portal has it now (None: it cannot tell us)."""
+    try:
+        fields = ctx.b24.call("crm.deal.get", {"id": deal_id}) or {}
+    except B24Error as exc:
+        logger.warning("exchange.action.reread_failed", extra={
+            "member_id": ctx.portal.member_id, "deal": deal_id, "error": str(exc)})
+        return None
+    holder = to_int(fields.get("ASSIGNED_BY_ID"))
+    logger.info("exchange.action.reread", extra={"member_id": ctx.portal.member_id,
+                                                  "deal": deal_id, "holder": holder})
+    return holder

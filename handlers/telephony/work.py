@@ -209,13 +209,16 @@ def _run_todo(ctx: ActionContext, item: CallWork) -> str:
                             origin="missed", minutes=cfg.callback_minutes,
                             title=texts.text("todo_title", lang, phone=texts.pretty(call.phone)),
                             description=texts.text("todo_text", lang, at=at,
-                                                   minutes=cfg.callback_minutes))
+                                                   minutes=cfg.callback_minutes),
+                            look_first=item.attempts > 0)
     return "done" if created else "skipped"
 
 
 def callback_todo(ctx: ActionContext, deal_id: int, responsible: int, *, call_id: str | None,
-                  origin: str, minutes: int, title: str, description: str) -> bool:
-    """A call-back to-do on the deal, unless one of ours is still open there (False then)."""
+                  origin: str, minutes: int, title: str, description: str,
+                  look_first: bool = True) -> bool:
+    """A call-back to-do on the deal, unless one of ours is still open there (False then).
+    look_first: an earlier add may have run with its answer lost; find it before adding."""
     mine = store.open_todo(ctx.session, ctx.portal.id, deal_id)
     ctx.session.commit()
     if mine is not None:
@@ -230,14 +233,17 @@ def callback_todo(ctx: ActionContext, deal_id: int, responsible: int, *, call_id
         write_lock(ctx.session)
         mine.completed_at = ctx.now
         ctx.session.commit()
-    answer = ctx.b24.call("crm.activity.todo.add", {
-        "ownerTypeId": 2, "ownerId": deal_id, "responsibleId": responsible,
-        "deadline": iso(ctx.now + timedelta(minutes=minutes)), "title": title,
-        "description": description, "pingOffsets": [0]})
+    activity_id = origins.todo_found(ctx.b24.call(*origins.todo_cmd(  # an earlier try's
+        2, deal_id, title=title, responsible=responsible)), description) if look_first else None
+    if activity_id is None:  # ... answer may have been lost after the portal added it
+        answer = ctx.b24.call("crm.activity.todo.add", {
+            "ownerTypeId": 2, "ownerId": deal_id, "responsibleId": responsible,
+            "deadline": iso(ctx.now + timedelta(minutes=minutes)), "title": title,
+            "description": description, "pingOffsets": [0]})
+        activity_id = to_int((answer or {}).get("id")) or 0
     write_lock(ctx.session)
-    store.add_todo(ctx.session, ctx.portal.id, deal_id=deal_id,
-                   activity_id=to_int((answer or {}).get("id")) or 0, responsible_id=responsible,
-                   call_id=call_id, origin=origin, now=ctx.now)
+    store.add_todo(ctx.session, ctx.portal.id, deal_id=deal_id, activity_id=activity_id,
+                   responsible_id=responsible, call_id=call_id, origin=origin, now=ctx.now)
     ctx.session.commit()
     return True
 
