@@ -36,7 +36,7 @@ def backlog(installed, live_app) -> int:
     for deal_id in sorted(set(table.rows) - before):
         installed.invoke("crm.deal.update", {"id": deal_id, "fields": {"COMMENTS": "звонок"}},
                          user_id=manager)
-    installed.flush_events()
+    installed.flush_events(timeout=120)  # 300 POSTs: setup, not the measure (slow on a busy PG)
     with live_app.sessions() as s:
         portal_id = portals.find(s, installed.member_id).id
     assert pending(live_app, portal_id) >= EVENTS
