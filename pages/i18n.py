@@ -41,7 +41,7 @@ RU: dict[str, str] = {
     "taken.title": "Нагрузка менеджеров",
     "taken.hint": "Открытые сделки против лимита, взятые с биржи и возвращённые за 30 дней.",
     "taken.col.manager": "Менеджер", "taken.col.load": "Открытые сделки",
-    "taken.col.claims": "Взято за 30 дней", "taken.col.returns": "Вернул за 30 дней",
+    "taken.col.claims": "Взято за 30 дней", "taken.col.returns": "Возвращено за 30 дней",
     "taken.you": "вы", "taken.over": "сверх лимита",
     "taken.empty": "Менеджеры отдела продаж не найдены — отметьте их в настройках.",
     "mine.title": "Мои сделки",

@@ -191,6 +191,7 @@ def test_taken_shows_loads_and_my_deals_with_return(client, app, portal, session
     body = text(page.text)
     assert "Анна Смирнова" in body and "Олег Иванов" in body
     assert "1 из 20" in body and "3 из 2" in body
+    assert "Взято за 30 дней" in body and "Возвращено за 30 дней" in body
     assert "Моя сделка" in body and "Олега 202" not in body
     assert 'data-return="201"' in page.text and "Клиент не отвечает" in body
     with responses.RequestsMock() as rsps:
