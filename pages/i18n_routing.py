@@ -24,7 +24,8 @@ RU: dict[str, str] = {
     "routing.out_of_hours": "Нерабочее время: сразу весь отдел",
     "routing.col.step": "Шаг", "routing.col.who": "Звонит у", "routing.col.seconds": "Секунд",
     "routing.kind.responsible": "Ответственный менеджер",
-    "routing.kind.group": "Отдел продаж", "routing.kind.head": "Плюс руководитель",
+    "routing.kind.group": "Отдел продаж", "routing.kind.head": "Плюс руководитель отдела",
+    "routing.kind.head_up": "Плюс руководитель выше, уровень {n}",
     "routing.kind.owner": "Плюс владелец",
     "routing.extension": "Внутренний номер", "routing.no_extension": "нет внутреннего номера",
     "routing.plan.empty": "Звонить некому: выберите отделы продаж и проверьте, что "
@@ -107,7 +108,8 @@ EN: dict[str, str] = {
     "routing.out_of_hours": "Out of hours: the whole department at once",
     "routing.col.step": "Step", "routing.col.who": "Rings for", "routing.col.seconds": "Seconds",
     "routing.kind.responsible": "Responsible manager", "routing.kind.group": "Sales department",
-    "routing.kind.head": "Plus a head", "routing.kind.owner": "Plus the owner",
+    "routing.kind.head": "Plus the department head",
+    "routing.kind.head_up": "Plus the head above, level {n}", "routing.kind.owner": "Plus the owner",
     "routing.extension": "Extension", "routing.no_extension": "no extension",
     "routing.plan.empty": "Nobody to ring: choose the sales departments and check that "
                           "people are active.",

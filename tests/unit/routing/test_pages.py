@@ -60,6 +60,12 @@ def test_preview_shows_who_rings_for_a_number_now(client, app, portal) -> None:
     assert "Клиентова Мария" in body and "Ответственный за контакт" in body
     assert "Анна Смирнова · 102" in body
     assert "Ирина Руководова · 101" in body  # the head joins at step 3
+    page = client.get(f"/app/routing?s={token(app, portal)}&phone={KNOWN}").text
+    steps = {int(n): text(row) for n, row in
+             re.findall(r'<tr data-step="(\d+)">(.*?)</tr>', page, re.S)}
+    assert "Плюс руководитель отдела" in steps[3] and "Ирина Руководова" in steps[3]
+    assert "Плюс руководитель выше, уровень 2" in steps[4] and "Олеся Директорова" in steps[4]
+    assert "Плюс руководитель выше, уровень 3" in steps[5]  # the owner heads the top
     unknown = text(client.get(f"/app/routing?s={token(app, portal)}&phone=+70000000001").text)
     assert "Неизвестный номер" in unknown
 
