@@ -109,7 +109,8 @@ EN: dict[str, str] = {
     "routing.col.step": "Step", "routing.col.who": "Rings for", "routing.col.seconds": "Seconds",
     "routing.kind.responsible": "Responsible manager", "routing.kind.group": "Sales department",
     "routing.kind.head": "Plus the department head",
-    "routing.kind.head_up": "Plus the head above, level {n}", "routing.kind.owner": "Plus the owner",
+    "routing.kind.head_up": "Plus the head above, level {n}",
+    "routing.kind.owner": "Plus the owner",
     "routing.extension": "Extension", "routing.no_extension": "no extension",
     "routing.plan.empty": "Nobody to ring: choose the sales departments and check that "
                           "people are active.",
