@@ -81,9 +81,20 @@ RU: dict[str, str] = {
                             "отпечаток и больше не покажем. Тот же секрет — для маршрутизации.",
     "calls.pbx.secret_hint": "выпущен, оканчивается на …{hint}",
     "calls.pbx.no_secret": "ещё не выпущен",
-    "calls.pbx.body": "Поля: call_id, direction (in|out), phone, line, started_at, answered_at, "
-                      "ended_at (ISO-8601 с часовым поясом), user_id или extension, record_url. "
-                      "Подробно — в README.",
+    "calls.pbx.body": "Поля: call_id — ваш номер звонка, по нему повтор не создаст второй "
+                      "звонок; direction — in (входящий) или out (исходящий); phone — номер "
+                      "клиента; line — наш номер, на который звонили или с которого звонили; "
+                      "started_at, answered_at, ended_at — время в ISO-8601 с часовым поясом, "
+                      "answered_at пуст или не передан, если никто не ответил; менеджер — "
+                      "user_id (сотрудник Битрикс24) или extension (внутренний номер); "
+                      "record_url — необязательная ссылка на запись, она должна открываться "
+                      "из интернета: Битрикс24 сам скачает файл.",
+    "calls.pbx.example": "Пример запроса:",
+    "calls.pbx.answers": "Ответы: 200 — звонок принят («duplicate»: true — уже был, "
+                         "ничего нового не сохранено); 400 — ошибки в данных, каждая названа в "
+                         "«message»; 413 — тело больше 64 КиБ; 401 — неверный "
+                         "секрет или портал. Звонок появляется в Битрикс24 через минуту: его "
+                         "регистрирует фоновая задача, не сам запрос.",
     "calls.pbx.new_secret": "Выпустить новый секрет",
 }
 
@@ -166,8 +177,18 @@ EN: dict[str, str] = {
                             "and will not show it again. Routing uses the same secret.",
     "calls.pbx.secret_hint": "issued, ends with …{hint}",
     "calls.pbx.no_secret": "not issued yet",
-    "calls.pbx.body": "Fields: call_id, direction (in|out), phone, line, started_at, "
-                      "answered_at, ended_at (ISO-8601 with a zone), user_id or extension, "
-                      "record_url. Details in the README.",
+    "calls.pbx.body": "Fields: call_id — your call's id, so a repeat never makes a second "
+                      "call; direction — in or out; phone — the client's number; line — our "
+                      "number that was called or called out; started_at, answered_at, "
+                      "ended_at — ISO-8601 times with a zone, answered_at empty or absent "
+                      "when nobody answered; the manager as user_id (a Bitrix24 user) or "
+                      "extension (inner number); record_url — an optional link to the "
+                      "recording, reachable from the internet: Bitrix24 fetches the file itself.",
+    "calls.pbx.example": "An example request:",
+    "calls.pbx.answers": "Answers: 200 — the call is accepted (“duplicate”: true — already "
+                         "known, nothing new stored); 400 — errors in the data, each named in "
+                         "“message”; 413 — a body over 64 KiB; 401 — a wrong secret or "
+                         "portal. The call shows in Bitrix24 within a minute: a background job "
+                         "registers it, not the request itself.",
     "calls.pbx.new_secret": "Issue a new secret",
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, timedelta
+from html import unescape
 
 import pytest
 import responses
@@ -148,3 +149,17 @@ def test_settings_save_and_refuse_bad_values(client, app, portal, sessions) -> N
     assert bad.status_code == 422
     body = bad.get_data(as_text=True)
     assert "От 1 до 1440 минут." in body and "Выберите страну из списка." in body
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_settings_explain_the_pbx_request_in_the_page(client, app, portal, lang) -> None:
+    admin = token(app, portal, HEAD, admin=True, lang=lang)
+    page = client.get("/app/calls/settings", query_string={"s": admin}).get_data(as_text=True)
+    assert "README" not in page
+    fields = unescape(text(re.search(r"data-pbx-fields>(.*?)</p>", page, re.S).group(1)))
+    for name in ("call_id", "direction", "answered_at", "extension", "record_url"):
+        assert name in fields
+    assert ("номер клиента" if lang == "ru" else "the client's number") in fields
+    example = re.search(r"data-pbx-example>(.*?)</pre>", page, re.S).group(1)
+    assert f"/pbx/{portal.member_id}/calls" in example and '"call_id": "pbx-1001"' in example
+    assert ("401 — неверный секрет" if lang == "ru" else "401 — a wrong secret") in text(page)
