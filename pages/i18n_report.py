@@ -75,7 +75,7 @@ RU: dict[str, str] = {
     "report.talk.note": "всего на телефоне {h} ч {m} мин",
     "report.unit.ms": "{m} мин {s} с",
     "report.kind.deal": "сделка", "report.kind.lead": "лид",
-    "report.answer.unknown": "нет данных: телефония Bitrix24 не сообщает момент ответа, "
+    "report.answer.unknown": "нет данных: телефония Битрикс24 не сообщает момент ответа, "
                              "время ответа приходит только от АТС",
     "report.long": "Исходящие от 3 минут",
     "report.long.note": "из {outgoing} исходящих — разговоры от {minutes} мин",
