@@ -94,20 +94,32 @@ def _render(cfg: config.LeadRulesConfig, errors: dict[str, str], *, status: int 
     days = request.args.get("days", 30, type=int)
     days = days if days in PERIODS else 30
     since = k.now - timedelta(days=days)
-    people = users(session, pid)
+    exchange = exchange_config.load(session, pid)
+    service = _service_user(session, pid, exchange)
+    everyone = users(session, pid)
+    people = [u for u in everyone if u.b24_user_id != service]
     return render(
         "leads.html", status, cfg=cfg, errors=errors, days=days, periods=PERIODS,
         typed=request.form if errors else {}, notice=notice, active="leads",
         by_source=stats.quality(session, pid, since=since, by="source"),
-        by_manager=stats.quality(session, pid, since=since, by="manager"),
+        by_manager=[r for r in stats.quality(session, pid, since=since, by="manager")
+                    if r.key != service],
         reasons=stats.junk_reasons(session, pid, since=since),
         counts=stats.rule_counts(session, pid, since=since, by_user=True),
         overdue=stats.overdue(session, pid, k.now), audits=stats.flagged(session, pid),
         statuses=Statuses.load(session, pid), names=names(session, pid),
-        pipelines=sorted({*categories(session, pid, exchange_config.load(session, pid)),
+        pipelines=sorted({*categories(session, pid, exchange),
                           cfg.deal_category}),
-        people=people, who={u.b24_user_id: u.full_name for u in people},
+        people=people, who={u.b24_user_id: u.full_name for u in everyone},
         timezones=TIMEZONES if cfg.timezone in TIMEZONES else (cfg.timezone, *TIMEZONES))
+
+
+def _service_user(session: Any, pid: int,
+                  exchange: exchange_config.ExchangeConfig) -> int | None:
+    """The "Биржа лидов" user holds unclaimed work: it is not a manager to rank or to pick."""
+    if exchange.exchange_user_id is not None:
+        return exchange.exchange_user_id
+    return exchange_config.guess_exchange_user(session, pid)
 
 
 def lead_tab_view(entity_id: int) -> tuple[str, int]:

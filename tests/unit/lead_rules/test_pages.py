@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, timedelta
 
 import pytest
 
+from handlers.exchange import config as exchange_config
 from handlers.lead_rules import config
 from store import lead_rules as store
 from store import mirror
 from tests.conftest import frozen_moment
 from tests.factories import make_portal
-from tests.unit.test_pages import ANNA, OWNER, seed, text, token
+from tests.unit.test_pages import ANNA, EXCHANGE, OWNER, seed, text, token
 
 NOW = frozen_moment().astimezone(UTC)  # the tests run at TEST_NOW
 
@@ -54,6 +56,26 @@ def test_leads_page_shows_quality_overdue_and_the_audit_queue(client, app, porta
     assert "звонка от 20 с, письма, встречи" in body and "самый долгий звонок: 3 с" in body
     assert "Некачественный лид" in body  # the junk reason is the failure status
     assert 'id="lead-settings"' not in page.text  # managers do not see the rules
+
+
+@pytest.mark.parametrize("configured", [True, False])
+def test_the_exchange_user_is_no_manager_on_the_leads_page(client, app, portal, sessions,
+                                                            configured) -> None:
+    with sessions() as s:
+        mirror.upsert_lead(s, portal.id, {
+            "ID": "9", "TITLE": "Заявка с биржи", "SOURCE_ID": "WEB",
+            "ASSIGNED_BY_ID": str(EXCHANGE), "STATUS_ID": "NEW", "STATUS_SEMANTIC_ID": "P",
+            "DATE_CREATE": (NOW - timedelta(days=1)).isoformat()})
+        if configured:
+            exchange_config.save(s, portal.id,
+                                 exchange_config.ExchangeConfig(exchange_user_id=EXCHANGE),
+                                 user_id=OWNER, now=NOW)
+        s.commit()
+    page = client.get(f"/app/leads?s={token(app, portal, OWNER, admin=True)}").text
+    managers = re.search(r'data-quality="manager">(.*?)</table>', page, re.S).group(1)
+    assert "Анна Смирнова" in text(managers) and f'data-key="{EXCHANGE}"' not in managers
+    head_picker = re.search(r'name="head_user_id".*?</select>', page, re.S).group(0)
+    assert "Анна Смирнова" in head_picker and "Биржа лидов" not in head_picker
 
 
 def test_admin_sees_and_saves_the_rules_and_mistakes_come_back(client, app, portal,
