@@ -7,7 +7,7 @@ import io
 from datetime import date, datetime
 from typing import Any
 
-from flask import Response, redirect, request
+from flask import Response, g, redirect, request
 
 from handlers.exchange import config
 from handlers.exchange.caps import head_of_sales
@@ -25,12 +25,26 @@ from store.db import get_session
 KINDS = ("day", "week", "month")
 
 
-def _allowed() -> None:
+def can_report() -> bool:
     """Admins, and the head of sales: per-manager figures are not for every manager's eyes."""
-    who = viewer()
-    cfg = config.load(get_session(), portal().id)
-    if not (who.is_admin or who.user_id == head_of_sales(get_session(), portal().id, cfg)):
-        raise Forbidden(who.user_id)
+    who, current = g.get("viewer"), g.get("portal")
+    if who is None or current is None:
+        return False
+    if who.is_admin:
+        return True
+    cfg = config.load(get_session(), current.id)
+    return who.user_id == head_of_sales(get_session(), current.id, cfg)
+
+
+@bp.context_processor
+def report_nav() -> dict[str, Any]:
+    """base.html shows the "Отчёт" link to those who may open it (the role matrix, asked lazily)."""
+    return {"can_report": can_report}
+
+
+def _allowed() -> None:
+    if not can_report():
+        raise Forbidden(viewer().user_id)
 
 
 def _period() -> Period:

@@ -336,3 +336,14 @@ def test_handler_url_opened_directly_says_where_it_works(client) -> None:
 def test_lead_tab_is_honest_about_what_exists(client, app, portal) -> None:
     page = client.get(f"/app/lead/5?s={token(app, portal)}")
     assert page.status_code == 200 and "Проверка лида" in page.text
+
+
+def test_the_head_of_sales_has_the_report_link_and_a_manager_not(client, app, portal,
+                                                                 sessions) -> None:
+    configure(sessions(), portal.id)
+    head = client.get(f"/app/board?s={token(app, portal, HEAD)}").text
+    assert "/app/report?s=" in head and "Отчёт" in text(head)
+    assert client.get(f"/app/report?s={token(app, portal, HEAD)}").status_code == 200
+    manager = client.get(f"/app/board?s={token(app, portal, ANNA)}").text
+    assert "/app/report?s=" not in manager
+    assert client.get(f"/app/report?s={token(app, portal, ANNA)}").status_code == 403
