@@ -91,6 +91,8 @@ def calls_page() -> tuple[str, int]:
         lines=lines, channel_chart=charts.channels(lines),
         lost=kpis.lost_calls(session, pid, period, rules, limit=100),
         recorded=store.recorded_calls(session, pid, period.start, period.end, user_id=mine),
+        recorded_total=store.count_recorded_calls(session, pid, period.start, period.end,
+                                                  user_id=mine),
         hour_chart=charts.by_hour(kpis.by_hour(session, pid, period, rules,
                                                per_operator=True), names),
         day_chart=charts.answered_vs_missed(days, labels),

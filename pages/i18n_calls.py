@@ -44,6 +44,9 @@ RU: dict[str, str] = {
     "calls.called_back_at": "перезвонили {at}",
     "calls.call_back": "Перезвонить",
     "calls.records": "Записи разговоров", "calls.records_none": "Записей за период нет.",
+    "calls.records_cut": "Показаны последние {shown} из {total}: сузьте период или выберите "
+                         "день, чтобы увидеть остальные.",
+    "calls.col.duration": "Длительность",
     "calls.listen": "Слушать",
     "calls.msg.callback_set": "Дело «Перезвонить» поставлено: {name}.",
     "calls.msg.callback_exists": "У сделки уже есть открытое дело «Перезвонить» ({name}).",
@@ -139,6 +142,9 @@ EN: dict[str, str] = {
     "calls.called_back_at": "called back {at}",
     "calls.call_back": "Call back",
     "calls.records": "Call recordings", "calls.records_none": "No recordings in this period.",
+    "calls.records_cut": "Showing the latest {shown} of {total}: narrow the period or pick a "
+                         "day to see the rest.",
+    "calls.col.duration": "Duration",
     "calls.listen": "Listen",
     "calls.msg.callback_set": "A “call back” to-do was set for {name}.",
     "calls.msg.callback_exists": "The deal already has an open “call back” to-do ({name}).",

@@ -198,12 +198,23 @@ def recorded_calls(session: Session, portal_id: int, start: datetime, end: datet
                    limit: int = 30, user_id: int | None = None) -> list[Call]:
     """The newest answered calls with a recording in [start, end) (the page plays them);
     with user_id, only that operator's."""
+    where = _recorded(portal_id, start, end, user_id)
+    return list(session.scalars(select(Call).where(*where)
+                                .order_by(Call.start_at.desc()).limit(limit)))
+
+
+def count_recorded_calls(session: Session, portal_id: int, start: datetime, end: datetime, *,
+                         user_id: int | None = None) -> int:
+    """How many calls recorded_calls would list without its limit (the page says it cut)."""
+    where = _recorded(portal_id, start, end, user_id)
+    return int(session.scalar(select(func.count()).select_from(Call).where(*where)) or 0)
+
+
+def _recorded(portal_id: int, start: datetime, end: datetime, user_id: int | None) -> list[Any]:
     mine = true() if user_id is None else Call.user_id == user_id
-    return list(session.scalars(select(Call).where(
-        Call.portal_id == portal_id, Call.start_at >= start, Call.start_at < end,
-        Call.answered.is_(True), or_(Call.record_file_id.is_not(None),
-                                     Call.record_url.is_not(None)), mine)
-        .order_by(Call.start_at.desc()).limit(limit)))
+    return [Call.portal_id == portal_id, Call.start_at >= start, Call.start_at < end,
+            Call.answered.is_(True), or_(Call.record_file_id.is_not(None),
+                                         Call.record_url.is_not(None)), mine]
 
 
 def deal_recordings(session: Session, portal_id: int, deal: Deal, *,

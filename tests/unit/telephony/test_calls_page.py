@@ -163,3 +163,21 @@ def test_settings_explain_the_pbx_request_in_the_page(client, app, portal, lang)
     example = re.search(r"data-pbx-example>(.*?)</pre>", page, re.S).group(1)
     assert f"/pbx/{portal.member_id}/calls" in example and '"call_id": "pbx-1001"' in example
     assert ("401 — неверный секрет" if lang == "ru" else "401 — a wrong secret") in text(page)
+
+
+def test_recordings_table_heads_the_call_duration_and_says_when_it_cuts(client, app, portal,
+                                                                         sessions) -> None:
+    def records(html: str) -> str:
+        return re.search(r"<h2>Записи разговоров</h2>(.*?)</section>", html, re.S).group(1)
+
+    query = {"s": token(app, portal, HEAD, admin=True), **span()}
+    few = records(client.get("/app/calls", query_string=query).get_data(as_text=True))
+    assert "Длительность" in few and "Средний разговор" not in few
+    assert "data-records-cut" not in few  # one recording: nothing cut
+    with sessions() as s:
+        for n in range(10, 45):
+            add(s, portal.id, n, minutes_ago=60 - n, phone=f"+791600000{n}", record=True)
+        s.commit()
+    many = records(client.get("/app/calls", query_string=query).get_data(as_text=True))
+    assert many.count("data-record>") + many.count("data-record ") == 30
+    assert "Показаны последние 30 из 36" in text(many)
