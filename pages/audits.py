@@ -16,6 +16,7 @@ from handlers.audits import config as audit_config
 from handlers.audits import outcomes, stats
 from handlers.exchange import config
 from handlers.exchange.actions import action_context
+from handlers.telephony import config as telephony_config
 from pages import audits_forms, bp, rights
 from pages.data import categories, header_load, names, users
 from pages.kit import (
@@ -77,6 +78,7 @@ def audits_page() -> tuple[str, int]:
                       deal=request.args.get("deal", ""))
     return render("audits.html", rows=rows, callbacks=callbacks, cfg=None, audit_cfg=cfg,
                   names=names(session, pid), message=message, ok=request.args.get("ok") == "1",
+                  tz=telephony_config.load(session, pid).tz,
                   people={u.b24_user_id: u.full_name for u in users(session, pid)},
                   false_counts=stats.false_rejections(session, pid),
                   suspicious=sum(1 for r in rows if r.score >= cfg.suspicious_score),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 
 import phonenumbers
@@ -51,6 +51,13 @@ def stamp(value: datetime | None, lang: str) -> str:
     if value is None:
         return "—"
     return value.strftime("%Y-%m-%d %H:%M UTC" if lang == "en" else "%d.%m.%Y %H:%M UTC")
+
+
+def local_stamp(value: datetime | None, zone: tzinfo, lang: str) -> str:
+    """A moment in the portal's time zone (the report's days and hours), without 'UTC'."""
+    if value is None:
+        return "—"
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M" if lang == "en" else "%d.%m.%Y %H:%M")
 
 
 def phone(value: str | None) -> str:

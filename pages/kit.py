@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -119,6 +119,9 @@ class Kit:
 
     def stamp(self, value: datetime | None) -> str:
         return formats.stamp(value, self.lang)
+
+    def at(self, value: datetime | None, zone: tzinfo) -> str:
+        return formats.local_stamp(value, zone, self.lang)
 
     def phone(self, value: str | None) -> str:
         return formats.phone(value)
