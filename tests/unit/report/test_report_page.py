@@ -114,3 +114,24 @@ def test_csv_cells_from_the_portal_never_run_as_formulas(client, app, portal, se
     cells_ = [c for r in csv.reader(io.StringIO(got.data.decode("utf-8-sig"))) for c in r]
     assert any("HYPERLINK" in c for c in cells_)
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells_)
+
+
+def test_every_hygiene_row_can_be_opened_past_the_first_five(client, app, portal,
+                                                             sessions) -> None:
+    query = f"period=week&date={PERIOD.end.isoformat()}"
+    html = client.get(f"/app/report?s={token(app, portal)}&{query}").text
+    with sessions() as s:
+        from handlers.report.period import Period
+
+        report = build(s, portal.id, Period.of("week", PERIOD.end), datetime.now(UTC))
+    long = {key: rows for key, rows in report.hygiene.items() if len(rows) > 5}
+    assert long  # the generated department has a long list to open
+    for key, rows in long.items():
+        more = re.search(rf'<details class="hygiene-more" data-hygiene-more="{key}">(.*?)'
+                         r"</details>", html, re.S)
+        assert more, key
+        assert f"и ещё {len(rows) - 5}" in re.search(r"<summary>(.*?)</summary>",
+                                                      more.group(1)).group(1)
+        for r in rows[5:]:
+            wanted = r.deal_ids[0] if key == "shared_clients" else r.deal_id
+            assert f"/crm/deal/details/{wanted}/" in more.group(1), (key, wanted)
