@@ -36,7 +36,7 @@ class Chart:
     rects: list[Rect] = field(default_factory=list)
     labels: list[tuple[float, float, str]] = field(default_factory=list)  # x, y, text
     legend: list[tuple[str, str]] = field(default_factory=list)          # colour, text
-    points: str = ""                                                      # a polyline
+    segments: list[str] = field(default_factory=list)  # polylines between gaps (no data)
     dots: list[tuple[float, float, str]] = field(default_factory=list)
     grid: list[tuple[float, str]] = field(default_factory=list)          # y, label
     empty: bool = False
@@ -106,22 +106,32 @@ def answered_vs_missed(days: list[Kpis], labels: Mapping[str, str]) -> Chart:
 
 
 def lcr_trend(days: list[Kpis]) -> Chart:
-    """Lost Call Rate per day (a gap-free line; days without incoming calls sit at 0)."""
+    """Lost Call Rate per day; a day without incoming calls (a quiet day, or one still to
+    come) has no rate, so the line breaks there instead of drawing a false 0 %."""
     chart = Chart(empty=not any(d.incoming for d in days))
     if chart.empty:
         return chart
     top = max(0.1, *(d.lcr or 0 for d in days))
     step, unit = (WIDTH - LEFT) / max(1, len(days) - 1), _scale(top)
     _grid(chart, top * 100, "{:.0f}%")
-    points = []
+    segment: list[str] = []
     for i, d in enumerate(days):
-        x, y = LEFT + i * step, HEIGHT - BOTTOM - (d.lcr or 0) * unit
-        points.append(f"{x:.1f},{y:.1f}")
-        chart.dots.append((x, y, f"{_day(d.key)}: {(d.lcr or 0) * 100:.1f}% ({d.lost}/"
-                                 f"{d.incoming})"))
+        x = LEFT + i * step
         chart.labels.append((x, HEIGHT - 6, _day(d.key)))
-    chart.points = " ".join(points)
+        if d.lcr is None:
+            _close(chart, segment)
+            segment = []
+            continue
+        y = HEIGHT - BOTTOM - d.lcr * unit
+        segment.append(f"{x:.1f},{y:.1f}")
+        chart.dots.append((x, y, f"{_day(d.key)}: {d.lcr * 100:.1f}% ({d.lost}/{d.incoming})"))
+    _close(chart, segment)
     return chart
+
+
+def _close(chart: Chart, segment: list[str]) -> None:
+    if len(segment) > 1:  # a lone day is its dot; a line needs two
+        chart.segments.append(" ".join(segment))
 
 
 def channels(lines: list[Kpis]) -> Chart:
