@@ -147,6 +147,7 @@ def _render(cfg: config.ExchangeConfig, errors: dict[str, str], *, status: int =
     auto = caps.sales_managers(session, pid, config.ExchangeConfig(
         exchange_user_id=cfg.exchange_user_id or guessed, head_user_id=cfg.head_user_id))
     last = sweep.latest(session, pid)
+    deal_stages = report_stages.deal_stages(session, pid)
     extra.setdefault("sweep_form", {"managers": [], "when": "now", "at": "", "tz": ""})
     extra.setdefault("notice", None)
     extra.setdefault("count", 0)
@@ -160,7 +161,8 @@ def _render(cfg: config.ExchangeConfig, errors: dict[str, str], *, status: int =
                   names=names(session, pid), latest=last,
                   undoable=last is not None and _undoable(last, k.now),
                   report_stages=report_stages.load(session, pid),
-                  deal_stages=report_stages.deal_stages(session, pid),
+                  deal_stages=deal_stages,
+                  stage_groups=report_stages.by_pipeline(deal_stages),
                   directory_owed=directory.owed(session, pid), **extra)
 
 

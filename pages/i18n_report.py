@@ -97,10 +97,14 @@ RU: dict[str, str] = {
                           "подходит для всех воронок, полный код (C2:UC_X1Y2) — только для "
                           "своей. Сделка считается один раз, даже если входила в стадию "
                           "повторно.",
+    "report.stages.hint_pick": "Выберите стадии: несколько — с Ctrl (⌘ на Mac). Стадия общей "
+                               "воронки считается и в других воронках, где есть стадия с тем "
+                               "же кодом; стадия другой воронки — только в ней. Сделка "
+                               "считается один раз, даже если входила в стадию повторно.",
+    "report.stages.everywhere": "{pipeline} и те же стадии других воронок",
     "report.stages.proposals": "КП отправлено",
     "report.stages.invoices": "Счёт / договор",
     "report.stages.payments": "Оплата",
-    "report.stages.known": "Стадии портала",
     "report.stages.save": "Применить стадии отчёта",
     "report.error.stage": "Такой стадии нет ни в одной воронке.",
 }
@@ -195,10 +199,14 @@ EN: dict[str, str] = {
     "report.stages.hint": "Stage codes, comma-separated. A code without a prefix "
                           "(PREPARATION) matches every pipeline, a full code (C2:UC_X1Y2) only "
                           "its own. A deal counts once even if it entered the stage again.",
+    "report.stages.hint_pick": "Pick the stages: several with Ctrl (⌘ on a Mac). A stage of "
+                               "the general pipeline also counts in the other pipelines that "
+                               "have a stage with its code; another pipeline's stage only in "
+                               "its own. A deal counts once even if it entered the stage again.",
+    "report.stages.everywhere": "{pipeline} and the same stages of the others",
     "report.stages.proposals": "Proposal sent",
     "report.stages.invoices": "Invoice / contract",
     "report.stages.payments": "Payment",
-    "report.stages.known": "The portal's stages",
     "report.stages.save": "Apply report stages",
     "report.error.stage": "No pipeline has such a stage.",
 }

@@ -57,16 +57,30 @@ def deal_stages(session: Session, portal_id: int) -> list[Stage]:
         .order_by(Stage.category_id, Stage.sort, Stage.status_id)))
 
 
+def by_pipeline(stages: list[Stage]) -> list[tuple[int, list[Stage]]]:
+    """The stages grouped by pipeline, the general one (CATEGORY_ID absent or 0) first."""
+    groups: dict[int, list[Stage]] = {}
+    for stage in stages:
+        groups.setdefault(stage.category_id or 0, []).append(stage)
+    return sorted(groups.items(), key=lambda item: item[0])
+
+
 def parse_form(form: Mapping[str, str], known: list[str]) -> tuple[dict[str, list[str]],
                                                                     dict[str, str]]:
     """The typed lists and {field: error key}: a code no pipeline has is a typo, not a stage.
 
     With no stages mirrored yet (`known` empty) every code is accepted."""
-    mapping = {name: parse(form.get(f"stages_{name}") or "") for name in COUNTERS}
+    mapping = {name: parse(",".join(_values(form, f"stages_{name}"))) for name in COUNTERS}
     codes = set(known) | {stage_id.split(":")[-1] for stage_id in known}
     errors = {f"stages_{name}": "report.error.stage" for name, listed in mapping.items()
               if known and any(code not in codes for code in listed)}
     return mapping, errors
+
+
+def _values(form: Mapping[str, str], field: str) -> list[str]:
+    """A picker posts one value per chosen stage; a typed field posts one list."""
+    getlist = getattr(form, "getlist", None)
+    return [v for v in (getlist(field) if getlist else [form.get(field)]) if v]
 
 
 def resolve(session: Session, portal_id: int,

@@ -63,8 +63,10 @@ def test_owner_reads_the_report(installed, live_app, page, shots) -> None:
 
     page.get_by_role("link", name="Настройки").click()
     page.wait_for_load_state("load")
-    page.fill("input[name=stages_proposals]", "PREPARATION, EXECUTING")
+    picker = page.locator("select[name=stages_proposals]")  # a picker, not typed codes
+    picker.select_option(["PREPARATION", "EXECUTING"])
     page.get_by_role("button", name="Применить стадии отчёта").click()
     page.wait_for_load_state("load")
     assert "Настройки сохранены." in page.inner_text("body")
-    assert page.input_value("input[name=stages_proposals]") == "PREPARATION, EXECUTING"
+    chosen = picker.evaluate("s => Array.from(s.selectedOptions, o => o.value)")
+    assert chosen == ["PREPARATION", "EXECUTING"]

@@ -13,6 +13,7 @@ from handlers.report import stages
 from handlers.report.build import build
 from handlers.report.people import COLUMNS
 from pages.auth import Viewer
+from store import mirror
 from store.settings import load_section, save_section
 from tests.factories import make_portal, page_session
 from tests.unit.report.world import PERIOD, generate
@@ -80,26 +81,44 @@ def test_csv_has_every_counter_and_the_calls_sections(client, app, portal) -> No
     assert sum(1 for r in rows if r[0] == "managers") == 3
 
 
+def picked(html: str, name: str) -> list[str]:
+    picker = re.search(rf'<select[^>]*data-stage-picker="{name}">(.*?)</select>', html, re.S)
+    assert picker, name
+    return re.findall(r'<option value="([^"]+)" selected', picker.group(1))
+
+
 def test_stage_setting_on_the_settings_page(client, app, portal, sessions) -> None:
+    with sessions() as s:  # crm.status.list gives the general pipeline's stages no CATEGORY_ID
+        mirror.upsert_stage(s, portal.id, {"ENTITY_ID": "DEAL_STAGE", "STATUS_ID": "UC_CALL",
+                                           "NAME": "Звонок назначен", "SORT": "15"})
+        s.commit()
     tok = token(app, portal)
     page = client.get(f"/app/settings?s={tok}").text
-    assert "Отчёт: какие стадии считать" in page and 'value="PREPAYMENT_INVOICE, FINAL_INVOICE"' \
-        in page
+    general = re.search(r'<optgroup label="Общая[^"]*">(.*?)</optgroup>', page, re.S).group(1)
+    assert '<option value="UC_CALL" >Звонок назначен</option>' in general
+    assert "Отчёт: какие стадии считать" in page and 'name="stages_proposals"' in page
+    assert 'type="text" name="stages_' not in page  # nothing to type: the stages are picked
+    picker = re.search(r'data-stage-picker="invoices">(.*?)</select>', page, re.S).group(1)
+    assert '<optgroup label="Общая воронка и те же стадии других воронок">' in picker
+    assert '<optgroup label="Воронка 2">' in picker and "C2:PREPAYMENT_INVOICE" in picker
+    # the defaults are codes of every pipeline: picked in the general pipeline's group
+    assert picked(page, "invoices") == ["PREPAYMENT_INVOICE", "FINAL_INVOICE"]
     bad = client.post("/app/settings/report", data={
-        "s": tok, "stages_proposals": "PREPARATION, NOPE", "stages_invoices": "",
-        "stages_payments": "WON"})
+        "s": tok, "stages_proposals": ["PREPARATION", "NOPE"], "stages_payments": "WON"})
     assert bad.status_code == 422 and "Такой стадии нет ни в одной воронке." in bad.text
-    assert 'value="PREPARATION, NOPE"' in bad.text  # what was typed stays
+    assert picked(bad.text, "proposals") == ["PREPARATION"]  # what was picked stays
     with sessions() as s:
         assert stages.load(s, portal.id) == stages.DEFAULTS
     ok = client.post("/app/settings/report", data={
-        "s": tok, "stages_proposals": "preparation c2:uc_offer", "stages_invoices": "EXECUTING",
-        "stages_payments": ""})
+        "s": tok, "stages_proposals": ["PREPARATION", "C2:EXECUTING"],
+        "stages_invoices": "EXECUTING"})
     assert ok.status_code == 303
     with sessions() as s:
-        assert stages.load(s, portal.id) == {"proposals": ["PREPARATION", "C2:UC_OFFER"],
+        assert stages.load(s, portal.id) == {"proposals": ["PREPARATION", "C2:EXECUTING"],
                                              "invoices": ["EXECUTING"], "payments": []}
         assert load_section(s, portal.id, "report")["send_at"] == "07:45"  # kept
+    again = client.get(f"/app/settings?s={tok}").text
+    assert picked(again, "proposals") == ["PREPARATION", "C2:EXECUTING"]
 
 
 def test_csv_cells_from_the_portal_never_run_as_formulas(client, app, portal, sessions) -> None:
