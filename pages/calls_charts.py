@@ -42,11 +42,11 @@ class Chart:
     empty: bool = False
 
 
-def _scale(top: float) -> float:
+def scale(top: float) -> float:
     return (HEIGHT - BOTTOM - 10) / top if top > 0 else 0.0
 
 
-def _grid(chart: Chart, top: float, fmt: str = "{:.0f}") -> None:
+def grid(chart: Chart, top: float, fmt: str = "{:.0f}") -> None:
     for share in (0, 0.5, 1):
         chart.grid.append((HEIGHT - BOTTOM - share * (HEIGHT - BOTTOM - 10), fmt.format(
             top * share)))
@@ -65,9 +65,9 @@ def by_hour(rows: list[Kpis], names: Mapping[int | None, str]) -> Chart:
     users = sorted({u for per in totals.values() for u in per}, key=lambda u: names.get(u, ""))
     colour = {u: PALETTE[i % len(PALETTE)] for i, u in enumerate(users)}
     top = max(sum(per.values()) for per in totals.values())
-    step, unit = (WIDTH - LEFT) / len(hours), _scale(top)
+    step, unit = (WIDTH - LEFT) / len(hours), scale(top)
     width = min(step * 0.7, BAR)
-    _grid(chart, top)
+    grid(chart, top)
     for i, hour in enumerate(hours):
         x, y = LEFT + i * step + (step - width) / 2, HEIGHT - BOTTOM
         for user in users:
@@ -87,8 +87,8 @@ def answered_vs_missed(days: list[Kpis], labels: Mapping[str, str]) -> Chart:
     if chart.empty:
         return chart
     top, step = max(d.incoming for d in days), (WIDTH - LEFT) / len(days)
-    unit, width = _scale(top), min(step * 0.7, BAR)
-    _grid(chart, top)
+    unit, width = scale(top), min(step * 0.7, BAR)
+    grid(chart, top)
     for i, d in enumerate(days):
         x, y = LEFT + i * step + (step - width) / 2, HEIGHT - BOTTOM
         for n, fill, key in ((d.answered, ANSWERED, "answered"),
@@ -97,9 +97,9 @@ def answered_vs_missed(days: list[Kpis], labels: Mapping[str, str]) -> Chart:
             if n:
                 y -= n * unit
                 chart.rects.append(Rect(x, y, width, n * unit, fill,
-                                        f"{_day(d.key)} · {labels[key]}: {n}"))
+                                        f"{day_label(d.key)} · {labels[key]}: {n}"))
         if len(days) <= 16 or i % max(1, len(days) // 12) == 0:
-            chart.labels.append((x + width / 2, HEIGHT - 6, _day(d.key)))
+            chart.labels.append((x + width / 2, HEIGHT - 6, day_label(d.key)))
     chart.legend = [(ANSWERED, labels["answered"]), (CALLED_BACK, labels["called_back"]),
                     (LOST, labels["lost"])]
     return chart
@@ -112,19 +112,19 @@ def lcr_trend(days: list[Kpis]) -> Chart:
     if chart.empty:
         return chart
     top = max(0.1, *(d.lcr or 0 for d in days))
-    step, unit = (WIDTH - LEFT) / max(1, len(days) - 1), _scale(top)
-    _grid(chart, top * 100, "{:.0f}%")
+    step, unit = (WIDTH - LEFT) / max(1, len(days) - 1), scale(top)
+    grid(chart, top * 100, "{:.0f}%")
     segment: list[str] = []
     for i, d in enumerate(days):
         x = LEFT + i * step
-        chart.labels.append((x, HEIGHT - 6, _day(d.key)))
+        chart.labels.append((x, HEIGHT - 6, day_label(d.key)))
         if d.lcr is None:
             _close(chart, segment)
             segment = []
             continue
         y = HEIGHT - BOTTOM - d.lcr * unit
         segment.append(f"{x:.1f},{y:.1f}")
-        chart.dots.append((x, y, f"{_day(d.key)}: {d.lcr * 100:.1f}% ({d.lost}/{d.incoming})"))
+        chart.dots.append((x, y, f"{day_label(d.key)}: {d.lcr * 100:.1f}% ({d.lost}/{d.incoming})"))
     _close(chart, segment)
     return chart
 
@@ -150,5 +150,5 @@ def channels(lines: list[Kpis]) -> Chart:
     return chart
 
 
-def _day(value: object) -> str:
+def day_label(value: object) -> str:
     return value.strftime("%d.%m") if isinstance(value, date) else str(value)

@@ -21,7 +21,7 @@ from handlers.lead_rules import config, deadlines, stats
 from handlers.lead_rules.convert import convert, readiness
 from handlers.lead_rules.fields import ensure_reason_field
 from handlers.lead_rules.statuses import Statuses
-from pages import bp, rights
+from pages import bp, leads_charts, rights
 from pages.data import categories, names, users
 from pages.kit import (
     kit,
@@ -102,6 +102,9 @@ def _render(cfg: config.LeadRulesConfig, errors: dict[str, str], *, status: int 
         "leads.html", status, cfg=cfg, errors=errors, days=days, periods=PERIODS,
         typed=request.form if errors else {}, notice=notice, active="leads",
         by_source=stats.quality(session, pid, since=since, by="source"),
+        day_chart=leads_charts.by_day(
+            stats.by_day(session, pid, since=since, until=k.now, zone=cfg.zone()),
+            {key: k.t(f"leads.col.{key}") for key in ("converted", "open", "junked")}),
         by_manager=[r for r in stats.quality(session, pid, since=since, by="manager")
                     if r.key != service],
         reasons=stats.junk_reasons(session, pid, since=since),

@@ -9,7 +9,7 @@ status is a reason category). Plus the overdue list and the rules' journal count
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -147,3 +147,21 @@ def flagged(session: Session, portal_id: int, *, state: str = "open",
     return list(session.scalars(select(LeadJunkAudit).where(
         LeadJunkAudit.portal_id == portal_id, LeadJunkAudit.state == state)
         .order_by(LeadJunkAudit.junked_at.desc(), LeadJunkAudit.id.desc()).limit(limit)))
+
+
+def by_day(session: Session, portal_id: int, *, since: datetime, until: datetime,
+           zone: tzinfo) -> list[QualityRow]:
+    """Leads per local day of DATE_CREATE in [since, until), every day listed (zeros too).
+
+    Grouped in Python: the local day needs the zone, which SQLite's date functions lack."""
+    first, last = since.astimezone(zone).date(), until.astimezone(zone).date()
+    days = {first + timedelta(days=n): [0, 0, 0] for n in range((last - first).days + 1)}
+    rows = session.execute(select(Lead.date_create, Lead.status_semantic).where(
+        Lead.portal_id == portal_id, *_window(since, until)))
+    for created, semantic in rows:
+        counts = days.get(created.astimezone(zone).date())
+        if counts is not None:
+            counts[0] += 1
+            counts[1] += semantic == "S"
+            counts[2] += semantic == "F"
+    return [QualityRow(day, n, c, j) for day, (n, c, j) in days.items()]

@@ -142,3 +142,17 @@ def test_conversion_claim_lets_one_click_run(sessions, portal) -> None:
         s.commit()
     assert mine and not second and third  # a run left behind is taken over
     assert first.id == again.id == later.id and later.user_id == OWNER
+
+
+def test_leads_page_draws_new_leads_per_day(client, app, portal) -> None:
+    page = client.get(f"/app/leads?s={token(app, portal)}&days=7").text
+    chart = re.search(r"<section class=\"card\" data-leads-chart>(.*?)</section>", page,
+                      re.S).group(1)
+    assert "Новые лиды по дням" in chart and "<svg viewBox" in chart
+    day = (NOW - timedelta(days=1)).astimezone(config.LeadRulesConfig().zone()).strftime("%d.%m")
+    titles = re.findall(r"<title>([^<]+)</title>", chart)
+    assert sorted(titles) == sorted(f"{day} · {what}: 1" for what in
+                                    ("В сделку", "В работе", "Некачественные"))
+    assert chart.count("<text x=") >= 8  # eight days on the axis, zeros included
+    english = client.get(f"/app/leads?s={token(app, portal, lang='en')}").text
+    assert "New leads per day" in english
