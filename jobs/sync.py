@@ -27,6 +27,7 @@ from handlers.directory import pages
 from handlers.lead_rules import deadlines
 from handlers.stored import synthetic_payload
 from handlers.telephony import config as telephony_config
+from handlers.telephony import lines
 from handlers.telephony.config import phone_normalizer
 from store import inbox, mirror
 from store.calls import upsert_call
@@ -61,6 +62,7 @@ def sync_portal(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
     _sync_contacts(sessions, portal_id, b24, report, clock)
     _sync_stage_history(sessions, portal_id, b24, report, clock)
     _sync_calls(sessions, portal_id, b24, report, clock)
+    _sync_lines(sessions, portal_id, b24, clock)
     _sync_open_activities(sessions, portal_id, b24, report)
     if sum(report.counts.values()) > BULK:
         with sessions() as session, session.begin():
@@ -205,6 +207,17 @@ def _sync_stage_history(sessions: sessionmaker[Session], portal_id: int, b24: B2
             cursor = _cursor(session, portal_id, "stagehistory", clock())
             cursor.last_id = max(cursor.last_id, *(to_int(i["ID"]) or 0 for i in batch))
             cursor.updated_at = clock()
+
+
+def _sync_lines(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,
+                clock: Callable[[], datetime]) -> None:
+    """The lines' names for the pages, at most daily (two small reads)."""
+    with sessions() as session:
+        if not lines.due(session, portal_id, clock()):
+            return
+    found = lines.read(b24)
+    with sessions() as session, session.begin():
+        lines.save(session, portal_id, found, clock())
 
 
 def _sync_calls(sessions: sessionmaker[Session], portal_id: int, b24: B24Client,

@@ -20,6 +20,7 @@ from handlers.telephony import config as telephony_config
 from pages import bp, rights
 from pages import calls_charts as charts
 from pages.calls_forms import REGIONS, ZONES, parse_settings, pbx_section
+from pages.data import line_label
 from pages.kit import (
     Forbidden,
     kit,
@@ -83,12 +84,12 @@ def calls_page() -> tuple[str, int]:
     days = kpis.by_day(session, pid, period, rules)
     labels = {key: t(f"calls.legend.{key}") for key in ("answered", "called_back", "lost")}
     notice = request.args.get("notice")
-    lines = kpis.by_line(session, pid, period, rules)
+    lines, line = kpis.by_line(session, pid, period, rules), line_label(session, pid)
     return render(
         "calls.html", tcfg=cfg, first=first, last=last, names=names, active="calls",
         total=kpis.summary(session, pid, period, rules), days=days,
         operators=kpis.by_operator(session, pid, period, rules),
-        lines=lines, channel_chart=charts.channels(lines),
+        lines=lines, channel_chart=charts.channels(lines, line), line_name=line,
         lost=kpis.lost_calls(session, pid, period, rules, limit=100),
         recorded=store.recorded_calls(session, pid, period.start, period.end, user_id=mine),
         recorded_total=store.count_recorded_calls(session, pid, period.start, period.end,

@@ -6,9 +6,10 @@ Every function takes KPI rows (handlers.telephony.kpis.Kpis) and returns plain n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from handlers.telephony.kpis import Kpis
 
@@ -134,7 +135,7 @@ def _close(chart: Chart, segment: list[str]) -> None:
         chart.segments.append(" ".join(segment))
 
 
-def channels(lines: list[Kpis]) -> Chart:
+def channels(lines: list[Kpis], label: Callable[[Any], str] = str) -> Chart:
     """Incoming calls per line, longest bar first; the deals they opened in the label."""
     shown = [row for row in lines if row.incoming or row.deals][:10]
     chart = Chart(height=max(60, 28 * len(shown) + 10), empty=not shown)
@@ -144,8 +145,8 @@ def channels(lines: list[Kpis]) -> Chart:
     for i, row in enumerate(shown):
         w = (WIDTH - 260) * row.incoming / top
         chart.rects.append(Rect(180, 8 + 28 * i, max(w, 1), 18, PALETTE[i % len(PALETTE)],
-                                str(row.key or "—")))
-        chart.labels.append((176, 21 + 28 * i, str(row.key or "—")))
+                                label(row.key) if row.key else "—"))
+        chart.labels.append((176, 21 + 28 * i, label(row.key) if row.key else "—"))
         chart.dots.append((186 + w, 21 + 28 * i, f"{row.incoming} · {row.deals} / {row.won}"))
     return chart
 

@@ -6,6 +6,7 @@ from the mirror the sync job and the event handlers keep.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from handlers.exchange import caps, queries
 from handlers.exchange.config import ExchangeConfig
+from handlers.telephony import lines
+from pages import formats
 from store.models import Category, Deal, Stage, User
 
 
@@ -80,3 +83,16 @@ def user_name(session: Session, portal_id: int, user_id: int | None) -> str:
     user = session.scalar(select(User).where(User.portal_id == portal_id,
                                              User.b24_user_id == user_id))
     return user.full_name if user else f"#{user_id}"
+
+
+def line_label(session: Session, portal_id: int) -> Callable[[str | None], str]:
+    """A line as people know it: its portal name, else the number, else the id ("—": none)."""
+    known = lines.names(session, portal_id)
+
+    def label(key: str | None) -> str:
+        if not key:
+            return "—"
+        if key in known:
+            return known[key]
+        return formats.phone(key) if key.startswith("+") else key
+    return label

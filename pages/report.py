@@ -18,7 +18,7 @@ from handlers.report.period import Period
 from handlers.telephony import config as telephony_config
 from pages import bp
 from pages import calls_charts as charts
-from pages.data import header_load, names, users
+from pages.data import header_load, line_label, names, users
 from pages.kit import Forbidden, kit, portal, render, viewer, viewer_required
 from store.db import get_session
 
@@ -69,6 +69,7 @@ def report_page() -> tuple[str, int]:
     return render("report.html", report=report, period=period,
                   kind=request.args.get("period", "day"), headline=report.headline(),
                   names=names(session, portal().id), domain=portal().domain, people=people,
+                  line_name=line_label(session, portal().id),
                   tcfg=telephony_config.load(session, portal().id),
                   trend_chart=charts.lcr_trend(report.sections["trend"]),
                   hour_chart=charts.by_hour(report.sections["hours"], people),

@@ -78,6 +78,9 @@ def seed_directories(portal: Any) -> None:
         add_status(portal, "SOURCE", code, name, 10 * (n + 1), system=True)
     for n, (code, name) in enumerate(DEAL_TYPES):
         add_status(portal, "DEAL_TYPE", code, name, 10 * (n + 1), system=True)
+    # the rented line whose id (PORTAL_NUMBER) the seeded calls carry (voximplant.line.get)
+    portal.table("voximplant.line").insert({"LINE_ID": "reg150908",
+                                            "NAME": "Отдел продаж, +7 495 150-90-08"})
 
 
 def _employee(portal: Any, rnd: random.Random, dept: int, position: str, inner: int,

@@ -175,3 +175,10 @@ def voximplant_user_get(ctx: CallContext, params: dict) -> list[dict]:
                     "SIP_LOGIN": f"phone{user['ID']}", "SIP_PASSWORD": None,
                     "INNER_NUMBER": user.get("UF_PHONE_INNER")})
     return out
+
+
+@method("voximplant.line.get", scope="telephony")
+def line_get(ctx: CallContext, params: dict) -> dict[str, str]:
+    """{LINE_ID: LINE_NAME} of the outgoing lines, SIP lines included (EN api-reference/
+    telephony/voximplant/lines/voximplant-line-get.md); no parameters."""
+    return {str(r["LINE_ID"]): str(r["NAME"]) for r in ctx.portal.table("voximplant.line")}
