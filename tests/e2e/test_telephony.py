@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from handlers.telephony import lines
 from sandbox import people
 from sandbox.crm_common import phone_key
 from store.telephony_models import CallWork
@@ -194,3 +195,13 @@ def test_without_the_statistics_row_the_fresh_lead_is_still_built_on(phones, liv
     [deal] = our_deals(phones)
     assert int(lead["ID"]) == entry.created_lead
     assert (deal["LEAD_ID"], deal["CONTACT_ID"]) == (lead["ID"], contact["ID"])
+
+
+def test_the_sync_mirrors_the_line_names_from_the_portal(installed, live_app) -> None:
+    pid = prepare(installed, live_app)
+    with live_app.sessions() as s:
+        assert lines.names(s, pid)[people.PORTAL_LINE] == "Отдел продаж, +7 495 150-90-08"
+    asked = [c for c in installed.calls if c.method == "voximplant.line.get"]
+    assert len(asked) == 1
+    prepare(installed, live_app)  # a second sync the same day reads no names
+    assert len([c for c in installed.calls if c.method == "voximplant.line.get"]) == 1
