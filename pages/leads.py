@@ -103,7 +103,8 @@ def _render(cfg: config.LeadRulesConfig, errors: dict[str, str], *, status: int 
         typed=request.form if errors else {}, notice=notice, active="leads",
         by_source=stats.quality(session, pid, since=since, by="source"),
         day_chart=leads_charts.by_day(
-            stats.by_day(session, pid, since=since, until=k.now, zone=cfg.zone()),
+            stats.by_day(session, pid, since=since, until=k.now,
+                         zone=config.load(session, pid).zone()),  # saved, not as typed
             {key: k.t(f"leads.col.{key}") for key in ("converted", "open", "junked")}),
         by_manager=[r for r in stats.quality(session, pid, since=since, by="manager")
                     if r.key != service],
