@@ -82,28 +82,39 @@ def by_hour(rows: list[Kpis], names: Mapping[int | None, str]) -> Chart:
     return chart
 
 
-def answered_vs_missed(days: list[Kpis], labels: Mapping[str, str]) -> Chart:
-    """Incoming calls per day: answered, missed but called back in time, lost."""
-    chart = Chart(empty=not any(d.incoming for d in days))
+Segment = tuple[str, str]  # (colour, label key)
+
+
+def stacked_days(keys: list, stacks: list[tuple[int, ...]], segments: list[Segment],
+                 labels: Mapping[str, str]) -> Chart:
+    """One stacked bar per day (bottom segment first); the calls and the leads pages share it
+    so both read the same way (same geometry, tooltips, thinned day labels, legend)."""
+    totals = [sum(stack) for stack in stacks]
+    chart = Chart(empty=not any(totals))
     if chart.empty:
         return chart
-    top, step = max(d.incoming for d in days), (WIDTH - LEFT) / len(days)
+    top, step = max(totals), (WIDTH - LEFT) / len(keys)
     unit, width = scale(top), min(step * 0.7, BAR)
     grid(chart, top)
-    for i, d in enumerate(days):
+    for i, (key, stack) in enumerate(zip(keys, stacks, strict=True)):
         x, y = LEFT + i * step + (step - width) / 2, HEIGHT - BOTTOM
-        for n, fill, key in ((d.answered, ANSWERED, "answered"),
-                             (d.missed - d.lost, CALLED_BACK, "called_back"),
-                             (d.lost, LOST, "lost")):
+        for n, (fill, name) in zip(stack, segments, strict=True):
             if n:
                 y -= n * unit
                 chart.rects.append(Rect(x, y, width, n * unit, fill,
-                                        f"{day_label(d.key)} · {labels[key]}: {n}"))
-        if len(days) <= 16 or i % max(1, len(days) // 12) == 0:
-            chart.labels.append((x + width / 2, HEIGHT - 6, day_label(d.key)))
-    chart.legend = [(ANSWERED, labels["answered"]), (CALLED_BACK, labels["called_back"]),
-                    (LOST, labels["lost"])]
+                                        f"{day_label(key)} · {labels[name]}: {n}"))
+        if len(keys) <= 16 or i % max(1, len(keys) // 12) == 0:
+            chart.labels.append((x + width / 2, HEIGHT - 6, day_label(key)))
+    chart.legend = [(fill, labels[name]) for fill, name in segments]
     return chart
+
+
+def answered_vs_missed(days: list[Kpis], labels: Mapping[str, str]) -> Chart:
+    """Incoming calls per day: answered, missed but called back in time, lost."""
+    return stacked_days([d.key for d in days],
+                        [(d.answered, d.missed - d.lost, d.lost) for d in days],
+                        [(ANSWERED, "answered"), (CALLED_BACK, "called_back"), (LOST, "lost")],
+                        labels)
 
 
 def lcr_trend(days: list[Kpis]) -> Chart:
