@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from werkzeug.test import Client
 
@@ -76,13 +74,6 @@ def test_php_helpers() -> None:
     assert php_array({}) == []
     assert php_array({"0": "a", "1": "b"}) == ["a", "b"]
     assert php_array({"0": "a", "2": "b"}) == {"0": "a", "2": "b"}
-
-
-@pytest.fixture
-def cloud() -> Iterator[Cloud]:
-    cloud = Cloud()
-    yield cloud
-    cloud.close()
 
 
 @pytest.fixture

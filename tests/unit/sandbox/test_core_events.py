@@ -20,13 +20,6 @@ def _touch(ctx: CallContext, params: dict) -> bool:
 
 
 @pytest.fixture
-def cloud() -> Iterator[Cloud]:
-    cloud = Cloud()
-    yield cloud
-    cloud.close()
-
-
-@pytest.fixture
 def receiver() -> Iterator[Receiver]:
     with Receiver() as r:
         yield r

@@ -17,13 +17,6 @@ FINISH_PAGE = "<html><script>BX24.init(function(){BX24.installFinish();});</scri
 
 
 @pytest.fixture
-def cloud() -> Iterator[Cloud]:
-    cloud = Cloud()
-    yield cloud
-    cloud.close()
-
-
-@pytest.fixture
 def http(cloud: Cloud) -> Client:
     return Client(make_wsgi_app(cloud))
 

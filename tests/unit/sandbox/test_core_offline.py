@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from sandbox.errors import RestError
 from sandbox.state import Cloud, PortalState
 from sandbox.testing import Receiver, installed_portal
-
-
-@pytest.fixture
-def cloud() -> Iterator[Cloud]:
-    cloud = Cloud()
-    yield cloud
-    cloud.close()
 
 
 @pytest.fixture

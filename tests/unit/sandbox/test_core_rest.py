@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from werkzeug.test import Client
 
@@ -41,13 +39,6 @@ def _app_only(ctx: CallContext, params: dict) -> bool:
 @method("sandboxtest.rest.tasky", scope="task")
 def _tasky(ctx: CallContext, params: dict) -> bool:
     return True
-
-
-@pytest.fixture
-def cloud() -> Iterator[Cloud]:
-    cloud = Cloud()
-    yield cloud
-    cloud.close()
 
 
 @pytest.fixture

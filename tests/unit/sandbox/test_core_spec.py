@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from werkzeug.test import Client
 
@@ -11,13 +9,6 @@ from sandbox import spec
 from sandbox.server import make_wsgi_app
 from sandbox.state import Cloud, PortalState
 from sandbox.testing import installed_portal
-
-
-@pytest.fixture
-def cloud() -> Iterator[Cloud]:
-    cloud = Cloud()
-    yield cloud
-    cloud.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import wave
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,13 +17,6 @@ from sandbox.state import Cloud, PortalState
 from sandbox.testing import installed_portal
 
 PHONE = "+79123456789"
-
-
-@pytest.fixture
-def cloud() -> Iterator[Cloud]:
-    cloud = Cloud()
-    yield cloud
-    cloud.close()
 
 
 @pytest.fixture
