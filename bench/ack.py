@@ -1,14 +1,19 @@
 """Webhook acknowledgement under gunicorn on loopback: rate, p50/p99, and zero lost.
 
     python -m bench.ack [--rate 300] [--seconds 10] [--workers 2] [--database-url URL]
+                        [--app-cpus 0] [--load-cpus 1]
 
 An open-loop generator sends event posts at a fixed rate (each a distinct deal, so nothing
 coalesces); afterwards the inbox rows are counted: every 200 must be a stored row.
+gunicorn runs pinned to `--app-cpus` (taskset) and the generator to `--load-cpus`
+(sched_setaffinity), so the figure is the app's latency and not the generator's share of the
+same core; on a machine with one core nothing is pinned (and the output says so).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from urllib.parse import urlencode
 
@@ -49,18 +54,27 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--app-cpus", default="0", help="taskset list for gunicorn")
+    parser.add_argument("--load-cpus", default="1", help="cores of the load generator")
     args = parser.parse_args(argv)
     url = args.database_url or temp_sqlite_url()
     prepared_database(url)
     port = free_port()
-    proc = start_gunicorn(url, port, args.workers)
+    pinned = (os.cpu_count() or 1) >= 2
+    proc = start_gunicorn(url, port, args.workers, cpus=args.app_cpus if pinned else None)
+    before = os.sched_getaffinity(0)
     try:
+        if pinned:
+            os.sched_setaffinity(0, {int(c) for c in args.load_cpus.split(",")})
+        where = (f"app on CPU {args.app_cpus}, generator on CPU {args.load_cpus}" if pinned
+                 else "one core: not pinned")
         print(f"ack: {args.rate:.0f} req/s for {args.seconds:.0f} s, gunicorn -w {args.workers}, "
-              f"{url.split(':')[0]}", flush=True)
+              f"{url.split(':')[0]}, {where}", flush=True)
         t0 = time.perf_counter()
         latencies, failures = load(port, args.rate, args.seconds)
         wall = time.perf_counter() - t0
     finally:
+        os.sched_setaffinity(0, before)
         proc.terminate()
         proc.wait(10)
     engine = make_engine(url)
@@ -68,7 +82,8 @@ def main(argv: list[str] | None = None) -> dict:
         stored = session.scalar(select(func.count()).select_from(InboxEvent))
     engine.dispose()
     ok = len(latencies) - failures
-    result = {"sent": len(latencies), "ok": ok, "stored": stored, "lost": ok - stored,
+    result = {"pinned": pinned, "sent": len(latencies), "ok": ok, "stored": stored,
+              "lost": ok - stored,
               "rps": len(latencies) / wall, "p50_ms": sorted(latencies)[len(latencies) // 2] * 1000,
               "p99_ms": sorted(latencies)[int(len(latencies) * 0.99) - 1] * 1000}
     print(f"  sent {len(latencies)}, 200 OK {ok}, inbox rows {stored}, lost {ok - stored}, "

@@ -87,16 +87,19 @@ def prepared_database(url: str) -> None:
 
 
 def start_gunicorn(url: str, port: int, workers: int, *, wait: float = 30.0,
-                   probe_timeout: float = 1.0) -> subprocess.Popen:
+                   probe_timeout: float = 1.0, cpus: str | None = None) -> subprocess.Popen:
     """The app under gunicorn on loopback for a benchmark; returns once /healthz answers.
 
     A busy machine needs more patience (`wait`, `probe_timeout`) before the first answer.
+    `cpus` ("0") pins gunicorn and its workers there (taskset), so a load generator pinned
+    elsewhere measures the app, not its own share of the same cores.
     """
     env = {**os.environ, "DATABASE_URL": url, "B24_CLIENT_ID": "local.bench",
            "B24_CLIENT_SECRET": "bench", "APP_PUBLIC_URL": f"http://127.0.0.1:{port}",
            "SECRET_KEY": "bench", "TOKEN_KEYS": BENCH_TOKEN_KEY, "LOG_LEVEL": "WARNING"}
+    pin = ["taskset", "-c", cpus] if cpus is not None else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+        [*pin, sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "app:create_app()"], env=env)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
