@@ -57,7 +57,7 @@ class OverQuota(Exception):
 def receive_event() -> tuple[Response, int]:
     event = parse_event(request.form)
     session = get_session()
-    portal = portals.find(session, event.auth.member_id)
+    portal = portals.find(session, event.auth.member_id, tokens=False)
     if portal is None or portal.status == "uninstalled":
         raise UnknownPortal(event.auth.member_id)
     if not portals.application_token_matches(portal, event.auth.application_token):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from store import crypto
 from store.inbox import DIRECTORY_CURSOR
@@ -47,8 +47,14 @@ def set_application_token(portal: Portal, token: str | None) -> None:
     portal.application_token_hash = crypto.ring().digest(token) if token else None
 
 
-def find(session: Session, member_id: str) -> Portal | None:
-    return session.scalar(select(Portal).where(Portal.member_id == member_id))
+def find(session: Session, member_id: str, *, tokens: bool = True) -> Portal | None:
+    """tokens=False leaves the OAuth tokens unread until something touches them (then one more
+    SELECT): the webhook ack never does, and decrypting both on every event was a third of
+    its CPU (bench/ack.py)."""
+    stmt = select(Portal).where(Portal.member_id == member_id)
+    if not tokens:
+        stmt = stmt.options(defer(Portal.access_token), defer(Portal.refresh_token))
+    return session.scalar(stmt)
 
 
 def get(session: Session, portal_id: int) -> Portal:
