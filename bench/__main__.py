@@ -54,12 +54,35 @@ class Spec:
         return out
 
 
+# Why each of the three figures issue 19 item 5 names misses, as measured (perf branch,
+# 2 December 2026, 2 shared cores): printed next to the margin so a MISS explains itself.
+WHY = {
+    "ack": "app pinned to one core shared with other processes; ~1.7 ms CPU per event "
+           "in Flask + SQLAlchemy + SQLite commit, plus gunicorn's HTTP parsing: the core "
+           "is ~80 % busy at 300/s, so requests queue",
+    "report": "four passes over the month's ~740 000 transitions, each grouping per deal "
+              "(stage entries, stage counters, funnel cohort, outcomes: ~8 s CPU on SQLite)",
+    "call_kpis": "five breakdowns, each one index-only scan of the year's 1 000 000 calls "
+                 "(0.7-1.2 s each on SQLite): no rollup yet",
+}
+
+
+def missed(ok: bool, margin: str, why: str) -> str:
+    """PASS, or MISS with how far off and why (issue 19 item 5: state the miss honestly)."""
+    return "PASS" if ok else f"MISS by {margin} ({why})"
+
+
 def ack_rows(r: dict, p: dict) -> list[Row]:
     rate = float(p.get("rate", 300))
     ok = r["rps"] >= 0.95 * rate and r["p99_ms"] < 25 and r["lost"] == 0
-    return [Row(f"webhook ack @{rate:.0f} req/s (gunicorn -w 2, SQLite)",
+    short = [f"p99 +{r['p99_ms'] - 25:.1f} ms" if r["p99_ms"] >= 25 else "",
+             f"{0.95 * rate - r['rps']:.0f} req/s" if r["rps"] < 0.95 * rate else "",
+             f"{r['lost']} lost" if r["lost"] else ""]
+    pinned = "app CPU 0, generator CPU 1" if r.get("pinned", False) else "not pinned"
+    return [Row(f"webhook ack @{rate:.0f} req/s (gunicorn -w 2, SQLite, {pinned})",
                 f"{r['rps']:.0f} req/s, p99 {r['p99_ms']:.1f} ms, lost {r['lost']}",
-                f">= {0.95 * rate:.0f} req/s, p99 < 25 ms, 0 lost", verdict(ok))]
+                f">= {0.95 * rate:.0f} req/s, p99 < 25 ms, 0 lost",
+                missed(ok, ", ".join(x for x in short if x), WHY["ack"]))]
 
 
 def drain_rows(r: dict, p: dict) -> list[Row]:
@@ -94,9 +117,10 @@ def page_rows(r: dict, p: dict) -> list[Row]:
 def report_rows(r: dict, p: dict) -> list[Row]:
     deals = int(p.get("deals", 200_000))
     where = "PostgreSQL" if p.get("postgres") else "SQLite"
+    worst = max(r[k] for k in ("day", "week", "month"))
     return [Row(f"owner's report, {deals:,} deals, 10 transitions, 5 calls each ({where})",
                 ", ".join(f"{k} {r[k]:.2f} s" for k in ("day", "week", "month")),
-                "each < 3 s", verdict(all(r[k] < 3 for k in ("day", "week", "month"))))]
+                "each < 3 s", missed(worst < 3, f"{worst - 3:.2f} s", WHY["report"]))]
 
 
 def routing_rows(r: dict, p: dict) -> list[Row]:
@@ -143,7 +167,8 @@ def kpi_rows(r: dict, p: dict) -> list[Row]:
     calls = int(p.get("calls", 1_000_000))
     return [Row(f"call KPIs over {calls:,} calls (SQLite, 6 queries)",
                 f"{r['total'] * 1000:,.0f} ms wall, {r['total_cpu'] * 1000:,.0f} ms CPU",
-                "< 2 000 ms", verdict(r["total"] < 2))]
+                "< 2 000 ms", missed(r["total"] < 2, f"{(r['total'] - 2) * 1000:,.0f} ms",
+                                     WHY["call_kpis"]))]
 
 
 FLEET_QUICK = {"portals": 60, "rate": 100, "busy": 5, "busy_events": 60, "serial_portals": 20,
