@@ -63,7 +63,7 @@ WHY = {
     "report": "four passes over the month's ~740 000 transitions, each grouping per deal "
               "(stage entries, stage counters, funnel cohort, outcomes: ~8 s CPU on SQLite)",
     "call_kpis": "five breakdowns, each one index-only scan of the year's 1 000 000 calls "
-                 "(0.7-1.2 s each on SQLite): no rollup yet",
+                 "(0.4-1.2 s each on SQLite): no rollup yet",
 }
 
 
