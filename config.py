@@ -60,6 +60,9 @@ class Settings:
     # Where pages load the BX24 JS library from; the emulated portal serves its own copy.
     b24_js_url: str = "//api.bitrix24.com/api/v1/"
     inbox_chunk_size: int = 50
+    # Chunks of one busy portal drained in one go, each step ONE request carrying a chunk's
+    # writes and the next chunk's reads (jobs/inbox.py); 1 = a read and a write request each.
+    inbox_pipeline_chunks: int = 10
     inbox_max_attempts: int = 8
     worker_poll_seconds: float = 1.0
     # Portals one worker process has in flight at once (one chunk per portal at a time): each
@@ -93,6 +96,7 @@ class Settings:
             raise ConfigError("missing environment variables: " + ", ".join(missing))
         try:
             chunk = int(env.get("INBOX_CHUNK_SIZE", "50"))
+            pipeline = int(env.get("INBOX_PIPELINE_CHUNKS", "10"))
             attempts = int(env.get("INBOX_MAX_ATTEMPTS", "8"))
             poll = float(env.get("WORKER_POLL_SECONDS", "1.0"))
             sync = int(env.get("SYNC_INTERVAL_SECONDS", "300"))
@@ -103,6 +107,8 @@ class Settings:
             raise ConfigError(f"bad numeric setting: {exc}") from exc
         if not 1 <= chunk <= 50:
             raise ConfigError("INBOX_CHUNK_SIZE must be 1..50 (one batch request)")
+        if not 1 <= pipeline <= 100:
+            raise ConfigError("INBOX_PIPELINE_CHUNKS must be 1..100")
         if not 1 <= threads <= 256:
             raise ConfigError("WORKER_THREADS must be 1..256")
         return cls(
@@ -116,6 +122,7 @@ class Settings:
             b24_oauth_url=env.get("B24_OAUTH_URL") or DEFAULT_OAUTH_URL,
             b24_js_url=env.get("B24_JS_URL") or "//api.bitrix24.com/api/v1/",
             inbox_chunk_size=chunk,
+            inbox_pipeline_chunks=pipeline,
             inbox_max_attempts=attempts,
             worker_poll_seconds=poll,
             worker_threads=threads,

@@ -30,6 +30,7 @@ from b24.batching import (
     BatchResult,
     check_method,
     chunked,
+    coalesce,
     encode_command,
     is_idempotent,
     parse_batch,
@@ -84,9 +85,24 @@ class B24Client:
 
     def batch(self, cmds: Mapping[str, tuple[str, Mapping[str, Any] | None]], *,
               halt: bool = False) -> BatchResult:
-        """Run commands as batch requests of <= 50; errors are kept per command key."""
-        items = [(str(key), encode_command(method, params))
-                 for key, (method, params) in cmds.items()]
+        """Run commands as batch requests of <= 50; errors are kept per command key.
+
+        Without `halt`, gets of CRM items by id share list commands (b24/batching.coalesce):
+        the answer is still one result or error per caller's key.
+        """
+        cmds = {str(key): command for key, command in cmds.items()}
+        if halt:
+            return self._batch(cmds, halt=True)
+        plan = coalesce(cmds)
+        merged = self._batch(plan.commands, halt=False)
+        again = plan.split(merged)
+        if again:  # ids the lists did not return: their own get says why
+            merged.merge(self._batch({key: cmds[key] for key in again}, halt=False))
+        return merged
+
+    def _batch(self, cmds: Mapping[str, tuple[str, Mapping[str, Any] | None]], *,
+               halt: bool) -> BatchResult:
+        items = [(key, encode_command(method, params)) for key, (method, params) in cmds.items()]
         idempotent = all(is_idempotent(method) for method, _ in cmds.values())
         merged = BatchResult()
         for chunk in chunked(items, MAX_COMMANDS):

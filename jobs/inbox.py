@@ -1,4 +1,4 @@
-"""Drain the inbox: per portal, up to 50 events cost one read batch and one write batch.
+"""Drain the inbox: per portal, chunks of up to 49 events at one batch request each.
 
 No database transaction is held across a portal HTTP call (SQLite has one writer, and the token
 refresh must commit on its own), so a chunk runs as: claim (commit) -> reads (HTTP) -> handlers
@@ -6,6 +6,12 @@ refresh must commit on its own), so a chunk runs as: claim (commit) -> reads (HT
 transaction also saves the writes each event owes; when the chunk dies or its write batch fails
 after that commit, the next attempt sends those writes instead of running the handlers again
 (they would find their work done in the database and decide nothing: the writes would be lost).
+
+Pipelined (issue 15 item 5): while a portal has more due events, the next chunk is claimed
+after this chunk's handlers committed, and ONE batch (`halt=0`) carries this chunk's writes
+followed by the next chunk's reads; each command's result or error goes to its own chunk.
+A chunk thus costs one request instead of two; a crash between the steps leaves the writes
+owed exactly as before, and the next chunk's lease simply runs out.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from b24.batching import MAX_COMMANDS, BatchResult
 from b24.client import B24Client
 from b24.errors import (
     B24Error,
@@ -44,6 +51,7 @@ ECHO_CODES = {"ONCRMDEALUPDATE": "deal", "ONCRMLEADUPDATE": "lead", "ONCRMCONTAC
 WRITE_ENTITIES = {"crm.deal.update": "deal", "crm.lead.update": "lead",
                   "crm.contact.update": "contact"}
 ECHO_WINDOW = timedelta(minutes=2)
+PIPELINE_WAIT = 1.0  # s: the next step waits at most about one slot of the portal's 2 req/s
 ClientFactory = Callable[[Portal], B24Client]
 
 
@@ -103,7 +111,11 @@ def process_inbox(sessions: sessionmaker[Session], settings: Settings, *,
 
 def process_chunk(sessions: sessionmaker[Session], settings: Settings, portal_id: int,
                   clock: Callable[[], datetime], factory: ClientFactory) -> tuple[int, float]:
-    """Up to one chunk of a portal: (events handled, seconds to wait if it is at its limit)."""
+    """A portal's due chunks, pipelined: (events handled, seconds to wait if at its limit).
+
+    Up to settings.inbox_pipeline_chunks chunks, one request each (see _drain). To start, the
+    portal needs room for two requests (the first chunk's reads, the last chunk's writes).
+    """
     with sessions() as session:
         portal = portals.get(session, portal_id)
         session.expunge(portal)
@@ -111,50 +123,142 @@ def process_chunk(sessions: sessionmaker[Session], settings: Settings, portal_id
         return 0, 0.0  # went away since due_portals: its events wait for a reinstall
     b24 = factory(portal)
     try:
-        wait = _ready_in(b24)
+        wait = _ready_in(b24, 2)
         if wait > 0:
             return 0, wait
-        with sessions() as session:
-            rows = inbox.claim(session, portal_id, clock(), settings.inbox_chunk_size)
-        if rows:
-            _run_chunk(sessions, settings, portal, b24, rows, clock)
-        return len(rows), 0.0
+        return _drain(sessions, settings, portal, b24, clock), 0.0
     finally:
         b24.close()
 
 
-def _ready_in(b24: B24Client) -> float:
-    """A chunk costs two requests (reads, writes); scripted test clients have no bucket."""
+def _ready_in(b24: B24Client, requests: int) -> float:
+    """Seconds until `requests` requests fit the portal's bucket; scripted clients have none."""
     ready_in = getattr(b24, "ready_in", None)
-    return ready_in(2) if ready_in is not None else 0.0
+    return ready_in(requests) if ready_in is not None else 0.0
 
 
-def _run_chunk(sessions: sessionmaker[Session], settings: Settings, portal: Portal,
-               b24: B24Client, rows: Sequence[InboxEvent],
-               clock: Callable[[], datetime]) -> None:
-    outcome = Outcome()
-    owed = _owed_writes(rows)  # handled before a crash or a failed write: only send
-    events = {row.id: from_row(row, portal) for row in rows
-              if inbox.planned_writes(row) is None}
-    _drop_echoes(sessions, portal, events, clock())
+@dataclass
+class Chunk:
+    """A claimed chunk on its way: reads -> handlers (commit) -> writes -> outcome."""
+
+    rows: list[InboxEvent]
+    outcome: Outcome = field(default_factory=Outcome)
+    owed: dict[str, tuple[Write, set[int]]] = field(default_factory=dict)
+    events: dict[int, StoredEvent] = field(default_factory=dict)
+    reads: dict[str, Read] = field(default_factory=dict)
+    writes: dict[str, tuple[Write, set[int]]] = field(default_factory=dict)
+
+
+def _drain(sessions: sessionmaker[Session], settings: Settings, portal: Portal,
+           b24: B24Client, clock: Callable[[], datetime]) -> int:
+    """Chunk after chunk, each step ONE batch: chunk N's writes, then chunk N+1's reads.
+
+    Chunk N+1 is claimed only after chunk N's handlers committed (with the writes they owe),
+    and its reads run after chunk N's writes inside the same batch (sub-calls run in order),
+    so every chunk still reads what the one before it wrote. Per-command errors go to the
+    chunk whose command it was. A further step is taken while the portal's bucket has its
+    next slot within PIPELINE_WAIT (nobody else is spending its budget meanwhile).
+    """
+    chunk = _claim(sessions, settings, portal, clock, None)
+    if chunk is None:
+        return 0
+    answer = _step(sessions, portal, b24, None, chunk, clock)
+    handled, left = 0, max(1, settings.inbox_pipeline_chunks) - 1
+    while chunk is not None:
+        if answer is not None:  # None: its reads failed, the rows carry the error
+            _handle(sessions, settings, portal, b24, chunk, answer, clock)
+        handled += len(chunk.rows)
+        following = None
+        if left > 0 and answer is not None and chunk.outcome.released is None \
+                and _ready_in(b24, 1) <= PIPELINE_WAIT:
+            following = _claim(sessions, settings, portal, clock, chunk)
+            left -= 1
+        answer = _step(sessions, portal, b24, chunk, following, clock)
+        _finish(sessions, settings, chunk.rows, chunk.outcome, clock())
+        chunk = following
+    return handled
+
+
+def _claim(sessions: sessionmaker[Session], settings: Settings, portal: Portal,
+           clock: Callable[[], datetime], held: Chunk | None) -> Chunk | None:
+    """Lease the next chunk (next to the one we still hold) and name its reads.
+
+    With pipelining a chunk is at most 49 events: one write each leaves the batch that
+    carries them one command for the next chunk's reads (gets by id share a list command).
+    """
+    limit = settings.inbox_chunk_size
+    if settings.inbox_pipeline_chunks > 1:
+        limit = min(limit, MAX_COMMANDS - 1)
+    token = held.rows[0].locked_by if held is not None else None
+    with sessions() as session:
+        rows = inbox.claim(session, portal.id, clock(), limit, held=token)
+    if not rows:
+        return None
+    chunk = Chunk(rows, owed=_owed_writes(rows))  # owed: handled before, only to be sent
+    chunk.events = {row.id: from_row(row, portal) for row in rows
+                    if inbox.planned_writes(row) is None}
+    _drop_echoes(sessions, portal, chunk.events, clock())
+    chunk.reads = _wanted_reads(chunk.events, chunk.outcome)
+    return chunk
+
+
+def _step(sessions: sessionmaker[Session], portal: Portal, b24: B24Client,
+          done: Chunk | None, following: Chunk | None,
+          clock: Callable[[], datetime]) -> BatchResult | None:
+    """One request: `done`'s writes, then `following`'s reads; the reads' answer or None."""
+    writes = done.writes if done is not None else {}
+    reads = following.reads if following is not None else {}
+    cmds = {key: (w.method, w.params) for key, (w, _) in writes.items()}
+    if cmds.keys() & reads.keys():  # a write and a read share a key: send them apart
+        answer = _step(sessions, portal, b24, done, None, clock)
+        return None if answer is None else _step(sessions, portal, b24, None, following, clock)
+    cmds.update((key, (read.method, read.params)) for key, read in reads.items())
+    chunks = [c for c in (done, following) if c is not None]
     try:
-        results, read_errors = _run_reads(b24, events, outcome)
-        fresh = _run_handlers(sessions, settings, portal, b24, events, results, read_errors,
-                              outcome, clock())
-        writes = {**owed, **fresh}  # a fresh decision replaces an owed one with its key
-        for key in owed.keys() & fresh.keys():
-            writes[key] = (fresh[key][0], fresh[key][1] | owed[key][1])
-        _expect_echoes(sessions, portal, writes, clock())
-        _drop_found(b24, rows, writes, outcome)
-        _run_writes(b24, writes, outcome)
+        answer = b24.batch(cmds) if cmds else BatchResult()
     except PortalGone as exc:
-        _portal_gone(sessions, portal, outcome, exc, clock())
+        _portal_gone(sessions, portal, [c.outcome for c in chunks], exc, clock())
+        return None
     except B24Error as exc:  # 503 for a while, network down, refresh refused: retry later
-        logger.warning("job.process_inbox.portal_error",
-                       extra={"member_id": portal.member_id, "error": str(exc)})
-        for row in rows:
-            outcome.fail(row.id, f"{type(exc).__name__}: {exc}", portal_fault=portal_fault(exc))
-    _finish(sessions, settings, rows, outcome, clock())
+        if done is not None:
+            _writes_failed(done, exc)
+        if following is not None:
+            _chunk_failed(portal, following, exc)
+        return None
+    if done is not None:
+        _writes_answered(done, answer)
+    return answer
+
+
+def _handle(sessions: sessionmaker[Session], settings: Settings, portal: Portal,
+            b24: B24Client, chunk: Chunk, answer: BatchResult,
+            clock: Callable[[], datetime]) -> None:
+    """Run the handlers on the chunk's reads; leave the writes it owes in chunk.writes."""
+    results = {key: answer.results[key] for key in chunk.reads if key in answer.results}
+    errors = {key: answer.errors[key] for key in chunk.reads if key in answer.errors}
+    fresh = _run_handlers(sessions, settings, portal, b24, chunk.events, results, errors,
+                          chunk.outcome, clock())
+    owed = chunk.owed
+    writes = {**owed, **fresh}  # a fresh decision replaces an owed one with its key
+    for key in owed.keys() & fresh.keys():
+        writes[key] = (fresh[key][0], fresh[key][1] | owed[key][1])
+    _expect_echoes(sessions, portal, writes, clock())
+    try:
+        _drop_found(b24, chunk.rows, writes, chunk.outcome)
+    except PortalGone as exc:
+        _portal_gone(sessions, portal, [chunk.outcome], exc, clock())
+        return
+    except B24Error as exc:
+        _chunk_failed(portal, chunk, exc)
+        return
+    chunk.writes = writes
+
+
+def _chunk_failed(portal: Portal, chunk: Chunk, exc: B24Error) -> None:
+    logger.warning("job.process_inbox.portal_error",
+                   extra={"member_id": portal.member_id, "error": str(exc)})
+    for row in chunk.rows:
+        chunk.outcome.fail(row.id, f"{type(exc).__name__}: {exc}", portal_fault=portal_fault(exc))
 
 
 def portal_fault(exc: B24Error) -> bool:
@@ -212,9 +316,8 @@ def _routes(event: StoredEvent) -> tuple[Route, ...]:
     return tuple(r for r in router.handlers_for(event.code) if not r.inline)
 
 
-def _run_reads(b24: B24Client, events: dict[int, StoredEvent],
-               outcome: Outcome) -> tuple[dict, dict]:
-    """One batch for the whole chunk; an event whose reads cannot even be named fails alone."""
+def _wanted_reads(events: dict[int, StoredEvent], outcome: Outcome) -> dict[str, Read]:
+    """The chunk's reads, one per key; an event whose reads cannot even be named fails alone."""
     wanted: dict[str, Read] = {}
     for row_id, event in list(events.items()):
         try:
@@ -227,10 +330,7 @@ def _run_reads(b24: B24Client, events: dict[int, StoredEvent],
             continue
         for read in reads:
             wanted.setdefault(read.key, read)
-    if not wanted:
-        return {}, {}
-    batch = b24.batch({key: (r.method, r.params) for key, r in wanted.items()})
-    return batch.results, batch.errors
+    return wanted
 
 
 def _run_handlers(sessions: sessionmaker[Session], settings: Settings, portal: Portal,
@@ -294,37 +394,38 @@ def _drop_found(b24: B24Client, rows: Sequence[InboxEvent],
             del writes[key]
 
 
-def _run_writes(b24: B24Client, writes: dict[str, tuple[Write, set[int]]],
-                outcome: Outcome) -> None:
-    if not writes:
-        return
-    try:
-        batch = b24.batch({key: (w.method, w.params) for key, (w, _) in writes.items()})
-    except PortalGone:
-        raise
-    except B24Error as exc:
-        if origins.answer_lost(exc):
-            outcome.lost.update(writes.keys())
-        for _, owners in writes.values():
-            for row_id in owners:
-                outcome.fail(row_id, f"write batch: {type(exc).__name__}: {exc}",
-                             portal_fault=portal_fault(exc))
-        return
-    outcome.sent.update(writes.keys() - batch.errors.keys())
-    for key, error in batch.errors.items():
-        for row_id in writes[key][1]:
-            outcome.fail(row_id, f"{writes[key][0].method}: {error}",
+def _writes_failed(chunk: Chunk, exc: B24Error) -> None:
+    """The request carrying the chunk's writes failed: their owners retry (lost: look first)."""
+    if origins.answer_lost(exc):
+        chunk.outcome.lost.update(chunk.writes.keys())
+    for _, owners in chunk.writes.values():
+        for row_id in owners:
+            chunk.outcome.fail(row_id, f"write batch: {type(exc).__name__}: {exc}",
+                               portal_fault=portal_fault(exc))
+
+
+def _writes_answered(chunk: Chunk, answer: BatchResult) -> None:
+    """Each write's own result: a failed one fails only the events that owed it."""
+    outcome, writes = chunk.outcome, chunk.writes
+    outcome.sent.update(writes.keys() - answer.errors.keys())
+    for key, (write, owners) in writes.items():
+        error = answer.errors.get(key)
+        if error is None:
+            continue
+        for row_id in owners:
+            outcome.fail(row_id, f"{write.method}: {error}",
                          transient=getattr(error, "transient", True))
 
 
-def _portal_gone(sessions: sessionmaker[Session], portal: Portal, outcome: Outcome,
+def _portal_gone(sessions: sessionmaker[Session], portal: Portal, outcomes: list[Outcome],
                  exc: PortalGone, now: datetime) -> None:
     """Unpaid or deleted: stop calling it, keep its events for the day it is installed again."""
     logger.error("job.process_inbox.portal_gone",
                  extra={"member_id": portal.member_id, "error": str(exc)})
     with sessions() as session, session.begin():
         portals.mark_gone(session, portals.get(session, portal.id), str(exc), now)
-    outcome.released = f"portal gone: {exc}"
+    for outcome in outcomes:
+        outcome.released = f"portal gone: {exc}"
 
 
 def _finish(sessions: sessionmaker[Session], settings: Settings, rows: Sequence[InboxEvent],

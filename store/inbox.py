@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -82,7 +82,8 @@ def due_portals(session: Session, now: datetime, limit: int = 100) -> list[int]:
     return list(session.scalars(stmt))
 
 
-def claim(session: Session, portal_id: int, now: datetime, limit: int) -> list[InboxEvent]:
+def claim(session: Session, portal_id: int, now: datetime, limit: int, *,
+          held: str | None = None) -> list[InboxEvent]:
     """Atomically lease up to `limit` rows of one portal; safe with many workers on PostgreSQL.
 
     It commits: a lease nobody else can see is no lease (the one store function that does).
@@ -94,9 +95,12 @@ def claim(session: Session, portal_id: int, now: datetime, limit: int) -> list[I
 
     The UPDATE re-checks the claimable condition per row, so when two workers race for the same
     ids only one of them changes each row; each then reads back the rows carrying its own token.
+
+    `held`: the lease token of the chunk this worker still holds (its handlers ran, its writes
+    go out together with this chunk's reads, jobs/inbox.py): that lease is ours, not busy.
     """
     token = uuid.uuid4().hex
-    if _portal_busy(session, portal_id, now):
+    if _portal_busy(session, portal_id, now, held):
         session.commit()
         return []
     ids = (select(InboxEvent.id)
@@ -116,7 +120,8 @@ def claim(session: Session, portal_id: int, now: datetime, limit: int) -> list[I
     return list(rows)
 
 
-def _portal_busy(session: Session, portal_id: int, now: datetime) -> bool:
+def _portal_busy(session: Session, portal_id: int, now: datetime,
+                 held: str | None = None) -> bool:
     """Is a live lease held on this portal? Checked under a per-portal lock, so that two
     workers cannot both see "free" (SQLite: the write lock; PostgreSQL: an advisory lock
     held until the claim commits)."""
@@ -125,9 +130,10 @@ def _portal_busy(session: Session, portal_id: int, now: datetime) -> bool:
                         {"space": ADVISORY_SPACE, "portal": portal_id})
     else:
         write_lock(session)
+    others = InboxEvent.locked_by != held if held is not None else true()
     return session.scalar(select(exists().where(
         InboxEvent.portal_id == portal_id, InboxEvent.status == "processing",
-        InboxEvent.locked_until >= now))) or False
+        InboxEvent.locked_until >= now, others))) or False
 
 
 def mark_done(session: Session, rows: Sequence[InboxEvent], now: datetime) -> None:

@@ -73,7 +73,7 @@ def _echo(request):
 
 def test_more_than_50_commands_are_split_in_order(rsps, b24) -> None:
     rsps.add_callback("POST", url("batch"), callback=_echo)
-    cmds = {f"k{i:03}": ("crm.deal.get", {"id": i}) for i in range(120)}
+    cmds = {f"k{i:03}": ("crm.activity.get", {"id": i}) for i in range(120)}
     result = b24.batch(cmds)
     sizes = [len(json.loads(call.request.body)["cmd"]) for call in rsps.calls]
     assert sizes == [50, 50, 20]
