@@ -14,8 +14,18 @@ from jobs import runner
 
 def init_app(app: Flask) -> None:
     @app.cli.command("worker")
-    def worker() -> None:
+    @click.option("--engine", type=click.Choice(["loop", "procrastinate"]), default="loop",
+                  help="loop: the in-process drain loop; procrastinate: the task engine "
+                  "(PostgreSQL; also runs the periodic jobs, no scheduler process needed)")
+    @click.option("--concurrency", default=None, type=int,
+                  help="portals at once (default WORKER_THREADS)")
+    def worker(engine: str, concurrency: int | None) -> None:
         """Drain the inbox (run one or more next to the web processes)."""
+        if engine == "procrastinate":
+            from tasks import worker as task_worker
+
+            task_worker.run(app, concurrency or app.config["SETTINGS"].worker_threads)
+            return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:

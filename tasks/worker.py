@@ -1,0 +1,26 @@
+"""One worker process: `concurrency` portals drained at once (threads for the blocking HTTP),
+the periodic deferrer, heartbeats. SIGTERM/SIGINT finish the running jobs, then exit."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Flask
+
+from tasks import engine
+
+
+def run(flask_app: Flask, concurrency: int) -> None:
+    settings = flask_app.config["SETTINGS"]
+    engine.bind(flask_app)
+    app = engine.build(settings)
+
+    async def main() -> None:
+        # asyncio's default pool has cpu+4 threads: fewer than the jobs we run at once
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(concurrency + 2, thread_name_prefix="task"))
+        async with app.open_async():
+            await app.run_worker_async(concurrency=concurrency, install_signal_handlers=True)
+
+    asyncio.run(main())
