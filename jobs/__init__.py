@@ -19,12 +19,15 @@ def init_app(app: Flask) -> None:
                   "(PostgreSQL; also runs the periodic jobs, no scheduler process needed)")
     @click.option("--concurrency", default=None, type=int,
                   help="portals at once (default WORKER_THREADS)")
-    def worker(engine: str, concurrency: int | None) -> None:
+    @click.option("--inbox-only", is_flag=True,
+                  help="procrastinate: drain the inbox, run no periodic job (benchmarks)")
+    def worker(engine: str, concurrency: int | None, inbox_only: bool) -> None:
         """Drain the inbox (run one or more next to the web processes)."""
         if engine == "procrastinate":
             from tasks import worker as task_worker
 
-            task_worker.run(app, concurrency or app.config["SETTINGS"].worker_threads)
+            task_worker.run(app, concurrency or app.config["SETTINGS"].worker_threads,
+                            periodic_jobs=not inbox_only)
             return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -17,15 +17,17 @@ def conninfo(database_url: str) -> str:
     return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-def build(settings: Settings, connector: procrastinate.BaseConnector | None = None,
-          ) -> procrastinate.App:
-    """Every task registered; `connector` lets unit tests use the in-memory one."""
+def build(settings: Settings, connector: procrastinate.BaseConnector | None = None, *,
+          periodic_jobs: bool = True) -> procrastinate.App:
+    """Every task registered; `connector` lets unit tests use the in-memory one, and
+    `periodic_jobs=False` leaves the inbox alone (the benchmark compares drains only)."""
     from tasks import drain, periodic, stalled
 
     app = procrastinate.App(connector=connector or procrastinate.PsycopgConnector(
-        conninfo=conninfo(settings.database_url), kwargs={"autocommit": True}))
+        conninfo=conninfo(settings.database_url)))
     drain.register(app, settings)
-    periodic.register(app, settings)
+    if periodic_jobs:
+        periodic.register(app, settings)
     stalled.register(app)
     return app
 

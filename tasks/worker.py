@@ -11,10 +11,10 @@ from flask import Flask
 from tasks import engine
 
 
-def run(flask_app: Flask, concurrency: int) -> None:
+def run(flask_app: Flask, concurrency: int, *, periodic_jobs: bool = True) -> None:
     settings = flask_app.config["SETTINGS"]
     engine.bind(flask_app)
-    app = engine.build(settings)
+    app = engine.build(settings, periodic_jobs=periodic_jobs)
 
     async def main() -> None:
         # asyncio's default pool has cpu+4 threads: fewer than the jobs we run at once
