@@ -24,12 +24,22 @@ import sys
 import time
 from dataclasses import replace
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from b24.ratelimit import forget_buckets
 from bench.common import free_port, percentile, round_trip, round_trip_label
-from bench.fleet import ROUND_TRIP, Event, burst, database, feed, last_id, pending, served_apart, \
-    trickle, work
+from bench.fleet import (
+    ROUND_TRIP,
+    Event,
+    burst,
+    database,
+    feed,
+    last_id,
+    pending,
+    served_apart,
+    trickle,
+    work,
+)
 from bench.many_portals import install_fleet, settings_for
 from config import ROOT, Settings
 from sandbox import Cloud

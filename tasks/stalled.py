@@ -1,23 +1,38 @@
-"""A worker SIGKILLed mid-chunk leaves its job `doing` (and the portal's lock held): once its
-heartbeat is 30 s old, the job goes back to `todo`; the inbox lease guards the rows meanwhile."""
+"""A worker SIGKILLed mid-chunk leaves its job `doing`, and with it the portal's lock held.
+
+Once the worker's heartbeat is STALLED_AFTER old, its job is closed as failed (not retried: a
+drain of the same portal may be waiting already under `drain:<id>`, and a retried job would
+collide with it) and a fresh drain is queued; the rows the dead worker claimed come back when
+their inbox lease runs out, which guards them meanwhile. A stalled periodic job simply runs at
+its next period.
+"""
 
 from __future__ import annotations
 
 import logging
 
 import procrastinate
+from procrastinate.jobs import Status
+
+from tasks import drain
 
 logger = logging.getLogger(__name__)
-STALLED_AFTER = 30.0  # seconds without a heartbeat (the worker beats every 10 s)
+STALLED_AFTER = 30.0  # seconds without a heartbeat (a worker beats every HEARTBEAT seconds)
+HEARTBEAT = 10.0
+
+
+async def close_stalled(app: procrastinate.App) -> int:
+    jobs = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER))
+    for job in jobs:
+        logger.warning("tasks.stalled", extra={"job": job.id, "task": job.task_name})
+        await app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
+        if job.task_name == drain.DRAIN:
+            await drain.defer_drain(app, int(job.task_kwargs["portal_id"]))
+    return len(jobs)
 
 
 def register(app: procrastinate.App) -> None:
-    @app.periodic(cron="* * * * * */10", periodic_id="retry_stalled")
-    @app.task(name="retry_stalled", queueing_lock="retry_stalled", pass_context=True)
-    async def retry_stalled(context: procrastinate.JobContext, timestamp: int) -> int:
-        jobs = list(await context.app.job_manager.get_stalled_jobs(
-            seconds_since_heartbeat=STALLED_AFTER))
-        for job in jobs:
-            logger.warning("tasks.retry_stalled", extra={"job": job.id, "task": job.task_name})
-            await context.app.job_manager.retry_job(job)
-        return len(jobs)
+    @app.periodic(cron="* * * * * */5", periodic_id="stalled")
+    @app.task(name="close_stalled", queueing_lock="close_stalled", pass_context=True)
+    async def close_stalled_jobs(context: procrastinate.JobContext, timestamp: int) -> int:
+        return await close_stalled(context.app)

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask
 
-from tasks import engine
+from tasks import engine, stalled
 
 
 def run(flask_app: Flask, concurrency: int, *, periodic_jobs: bool = True) -> None:
@@ -21,6 +21,9 @@ def run(flask_app: Flask, concurrency: int, *, periodic_jobs: bool = True) -> No
         asyncio.get_running_loop().set_default_executor(
             ThreadPoolExecutor(concurrency + 2, thread_name_prefix="task"))
         async with app.open_async():
-            await app.run_worker_async(concurrency=concurrency, install_signal_handlers=True)
+            await app.run_worker_async(
+                concurrency=concurrency, install_signal_handlers=True,
+                update_heartbeat_interval=stalled.HEARTBEAT,
+                stalled_worker_timeout=stalled.STALLED_AFTER)
 
     asyncio.run(main())

@@ -28,7 +28,7 @@ def test_every_job_spec_becomes_a_periodic_task(engine_app, settings: Settings) 
     specs = job_specs(settings)
     periodic_ids = {p.periodic_id for p in engine_app.periodic_registry.periodic_tasks.values()}
     assert {spec.id for spec in specs} <= periodic_ids
-    assert {"dispatch", "retry_stalled"} <= periodic_ids
+    assert {"dispatch", "stalled"} <= periodic_ids
     for spec in specs:
         task = engine_app.tasks[periodic.PREFIX + spec.id]
         assert task.lock == f"job:{spec.id}" and task.queueing_lock == f"job:{spec.id}"
