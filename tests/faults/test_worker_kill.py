@@ -21,8 +21,8 @@ FAULT_AT = 4
 ENGINES = ["loop", "procrastinate"] if os.environ.get("TEST_DATABASE_URL") else ["loop"]
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_worker_killed_mid_chunk_loses_nothing(new_day, baseline, engine: str) -> None:
+@pytest.mark.parametrize("task_engine", ENGINES)
+def test_worker_killed_mid_chunk_loses_nothing(new_day, baseline, task_engine: str) -> None:
     seen: dict[str, object] = {}
 
     def kill_mid_chunk(day: Day) -> None:
@@ -37,7 +37,7 @@ def test_worker_killed_mid_chunk_loses_nothing(new_day, baseline, engine: str) -
 
         day.cloud.wait_idle(30)
         day.portal.on_request = stall
-        first = processes.start_worker(day.settings, name="doomed", engine=engine)
+        first = processes.start_worker(day.settings, name="doomed", engine=task_engine)
         try:
             assert reached.wait(60), "the worker never reached a write batch"
             with day.sessions() as s:
@@ -52,7 +52,7 @@ def test_worker_killed_mid_chunk_loses_nothing(new_day, baseline, engine: str) -
             processes.stop(first, signal.SIGKILL)
         ahead = (inbox.LEASE.total_seconds() + 60)  # a later worker: the leases ran out
         second = processes.start_worker(day.settings, ahead=ahead, name="heir",
-                                        engine=engine)
+                                        engine=task_engine)
         try:
             processes.wait_for(lambda: processes.inbox_settled(day.sessions), 120,
                                f"the inbox did not settle: {processes.inbox_counts(day.sessions)}")
