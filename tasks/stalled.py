@@ -4,16 +4,19 @@ Once the worker's heartbeat is STALLED_AFTER old, its job is closed as failed (n
 drain of the same portal may be waiting already under `drain:<id>`, and a retried job would
 collide with it) and a fresh drain is queued; the rows the dead worker claimed come back when
 their inbox lease runs out, which guards them meanwhile. A stalled periodic job simply runs at
-its next period.
+its next period. A drain still `doing` after an inbox lease and its budget is stuck the same
+way in a live worker (its end could not be written while the database was down) and closed too.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 
 import procrastinate
 from procrastinate.jobs import Status
 
+from store import inbox
 from tasks import drain
 
 logger = logging.getLogger(__name__)
@@ -22,8 +25,16 @@ HEARTBEAT = 10.0
 
 
 async def close_stalled(app: procrastinate.App) -> int:
-    jobs = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER))
-    for job in jobs:
+    manager = app.job_manager
+    jobs = {job.id: job for job in await manager.get_stalled_jobs(
+        seconds_since_heartbeat=STALLED_AFTER)}
+    with warnings.catch_warnings():  # by start time: deprecated, and the one query that asks
+        warnings.simplefilter("ignore", DeprecationWarning)
+        stuck = await manager.get_stalled_jobs(
+            nb_seconds=int(inbox.LEASE.total_seconds() + drain.BUDGET_SECONDS),
+            task_name=drain.DRAIN)
+    jobs.update((job.id, job) for job in stuck)
+    for job in jobs.values():
         logger.warning("tasks.stalled", extra={"job": job.id, "task": job.task_name})
         await app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
         if job.task_name == drain.DRAIN:
