@@ -115,3 +115,13 @@ def test_dispatch_queues_every_due_portal_once(engine_app, monkeypatch) -> None:
 def test_the_engine_refuses_sqlite() -> None:
     with pytest.raises(ValueError, match="PostgreSQL"):
         engine.conninfo("sqlite:///instance/app.db")
+
+
+def test_a_periodic_task_runs_its_job_against_the_bound_app(engine_app, app, monkeypatch) -> None:
+    ran: list[object] = []
+    spec = next(s for s in job_specs(app.config["SETTINGS"]) if s.id == "planner_statistics")
+    monkeypatch.setattr(periodic, "run_spec", lambda s: ran.append((s.id, engine.flask_app())))
+    engine.bind(app)
+    asyncio.run(engine_app.tasks[periodic.PREFIX + spec.id].func(timestamp=0))
+    assert ran == [("planner_statistics", app)]
+    assert periodic.run_spec is not None and spec.func(app) in {"analyzed", "autovacuum"}
