@@ -38,7 +38,8 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("scheduler")
     def scheduler() -> None:
-        """The clock for periodic jobs (exactly one per deployment)."""
+        """The clock for periodic jobs next to loop workers (exactly one); Procrastinate
+        workers (`worker --engine procrastinate`) run the periodic jobs themselves."""
         runner.build_scheduler(app, blocking=True).start()
 
     @app.cli.command("sync")
