@@ -165,6 +165,29 @@ def fleet_rows(r: dict, p: dict) -> list[Row]:
                 verdict(burst["events_per_s"] >= 1000))]
 
 
+def engine_rows(r: dict, p: dict) -> list[Row]:
+    """Task engines in one run on PostgreSQL: the thread loop against Procrastinate x1/x2/x4."""
+    procs = [int(n) for n in str(p.get("procs", "1,2,4")).split(",")]
+    rows: list[Row] = []
+    for case in ("trickle", "burst"):
+        one = r[f"{case}_procrastinate_{procs[0]}"]
+        runs = [("thread loop, 1 process", r[f"{case}_loop_0"])] + [
+            (f"Procrastinate x{n}", r[f"{case}_procrastinate_{n}"]) for n in procs]
+        for name, run in runs:
+            checked = run["lost"] == 0 and run["twice"] == 0
+            figure = (f"{run['events_per_s']:,.0f} events/s, p50 {run['p50_ms']:,.0f} ms, "
+                      f"p99 {run['p99_ms']:,.0f} ms, {run['requests']:,} requests, peak RSS "
+                      f"{run['rss_mib']:.0f} MiB, lost {run['lost']}, twice {run['twice']}")
+            target, ok = "lost 0, twice 0", checked
+            if name == "Procrastinate x2":
+                gain = run["events_per_s"] / one["events_per_s"]
+                figure += f" ({gain:.2f}x of x1)"
+                target, ok = ">= 1.7x of x1, lost 0, twice 0", checked and gain >= 1.7
+            rows.append(Row(f"engines {case} @{r['round_trip']}: {name}", figure, target,
+                            verdict(ok)))
+    return rows
+
+
 def kpi_rows(r: dict, p: dict) -> list[Row]:
     calls = int(p.get("calls", 1_000_000))
     return [Row(f"call KPIs over {calls:,} calls (SQLite, 6 queries)",
@@ -190,6 +213,9 @@ SPECS = (
     Spec("fleet", fleet_rows, quick=FLEET_QUICK),
     Spec("fleet", fleet_rows, full={"postgres": POSTGRES}, label="fleet_pg",
          quick={**FLEET_QUICK, "postgres": POSTGRES}),
+    Spec("engines", engine_rows, full={"postgres": POSTGRES},
+         quick={"portals": 30, "rate": 50, "busy": 3, "busy_events": 20, "threads": 4,
+                "postgres": POSTGRES}),
 )
 
 

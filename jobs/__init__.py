@@ -14,8 +14,21 @@ from jobs import runner
 
 def init_app(app: Flask) -> None:
     @app.cli.command("worker")
-    def worker() -> None:
+    @click.option("--engine", type=click.Choice(["loop", "procrastinate"]), default="loop",
+                  help="loop: the in-process drain loop; procrastinate: the task engine "
+                  "(PostgreSQL; also runs the periodic jobs, no scheduler process needed)")
+    @click.option("--concurrency", default=None, type=int,
+                  help="portals at once (default WORKER_THREADS)")
+    @click.option("--inbox-only", is_flag=True,
+                  help="procrastinate: drain the inbox, run no periodic job (benchmarks)")
+    def worker(engine: str, concurrency: int | None, inbox_only: bool) -> None:
         """Drain the inbox (run one or more next to the web processes)."""
+        if engine == "procrastinate":
+            from tasks import worker as task_worker
+
+            task_worker.run(app, concurrency or app.config["SETTINGS"].worker_threads,
+                            periodic_jobs=not inbox_only)
+            return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
@@ -25,7 +38,8 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("scheduler")
     def scheduler() -> None:
-        """The clock for periodic jobs (exactly one per deployment)."""
+        """The clock for periodic jobs next to loop workers (exactly one); Procrastinate
+        workers (`worker --engine procrastinate`) run the periodic jobs themselves."""
         runner.build_scheduler(app, blocking=True).start()
 
     @app.cli.command("sync")

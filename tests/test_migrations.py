@@ -10,9 +10,16 @@ from store.db import Base
 from store.migrate import downgrade, upgrade
 
 
+def not_the_task_engines(obj, name, type_, reflected, compare_to) -> bool:
+    """Procrastinate's tables (PostgreSQL, migration d3a9f5c1e7b2) have no model of ours."""
+    return not (type_ == "table" and reflected and compare_to is None
+                and name.startswith("procrastinate_"))
+
+
 def test_head_matches_models(engine) -> None:
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                     "include_object": not_the_task_engines})
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
 

@@ -42,10 +42,12 @@ def app_env(settings: Settings) -> dict[str, str]:
 
 
 def start_worker(settings: Settings, *, ahead: float = 0.0, name: str = "worker",
-                 lease: float | None = None) -> subprocess.Popen:
+                 lease: float | None = None, engine: str = "loop") -> subprocess.Popen:
+    """engine: "loop" (jobs.runner.run_worker's loop) or "procrastinate" (tasks/worker.py)."""
     path = LOG_DIR / f"faults-{name}-{os.getpid()}-{time.monotonic_ns()}.log"
     with path.open("wb") as log:
-        env = app_env(settings) | ({"FAULTS_LEASE_SECONDS": str(lease)} if lease else {})
+        env = app_env(settings) | ({"FAULTS_LEASE_SECONDS": str(lease)} if lease else {}) \
+            | {"FAULTS_ENGINE": engine}
         proc = subprocess.Popen([sys.executable, "-m", "tests.faults.processes", "worker",
                                  str(ahead)], env=env, cwd=ROOT, stdout=log,
                                 stderr=subprocess.STDOUT)
@@ -138,6 +140,9 @@ def _run_worker(ahead: float) -> None:
     # the emulator's rate limit is off, so is the client's model of it (as in the tests)
     handlers.context.bucket_for = lambda key: LeakyBucket(capacity=10**6, drain=10**6)
     app = create_app()
+    if os.environ.get("FAULTS_ENGINE") == "procrastinate":
+        _run_task_worker(app, ahead)
+        return
     stop_flag = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_flag.set())
     sessions, settings = app.extensions["db_sessions"], app.config["SETTINGS"]
@@ -153,6 +158,27 @@ def _run_worker(ahead: float) -> None:
         if not handled:
             stop_flag.wait(settings.worker_poll_seconds)
     print(f"handled {total}", flush=True)
+
+
+def _run_task_worker(app, ahead: float) -> None:
+    """The production engine (flask --app app worker --engine procrastinate), its clock moved
+    `ahead` and a dead worker's jobs closed after 3 s without a heartbeat instead of 30 s."""
+    import tasks.drain
+    import tasks.stalled
+    from tasks import worker
+
+    shift, total, drain = timedelta(seconds=ahead), [0], tasks.drain.drain
+    tasks.drain.clock = lambda: datetime.now(UTC) + shift
+    tasks.stalled.STALLED_AFTER, tasks.stalled.HEARTBEAT = 3.0, 0.5
+
+    def counted(portal_id: int) -> tuple[int, float | None]:
+        handled, again = drain(portal_id)
+        total[0] += handled
+        return handled, again
+
+    tasks.drain.drain = counted
+    worker.run(app, 4, periodic_jobs=False)
+    print(f"handled {total[0]}", flush=True)
 
 
 def handled_by(proc: subprocess.Popen) -> int:

@@ -25,7 +25,8 @@ FAULT_AT = 4
 LEASE = 3.0  # the worker's lease, in seconds: its own abandoned chunk comes back quickly
 
 
-def test_database_restart_mid_drain_loses_nothing(baseline, monkeypatch) -> None:
+@pytest.mark.parametrize("task_engine", ["loop", "procrastinate"])
+def test_database_restart_mid_drain_loses_nothing(baseline, monkeypatch, task_engine: str) -> None:
     no_client_limit(monkeypatch)
     seen: dict[str, object] = {}
 
@@ -40,13 +41,15 @@ def test_database_restart_mid_drain_loses_nothing(baseline, monkeypatch) -> None
 
         day.cloud.wait_idle(30)
         day.portal.on_request = stall
-        worker = processes.start_worker(day.settings, name="survivor", lease=LEASE)
+        worker = processes.start_worker(day.settings, name="survivor", lease=LEASE,
+                                            engine=task_engine)
         try:
             assert reached.wait(60), "the worker never started a chunk"
             cluster.crash()
             release.set()  # the chunk goes on and meets a dead database
             processes.wait_for(lambda: "round failed" in worker.log_path.read_text()
-                               or "portal_failed" in worker.log_path.read_text(), 30,
+                               or "portal_failed" in worker.log_path.read_text()
+                               or "tasks.drain.failed" in worker.log_path.read_text(), 30,
                                "the worker did not notice the database was gone")
             cluster.start()
             processes.wait_for(lambda: processes.inbox_settled(day.sessions), 120,

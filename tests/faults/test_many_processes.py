@@ -35,7 +35,8 @@ def wait_drained(day: Day) -> None:
     day.portal.pause_delivery()
 
 
-def test_two_webs_and_two_workers_on_postgres(new_day, baseline) -> None:
+@pytest.mark.parametrize("task_engine", ["loop", "procrastinate"])
+def test_two_webs_and_two_workers_on_postgres(new_day, baseline, task_engine: str) -> None:
     fronts: list[processes.RoundRobin] = []
     workers: list = []
 
@@ -48,7 +49,8 @@ def test_two_webs_and_two_workers_on_postgres(new_day, baseline) -> None:
             for n, web_port in enumerate(ports):
                 started.append(processes.start_web(settings, web_port, name=f"web{n}"))
             for n in range(2):
-                workers.append(processes.start_worker(settings, name=f"worker{n}"))
+                workers.append(processes.start_worker(settings, name=f"worker{n}",
+                                                      engine=task_engine))
                 started.append(workers[-1])
             front = processes.RoundRobin(ports)
             fronts.append(front)

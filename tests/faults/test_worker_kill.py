@@ -3,6 +3,7 @@ worker process takes the rows over, and the day ends as if nothing happened."""
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 
@@ -16,7 +17,12 @@ from tests.faults.harness import Day, assert_same, is_write_batch, play
 
 pytestmark = pytest.mark.long  # ~8 s on SQLite, over 20 s on PostgreSQL (two processes)
 FAULT_AT = 4
-def test_worker_killed_mid_chunk_loses_nothing(new_day, baseline) -> None:
+# The production engine (tasks/) runs on PostgreSQL only: `make test-long` plays it too.
+ENGINES = ["loop", "procrastinate"] if os.environ.get("TEST_DATABASE_URL") else ["loop"]
+
+
+@pytest.mark.parametrize("task_engine", ENGINES)
+def test_worker_killed_mid_chunk_loses_nothing(new_day, baseline, task_engine: str) -> None:
     seen: dict[str, object] = {}
 
     def kill_mid_chunk(day: Day) -> None:
@@ -31,7 +37,7 @@ def test_worker_killed_mid_chunk_loses_nothing(new_day, baseline) -> None:
 
         day.cloud.wait_idle(30)
         day.portal.on_request = stall
-        first = processes.start_worker(day.settings, name="doomed")
+        first = processes.start_worker(day.settings, name="doomed", engine=task_engine)
         try:
             assert reached.wait(60), "the worker never reached a write batch"
             with day.sessions() as s:
@@ -45,7 +51,8 @@ def test_worker_killed_mid_chunk_loses_nothing(new_day, baseline) -> None:
             day.portal.on_request = None
             processes.stop(first, signal.SIGKILL)
         ahead = (inbox.LEASE.total_seconds() + 60)  # a later worker: the leases ran out
-        second = processes.start_worker(day.settings, ahead=ahead, name="heir")
+        second = processes.start_worker(day.settings, ahead=ahead, name="heir",
+                                        engine=task_engine)
         try:
             processes.wait_for(lambda: processes.inbox_settled(day.sessions), 120,
                                f"the inbox did not settle: {processes.inbox_counts(day.sessions)}")

@@ -1,0 +1,104 @@
+"""drain_portal: one portal's inbox, chunk after chunk, never two workers on one portal.
+
+`lock=portal:<id>` keeps one running drain per portal across every worker process, and
+`queueing_lock=drain:<id>` keeps at most one waiting: an event arriving while one waits adds
+nothing. The task drains (jobs.inbox.process_chunk) until the portal has nothing due or its
+time budget is spent, then defers itself again if more remain, so one busy portal never holds a
+worker slot for long. `dispatch` (every second, deferred once across all workers) defers a
+drain for every portal with due events; the inbox lease stays the second guard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+
+import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
+
+from config import Settings
+from handlers.context import client_for
+from jobs.inbox import process_chunk
+from store import inbox
+from tasks import engine
+
+logger = logging.getLogger(__name__)
+DRAIN = "drain_portal"
+BUDGET_SECONDS = 5.0  # then the drain hands its slot on and queues itself again
+
+
+def clock() -> datetime:
+    """The inbox's clock (the fault tests move a worker's forward to outlive a lease)."""
+    return datetime.now(UTC)
+
+
+def lock_of(portal_id: int) -> str:
+    return f"portal:{portal_id}"
+
+
+def queueing_lock_of(portal_id: int) -> str:
+    return f"drain:{portal_id}"
+
+
+async def defer_drain(app: procrastinate.App, portal_id: int,
+                      schedule_in: float | None = None) -> bool:
+    """Queue a drain of the portal unless one waits already; True if this call queued it."""
+    task = app.configure_task(DRAIN, lock=lock_of(portal_id),
+                              queueing_lock=queueing_lock_of(portal_id),
+                              schedule_in={"seconds": schedule_in} if schedule_in else None)
+    try:
+        await task.defer_async(portal_id=portal_id)
+    except AlreadyEnqueued:
+        return False
+    return True
+
+
+def drain(portal_id: int, budget: float = BUDGET_SECONDS) -> tuple[int, float | None]:
+    """Chunks until none is due or the budget is spent: (events, seconds to re-defer in or None).
+
+    The same process_chunk the embedded loop calls (jobs/inbox.py), so the same handlers."""
+    flask = engine.flask_app()
+    sessions, settings = flask.extensions["db_sessions"], flask.config["SETTINGS"]
+    deadline, handled = time.monotonic() + budget, 0
+    while True:
+        try:
+            count, wait = process_chunk(
+                sessions, settings, portal_id, lambda: clock(),
+                lambda p: client_for(p, sessions, settings, max_attempts=1))
+        except Exception:  # as process_inbox: the rows keep their lease and backoff, and
+            # `dispatch` queues the portal again when they are due (no job retry to collide
+            # with a drain already waiting under drain:<id>)
+            logger.exception("tasks.drain.failed", extra={"portal_id": portal_id})
+            return handled, None
+        handled += count
+        if wait:
+            return handled, wait  # at its rate limit: come back when a request is free
+        if not count:
+            return handled, None
+        if time.monotonic() > deadline:
+            return handled, 0.0
+
+
+def due_portals(limit: int = 1000) -> list[int]:
+    flask = engine.flask_app()
+    with flask.extensions["db_sessions"]() as session:
+        return inbox.due_portals(session, clock(), limit=limit)
+
+
+def register(app: procrastinate.App, settings: Settings) -> None:
+    @app.task(name=DRAIN, pass_context=True)
+    async def drain_portal(context: procrastinate.JobContext, portal_id: int) -> int:
+        handled, again = await asyncio.to_thread(drain, portal_id)
+        if again is not None:
+            await defer_drain(context.app, portal_id, again or None)
+        return handled
+
+    @app.periodic(cron="* * * * * *", periodic_id="dispatch")
+    @app.task(name="dispatch", queueing_lock="dispatch", pass_context=True)
+    async def dispatch(context: procrastinate.JobContext, timestamp: int) -> int:
+        queued = 0
+        for portal_id in await asyncio.to_thread(due_portals):
+            queued += await defer_drain(context.app, portal_id)
+        return queued
