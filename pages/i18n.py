@@ -19,6 +19,8 @@ RU: dict[str, str] = {
     "unit.d": "д", "unit.h": "ч", "unit.m": "мин", "unit.now": "< 1 мин",
     # board
     "board.title": "Сделки на бирже",
+    "board.best": "Приоритет лучшим: в первые {minutes} мин. свежую сделку могут взять только",
+    "board.best_one": "{name} ({rate}\u00a0%, {won}\u00a0из\u00a0{closed})",
     "board.hint": "Сделки ждут менеджера. Нажмите «Взять» — сделка сразу станет вашей "
                   "в Битрикс24.",
     "board.waiting": "Ждут на бирже", "board.oldest": "Дольше всех ждёт",
@@ -58,6 +60,7 @@ RU: dict[str, str] = {
     "msg.deal_not_found": "Сделка уже закрыта или удалена.",
     "msg.already_taken": "Сделку уже взял(а) {name}.",
     "msg.already_taken_anon": "Сделку только что взял другой менеджер.",
+    "msg.priority": "Сделка доступна лучшим менеджерам до {until}.",
     "msg.over_cap": "У вас {open} открытых сделок при лимите {cap}. Закройте или верните "
                     "часть, чтобы взять новую.",
     "msg.bad_reason": "Выберите причину возврата.",
@@ -190,6 +193,8 @@ EN: dict[str, str] = {
     "load.full": "Cap reached: close or return a deal to take a new one.",
     "unit.d": "d", "unit.h": "h", "unit.m": "min", "unit.now": "< 1 min",
     "board.title": "Deals on the exchange",
+    "board.best": "Best first: for its first {minutes} min a fresh deal can be taken only by",
+    "board.best_one": "{name} ({rate}\u00a0%, {won}\u00a0of\u00a0{closed})",
     "board.hint": "These deals wait for a manager. Press “Take” and the deal is yours in "
                   "Bitrix24 at once.",
     "board.waiting": "Waiting", "board.oldest": "Longest wait",
@@ -226,6 +231,7 @@ EN: dict[str, str] = {
     "msg.deal_not_found": "The deal is closed or deleted.",
     "msg.already_taken": "{name} has already taken this deal.",
     "msg.already_taken_anon": "Another manager has just taken this deal.",
+    "msg.priority": "The deal is open to the best managers until {until}.",
     "msg.over_cap": "You have {open} open deals and your cap is {cap}. Close or return some "
                     "to take a new one.",
     "msg.bad_reason": "Choose a reason.", "msg.not_yours": "This deal is no longer yours.",
