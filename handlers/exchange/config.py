@@ -37,7 +37,7 @@ class ExchangeConfig:
     alert_waiting_over: int = 30
     alert_wait_hours: int = 4
     answerer_takes_new_client: bool = True  # a new number's answered call: the deal is his
-    priority_minutes: int = 15  # a fresh deal is for the best managers this long; 0: off
+    priority_minutes: int = 0  # a fresh deal is for the best managers this long; 0: off (default)
     priority_top: int = 3  # how many best managers (by 30-day conversion) get the head start
 
     @property

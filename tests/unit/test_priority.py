@@ -60,7 +60,7 @@ def test_ranking_needs_enough_closed_deals(sessions, portal) -> None:
         closed(s, portal.id, 900, OLEG, won=3, lost=1)
         closed(s, portal.id, 920, ANNA, won=1, lost=0)  # a newcomer's lucky first sale
         s.commit()
-        cfg = ExchangeConfig(exchange_user_id=EXCHANGE, priority_top=2)
+        cfg = ExchangeConfig(exchange_user_id=EXCHANGE, priority_minutes=15, priority_top=2)
         top = priority.best(s, portal.id, cfg, datetime.now(UTC))
         assert [(r.user_id, r.won, r.closed) for r in top] == [(OLEG, 3, 4)]
         off = ExchangeConfig(exchange_user_id=EXCHANGE, priority_minutes=0)
