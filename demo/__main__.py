@@ -244,7 +244,8 @@ def best_first(session, portal_id: int) -> list[str]:  # noqa: ANN001
            f"лучших {cfg.priority_top} (конверсия за 30 дней, от 3 закрытых сделок)"]
     for r in priority.ranking(session, portal_id, cfg, now):
         why = "в приоритете" if r.user_id in top else "после окна"
-        out.append(f"    {user_name(session, portal_id, r.user_id)}: конверсия {r.rate:.0%} "
+        name = user_name(session, portal_id, r.user_id)
+        out.append(f"    {name}: конверсия {r.rate * 100:.0f}\u00a0% "
                    f"({r.won} из {r.closed}) — {why}; взял с биржи {got.get(r.user_id, 0)}")
     return out
 
