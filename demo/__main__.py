@@ -174,6 +174,7 @@ def configure_exchange(app, portal) -> int:  # noqa: ANN001
         portal_id = portals.find(session, portal.member_id).id
         cfg = config.load(session, portal_id)
         cfg.exchange_user_id = config.guess_exchange_user(session, portal_id)
+        cfg.priority_minutes = 15  # «Приоритет лучшим» on, so the summary shows who and why
         config.save(session, portal_id, cfg, user_id=min(portal.admins), now=datetime.now(UTC))
         session.commit()
     return cfg.exchange_user_id
@@ -213,6 +214,7 @@ def summarize(app, portal, log) -> str:  # noqa: ANN001
                      f"{ex.get('claimed', 0)}, возвращено за превышение лимита "
                      f"{ex.get('reverted', 0)}, возвращено менеджерами {ex.get('returned', 0)}, "
                      f"возвращено без движения {ex.get('stale', 0)}")
+        lines.extend(best_first(session, portal_id))
     by_via: dict[str, int] = {}
     for call in portal.calls:
         by_via[call.via] = by_via.get(call.via, 0) + 1
@@ -221,6 +223,31 @@ def summarize(app, portal, log) -> str:  # noqa: ANN001
     lines.append("  сценарий дня / the day: " + ", ".join(
         f"{k}={v}" for k, v in sorted(log.counts.items())))
     return "\n".join(lines) + "\n"
+
+
+def best_first(session, portal_id: int) -> list[str]:  # noqa: ANN001
+    """«Приоритет лучшим» (issue 16 item 6): who got which exchange deals, and why."""
+    from collections import Counter
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from handlers.exchange import config, priority
+    from pages.data import user_name
+    from store.models import ExchangeEvent
+
+    cfg, now = config.load(session, portal_id), datetime.now(UTC)
+    top = {r.user_id for r in priority.best(session, portal_id, cfg, now)}
+    got = Counter(session.scalars(select(ExchangeEvent.user_id).where(
+        ExchangeEvent.portal_id == portal_id, ExchangeEvent.kind == "claimed")))
+    out = [f"  приоритет лучшим / best first: {cfg.priority_minutes} мин., "
+           f"лучших {cfg.priority_top} (конверсия за 30 дней, от 3 закрытых сделок)"]
+    for r in priority.ranking(session, portal_id, cfg, now):
+        why = "в приоритете" if r.user_id in top else "после окна"
+        name = user_name(session, portal_id, r.user_id)
+        out.append(f"    {name}: конверсия {r.rate * 100:.0f}\u00a0% "
+                   f"({r.won} из {r.closed}) — {why}; взял с биржи {got.get(r.user_id, 0)}")
+    return out
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from flask import Blueprint, Flask, Response, g, jsonify, redirect, request, url
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
-from handlers.exchange import config, queries
+from handlers.exchange import config, priority, queries
+from handlers.telephony import config as telephony_config
 from pages import i18n, rights
 from pages.auth import (
     SESSION_HEADER,
@@ -91,7 +92,14 @@ def board() -> tuple[str, int]:
     first = (page - 1) * PAGE_SIZE
     oldest = min((r.waiting_since for r in rows if r.waiting_since), default=None)
     late = sum(1 for r in rows if k.hours(r.waiting_since) >= cfg.alert_wait_hours)
-    return render("board.html", cfg=cfg, rows=rows[first:first + PAGE_SIZE], total=len(rows),
+    best = priority.best(session, portal().id, cfg, k.now)
+    zone = telephony_config.load(session, portal().id).tz
+    shown = rows[first:first + PAGE_SIZE]
+    held = {r.deal_id: until.astimezone(zone).strftime("%H:%M") for r in shown
+            if (until := priority.closed_until(cfg, best, who.user_id, r.waiting_since, k.now))}
+    return render("board.html", cfg=cfg, rows=shown, total=len(rows),
+                  best=best, held_for_best=held,
+                  best_names={b.user_id: user_name(session, portal().id, b.user_id) for b in best},
                   page=page, first=first, sort=sort, oldest=oldest, late=late,
                   amount=sum(r.amount for r in rows), names=names(session, portal().id),
                   load=header_load(session, portal().id, cfg, who.user_id, who.is_admin, k.now),

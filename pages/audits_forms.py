@@ -65,6 +65,14 @@ def parse(form: MultiDict[str, str], session: Session, portal_id: int,
         chosen = _user(form.get(f"senior_{category}"), known, errors, f"senior_{category}")
         if chosen is not None:
             values["seniors"][category] = chosen
+    values["followup_by_pipeline"] = {}
+    for category in pipelines:  # blank: the common followup_days
+        raw = (form.get(f"followup_days_{category}") or "").strip()
+        days = _int(raw) if raw else None
+        if raw and (days is None or not 1 <= days <= 60):
+            errors[f"followup_days_{category}"] = "error.number"
+        elif days is not None:
+            values["followup_by_pipeline"][category] = days
     values["handoff_enabled"] = form.get("handoff_enabled") == "on"
     for name in ("proposal_stages", "invoice_stages"):  # codes: "C1:X" is X in pipeline 1
         codes = [s.strip().upper().split(":")[-1] for s in (form.get(name) or "").split(",")]

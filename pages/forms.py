@@ -68,6 +68,13 @@ def parse_settings(form: MultiDict[str, str], session: Session, portal_id: int,
         if cap is None or not 0 <= cap <= 1000:
             errors[f"cap_{uid}"] = "error.cap"
         values["caps"][uid] = cap if cap is not None else raw
+    if form.get("distribution_shown"):  # the section was on the page (an API post may lack it)
+        values["answerer_takes_new_client"] = form.get("answerer_takes_new_client") == "on"
+        for name in ("priority_minutes", "priority_top"):
+            number = _int(form.get(name))
+            if number is None:
+                errors[name] = "error.number"
+            values[name] = getattr(current, name) if number is None else number
     ticked = [n for n in map(_int, form.getlist("managers")) if n is not None]
     cfg = dataclasses.replace(current, **values)
     auto = caps.sales_managers(session, portal_id, dataclasses.replace(cfg, manager_ids=[]))

@@ -19,6 +19,8 @@ RU: dict[str, str] = {
     "unit.d": "д", "unit.h": "ч", "unit.m": "мин", "unit.now": "< 1 мин",
     # board
     "board.title": "Сделки на бирже",
+    "board.best": "Приоритет лучшим: в первые {minutes} мин. свежую сделку могут взять только",
+    "board.best_one": "{name} ({rate}\u00a0%, {won}\u00a0из\u00a0{closed})",
     "board.hint": "Сделки ждут менеджера. Нажмите «Взять» — сделка сразу станет вашей "
                   "в Битрикс24.",
     "board.waiting": "Ждут на бирже", "board.oldest": "Дольше всех ждёт",
@@ -58,6 +60,7 @@ RU: dict[str, str] = {
     "msg.deal_not_found": "Сделка уже закрыта или удалена.",
     "msg.already_taken": "Сделку уже взял(а) {name}.",
     "msg.already_taken_anon": "Сделку только что взял другой менеджер.",
+    "msg.priority": "Сделка доступна лучшим менеджерам до {until}.",
     "msg.over_cap": "У вас {open} открытых сделок при лимите {cap}. Закройте или верните "
                     "часть, чтобы взять новую.",
     "msg.bad_reason": "Выберите причину возврата.",
@@ -99,6 +102,14 @@ RU: dict[str, str] = {
                               "отделов продаж, кроме руководителя. Пустой лимит — общий.",
     "settings.col.takes_part": "Работает с биржей", "settings.col.cap": "Личный лимит",
     "settings.section.control": "Контроль",
+    "settings.section.distribution": "Распределение",
+    "settings.answerer_takes_new_client": "Новый клиент — тому, кто ответил на звонок: сделка по "
+                                          "отвеченному звонку с нового номера не идёт на биржу",
+    "settings.priority.hint": "Приоритет лучшим: свежую сделку с биржи сначала могут взять только "
+                              "менеджеры с лучшей конверсией за 30 дней (не меньше 3 закрытых "
+                              "сделок), потом — все. 0 минут — выключено.",
+    "settings.priority_minutes": "Приоритет лучшим, минут",
+    "settings.priority_top": "Сколько лучших менеджеров",
     "settings.stale_days": "Вернуть на биржу сделку без движения через, дней",
     "settings.head": "Руководитель отдела продаж",
     "settings.head.auto": "— по структуре компании —",
@@ -110,6 +121,8 @@ RU: dict[str, str] = {
     "error.cap": "Лимит — целое число от 0 до 1000.",
     "error.cap_bounds": "Нижняя граница от 1 и не больше верхней (до 1000).",
     "error.stale_days": "От 1 до 365 дней.",
+    "error.priority_minutes": "От 0 до 1440 минут.",
+    "error.priority_top": "От 1 до 100.",
     "error.categories": "Отметьте хотя бы одну воронку.",
     "error.number": "Введите целое число.",
     "error.user": "Выберите пользователя из списка.",
@@ -180,6 +193,8 @@ EN: dict[str, str] = {
     "load.full": "Cap reached: close or return a deal to take a new one.",
     "unit.d": "d", "unit.h": "h", "unit.m": "min", "unit.now": "< 1 min",
     "board.title": "Deals on the exchange",
+    "board.best": "Best first: for its first {minutes} min a fresh deal can be taken only by",
+    "board.best_one": "{name} ({rate}\u00a0%, {won}\u00a0of\u00a0{closed})",
     "board.hint": "These deals wait for a manager. Press “Take” and the deal is yours in "
                   "Bitrix24 at once.",
     "board.waiting": "Waiting", "board.oldest": "Longest wait",
@@ -216,6 +231,7 @@ EN: dict[str, str] = {
     "msg.deal_not_found": "The deal is closed or deleted.",
     "msg.already_taken": "{name} has already taken this deal.",
     "msg.already_taken_anon": "Another manager has just taken this deal.",
+    "msg.priority": "The deal is open to the best managers until {until}.",
     "msg.over_cap": "You have {open} open deals and your cap is {cap}. Close or return some "
                     "to take a new one.",
     "msg.bad_reason": "Choose a reason.", "msg.not_yours": "This deal is no longer yours.",
@@ -251,6 +267,14 @@ EN: dict[str, str] = {
                               "head. An empty cap means the common one.",
     "settings.col.takes_part": "Works the exchange", "settings.col.cap": "Personal cap",
     "settings.section.control": "Control",
+    "settings.section.distribution": "Distribution",
+    "settings.answerer_takes_new_client": "A new client goes to whoever answered: the deal of an "
+                                          "answered call from a new number skips the exchange",
+    "settings.priority.hint": "Best first: a fresh exchange deal can first be claimed only by the "
+                              "managers with the best 30-day conversion (at least 3 closed "
+                              "deals), then by everyone. 0 minutes: off.",
+    "settings.priority_minutes": "Best first, minutes",
+    "settings.priority_top": "How many best managers",
     "settings.stale_days": "Return a deal with no movement after, days",
     "settings.head": "Head of sales", "settings.head.auto": "— from the company structure —",
     "settings.alert_waiting_over": "Alert the head when more deals wait than",
@@ -261,6 +285,8 @@ EN: dict[str, str] = {
     "error.cap": "A cap is a whole number from 0 to 1000.",
     "error.cap_bounds": "The lower bound is at least 1 and not above the upper (up to 1000).",
     "error.stale_days": "From 1 to 365 days.",
+    "error.priority_minutes": "From 0 to 1440 minutes.",
+    "error.priority_top": "From 1 to 100.",
     "error.categories": "Tick at least one pipeline.",
     "error.number": "Enter a whole number.", "error.user": "Choose a user from the list.",
     "sweep.title": "“Keep” sweep",

@@ -51,6 +51,9 @@ class AuditConfig:
     senior_id: int | None = None  # None: guessed (guess_senior)
     seniors: dict[int, int] = field(default_factory=dict)  # per pipeline
     followup_days: int = 3  # the senior's first follow-up call after the first purchase
+    # per pipeline, overriding followup_days: the pipeline stands for the product line (reading
+    # each deal's products would cost a crm.deal.productrows.get per hand-off)
+    followup_by_pipeline: dict[int, int] = field(default_factory=dict)
     proposal_stages: list[str] = field(default_factory=lambda: ["PREPARATION"])
     invoice_stages: list[str] = field(default_factory=lambda: ["PREPAYMENT_INVOICE",
                                                                "FINAL_INVOICE"])
@@ -58,6 +61,10 @@ class AuditConfig:
 
     def weight(self, reason: str) -> int:
         return int(self.weights.get(reason, DEFAULT_WEIGHTS.get(reason, 0)))
+
+    def followup(self, category_id: int | None) -> int:
+        """Days until the senior's first call for a buyer from this pipeline."""
+        return int(self.followup_by_pipeline.get(category_id or 0, self.followup_days))
 
     def validate(self) -> list[str]:
         problems = []
@@ -67,7 +74,8 @@ class AuditConfig:
             problems.append("sample_percent")
         if not 1 <= self.suspicious_score <= 100:
             problems.append("suspicious_score")
-        if not 1 <= self.callback_days <= 60 or not 1 <= self.followup_days <= 60:
+        days = [self.callback_days, self.followup_days, *self.followup_by_pipeline.values()]
+        if any(not 1 <= int(d) <= 60 for d in days):
             problems.append("days")
         if self.reengage_to not in REENGAGE_TO:
             problems.append("reengage_to")
@@ -81,6 +89,9 @@ def from_dict(data: dict[str, Any]) -> AuditConfig:
     values = {k: v for k, v in data.items() if k in known}
     if "seniors" in values:  # JSON keys are strings
         values["seniors"] = {int(k): int(v) for k, v in values["seniors"].items()}
+    if "followup_by_pipeline" in values:
+        values["followup_by_pipeline"] = {int(k): int(v)
+                                          for k, v in values["followup_by_pipeline"].items()}
     if "weights" in values:
         values["weights"] = {**DEFAULT_WEIGHTS, **{k: int(v) for k, v in values["weights"].items()}}
     return AuditConfig(**values)

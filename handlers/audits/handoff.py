@@ -92,7 +92,8 @@ def _hand_off(ctx: ActionContext, cfg: config.AuditConfig, row: ClientHandoff, n
     if todo and row.b24_todo_id is None:
         cmds["todo"] = ("crm.activity.todo.add", {
             "ownerTypeId": OWNER_TYPE[row.entity_type], "ownerId": row.b24_client_id,
-            "deadline": iso(ctx.now + timedelta(days=cfg.followup_days)), "title": title,
+            "deadline": iso(ctx.now + timedelta(days=cfg.followup(row.category_id))),
+            "title": title,
             "description": texts.text("followup_text", ctx.portal.lang, deal=row.b24_deal_id),
             "responsibleId": row.senior_id})
     if not cmds:

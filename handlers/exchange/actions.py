@@ -24,9 +24,11 @@ from b24.values import to_int
 from config import Settings
 from handlers import notify
 from handlers.context import client_for
-from handlers.exchange import config
+from handlers.exchange import config, priority
 from handlers.exchange.caps import effective_caps
+from handlers.exchange.config import ExchangeConfig
 from handlers.exchange.queries import open_count
+from handlers.telephony import config as telephony_config
 from store import exchange as journal
 from store.models import Deal, Portal, User
 
@@ -85,6 +87,10 @@ def claim(ctx: ActionContext, user_id: int, deal_id: int) -> ActionResult:
     if deal.assigned_by_id != ex:
         return ActionResult(False, "already_taken",
                             {"name": _name(ctx.session, ctx.portal.id, deal.assigned_by_id)})
+    until = priority_until(ctx.session, ctx.portal.id, cfg, user_id, deal, ctx.now)
+    if until is not None:
+        zone = telephony_config.load(ctx.session, ctx.portal.id).tz
+        return ActionResult(False, "priority", {"until": until.astimezone(zone).strftime("%H:%M")})
     cap = effective_caps(ctx.session, ctx.portal.id, cfg, ctx.now).get(user_id,
                                                                         cfg.cap_for(user_id))
     opened = open_count(ctx.session, ctx.portal.id, user_id)
@@ -103,6 +109,17 @@ def claim(ctx: ActionContext, user_id: int, deal_id: int) -> ActionResult:
         "assign": notify.set_responsible(deal_id, user_id),
         "comment": notify.deal_comment(deal_id, notify.text("claimed_comment",
                                                             ctx.portal.lang, name=name))})
+
+
+def priority_until(session: Session, portal_id: int, cfg: ExchangeConfig, user_id: int,
+                   deal: Deal, now: datetime) -> datetime | None:
+    """«Приоритет лучшим»: until when this manager must leave the fresh deal to the best."""
+    top = priority.best(session, portal_id, cfg, now)
+    if not top:
+        return None
+    last = journal.last_event(session, portal_id, deal.b24_deal_id, priority.WAITING_KINDS)
+    since = last.at if last else deal.date_create
+    return priority.closed_until(cfg, top, user_id, since, now)
 
 
 def give_back(ctx: ActionContext, user_id: int, deal_id: int, reason: str) -> ActionResult:

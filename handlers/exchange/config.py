@@ -36,6 +36,9 @@ class ExchangeConfig:
     head_user_id: int | None = None
     alert_waiting_over: int = 30
     alert_wait_hours: int = 4
+    answerer_takes_new_client: bool = True  # a new number's answered call: the deal is his
+    priority_minutes: int = 0  # a fresh deal is for the best managers this long; 0: off (default)
+    priority_top: int = 3  # how many best managers (by 30-day conversion) get the head start
 
     @property
     def ready(self) -> bool:
@@ -57,6 +60,10 @@ class ExchangeConfig:
             problems.append("cap_bounds")
         if not 1 <= self.stale_days <= 365:
             problems.append("stale_days")
+        if not 0 <= self.priority_minutes <= 24 * 60:
+            problems.append("priority_minutes")
+        if not 1 <= self.priority_top <= 100:
+            problems.append("priority_top")
         if not self.categories:
             problems.append("categories")
         return problems

@@ -2,7 +2,8 @@
 
 - a number with an open deal from an earlier call: the call goes into that deal's timeline
   (and a missed one gives the deal's manager a call-back to-do);
-- a number unknown to the CRM: a new deal on the lead exchange with a contact for the number,
+- a number unknown to the CRM: a new deal with a contact for the number, for the manager who
+  answered (exchange setting answerer_takes_new_client, on by default) or on the lead exchange,
   both made from the lead the portal's telephony created for the call, when it did (one client
   chain per caller: the lead is converted, never left beside a second client);
 - a missed call from a known client: a call-back to-do for the manager of the client's open
@@ -25,10 +26,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.exchange import config as exchange_config
-from handlers.exchange.caps import head_of_sales
+from handlers.exchange.caps import head_of_sales, sales_managers
 from handlers.telephony.matching import Client, call_lead, open_deal_of
 from store import telephony as store
-from store.models import Call, Deal, Portal
+from store.models import Call, Deal, Portal, User
 
 logger = logging.getLogger(__name__)
 STALE = timedelta(days=1)  # a call this old (found late by the sync) is counted, not acted on
@@ -80,9 +81,10 @@ def _to_earlier_deal(ctx: Ctx, call: Call, call_deal_id: int, deal_id: int | Non
 
 def _new_deal(ctx: Ctx, call: Call, client: Client,
               ex: exchange_config.ExchangeConfig) -> None:
-    """On the exchange (its user, its first funnel); without an exchange, the head of sales."""
-    responsible = ex.exchange_user_id if ex.ready else (
-        head_of_sales(ctx.session, ctx.portal.id, ex) or ctx.portal.installer_user_id)
+    """The manager who answered the call (the quickest one earns the client), else on the
+    exchange (its user, its first funnel); without an exchange, the head of sales."""
+    responsible = answerer(ctx, call, ex) or (ex.exchange_user_id if ex.ready else (
+        head_of_sales(ctx.session, ctx.portal.id, ex) or ctx.portal.installer_user_id))
     contact = client.contacts[0] if client.contacts else None
     company = client.companies[0] if client.companies and contact is None else None
     row = store.add_call_deal(ctx.session, ctx.portal.id, phone=call.phone, line=call.line,
@@ -96,6 +98,20 @@ def _new_deal(ctx: Ctx, call: Call, client: Client,
     _queue(ctx, call, "comment", call_deal_id=row.id)
     logger.info("telephony.deal.queued", extra={"member_id": ctx.portal.member_id,
                                                  "call": call.call_id, "known": client.known})
+
+
+def answerer(ctx: Ctx, call: Call, ex: exchange_config.ExchangeConfig) -> int | None:
+    """Who answered, if the setting is on and he is an active sales manager (not the exchange's
+    service account); a missed call, or one taken by anybody else, has nobody here."""
+    uid = call.user_id
+    if not (ex.answerer_takes_new_client and call.answered and uid) \
+            or uid == ex.exchange_user_id:
+        return None
+    if uid not in sales_managers(ctx.session, ctx.portal.id, ex):
+        return None
+    active = ctx.session.scalar(select(User.active).where(User.portal_id == ctx.portal.id,
+                                                          User.b24_user_id == uid))
+    return uid if active else None
 
 
 def _todo(ctx: Ctx, call: Call, deal_id: int, responsible: int) -> None:

@@ -19,10 +19,12 @@ from sqlalchemy import or_, select, update
 from b24.errors import B24ApiError, B24Error, PortalGone
 from b24.values import iso, to_int
 from handlers import origins
+from handlers.exchange import config as exchange_config
 from handlers.exchange.actions import ActionContext
 from handlers.lead_rules.statuses import Statuses
 from handlers.telephony import config as telephony_config
 from handlers.telephony import pbx_work, texts
+from store import mirror
 from store import telephony as store
 from store.db import write_lock
 from store.models import User
@@ -118,7 +120,10 @@ def _run_deal(ctx: ActionContext, item: CallWork) -> str:
     if lead:  # the lead is done: its client and deal exist (a retry repeats this harmlessly)
         ctx.b24.call("crm.lead.update", {"id": lead, "fields": {
             "STATUS_ID": success, "CONTACT_ID": cd.contact_id}})
+    fields = _for_answerer(ctx, item, to_int(deal))
     write_lock(ctx.session)
+    if fields:
+        mirror.upsert_deal(ctx.session, ctx.portal.id, fields)
     cd.b24_deal_id, cd.status = to_int(deal), "open"
     ctx.session.execute(update(CallWork).where(  # work waiting for this deal: due now
         or_(CallWork.call_deal_id == cd.id, CallWork.call_id == item.call_id),
@@ -128,6 +133,16 @@ def _run_deal(ctx: ActionContext, item: CallWork) -> str:
                                                   "deal": cd.b24_deal_id, "call": item.call_id,
                                                   "lead": lead})
     return "done"
+
+
+def _for_answerer(ctx: ActionContext, item: CallWork, deal_id: int | None) -> dict | None:
+    """The deal as the portal has it when it is the answering manager's, not the exchange's:
+    mirrored at once, its ONCRMDEALADD is no unassigned new deal to move onto the exchange."""
+    exchange_user = exchange_config.load(ctx.session, ctx.portal.id).exchange_user_id
+    ctx.session.commit()
+    if not deal_id or item.responsible_id in (None, exchange_user):
+        return None
+    return ctx.b24.call("crm.deal.get", {"id": deal_id}) or None
 
 
 def _deal_fields(item: CallWork, cd: CallDeal, *, lang: str, phone: str,

@@ -236,3 +236,24 @@ def test_a_junk_lead_from_the_lead_rules_is_audited_and_can_be_reopened(audited,
     with live_app.sessions() as s:
         assert s.scalar(select(LeadJunkAudit.state)) == "false_rejection"
         assert stats.false_rejections(s, portal.id) == {manager: 1}
+
+
+def test_the_first_follow_up_waits_the_delay_of_the_deals_pipeline(audited, live_app) -> None:
+    """Issue 16 item 4: the pipeline's own delay (7 days) beats the common one (3)."""
+    with live_app.sessions() as s:
+        pid = portals.find(s, audited.member_id).id
+        audit_config.save(s, pid, audit_config.AuditConfig(
+            sample_percent=0, followup_days=3, followup_by_pipeline={0: 7, 1: 2}),
+            user_id=1, now=datetime.now(UTC))
+        s.commit()
+    manager = audited.meta["managers"][5]
+    first = claimed_web_deal(audited, live_app, manager, "+7 913 555-06-06")
+    contact_id = int(audited.table("crm.deal").get(first)["CONTACT_ID"])
+    people.win_deal(audited, manager, first)
+    live_app.drain(audited)
+    before = datetime.now(UTC)
+    assert run(live_app, audited, audit_jobs.hand_off_clients) == 1
+    todo = next(a for a in audited.table("crm.activity") if a["PROVIDER_ID"] == "CRM_TODO"
+                and a["OWNER_TYPE_ID"] == "3" and int(a["OWNER_ID"]) == contact_id)
+    due = datetime.fromisoformat(todo["DEADLINE"])
+    assert timedelta(days=7) - timedelta(minutes=5) < due - before < timedelta(days=7, minutes=5)

@@ -66,11 +66,15 @@ def test_admin_tunes_the_audit_settings(audited, live_app) -> None:  # noqa: F81
             "quick_reject_minutes": "20", "rate_factor": "1,5", "rate_window_days": "30",
             "rate_min_closed": "5", "followup_days": "4", "utc_offset_hours": "3",
             "handoff_enabled": "on", "senior_1": str(audited.meta["quality"]),
+            "followup_days_1": "10", "followup_days_0": "",
             "proposal_stages": "preparation, C1:PREPARATION", "invoice_stages": "FINAL_INVOICE",
             **{f"weight_{r}": "10" for r in audit_config.REASONS}}
+    assert 'name="followup_days_1"' in page.text  # a row per pipeline, blank = common
     bad = requests.post(f"{live_app.url}/app/audits/settings",
                         data={**form, "sample_percent": "250"}, timeout=10)
     assert bad.status_code == 422
+    assert requests.post(f"{live_app.url}/app/audits/settings",
+                         data={**form, "followup_days_1": "0"}, timeout=10).status_code == 422
     saved = requests.post(f"{live_app.url}/app/audits/settings", data=form, timeout=10)
     assert saved.status_code == 200 and "Настройки сохранены" in text(saved.text)
     with live_app.sessions() as s:
@@ -79,6 +83,7 @@ def test_admin_tunes_the_audit_settings(audited, live_app) -> None:  # noqa: F81
         (audited.meta["head"], 40, "todo", 1.5)
     assert cfg.seniors == {1: audited.meta["quality"]} and cfg.weights["no_call"] == 10
     assert cfg.proposal_stages == ["PREPARATION"]  # pipeline prefixes dropped
+    assert cfg.followup_by_pipeline == {1: 10} and cfg.followup(1) == 10 and cfg.followup(0) == 4
     manager = session_of(audited.open_app(audited.meta["managers"][0]))
     assert requests.get(f"{live_app.url}/app/audits/settings", params={"s": manager},
                         timeout=10).status_code == 403

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
+from handlers.exchange import config
 from handlers.telephony import lines
 from sandbox import people
 from sandbox.crm_common import phone_key
+from store import portals
 from store.telephony_models import CallWork
 from tests.e2e.telephony_kit import (
     comments_on,
@@ -66,6 +70,34 @@ def test_answered_call_from_a_new_number_also_opens_a_deal(phones, live_app) -> 
     settle(live_app, phones)
     [deal] = our_deals(phones)
     assert "Входящий звонок" in comments_on(phones, int(deal["ID"]))[0]
+
+
+def test_the_manager_who_answers_a_new_number_gets_its_deal(phones, live_app) -> None:
+    """Issue 16 item 5: the quickest manager earns the client; the exchange does not take it."""
+    manager = phones.meta["managers"][2]
+    people.call(phones, user_id=manager, phone=NEW, incoming=True, duration=70)
+    settle(live_app, phones)
+    [deal] = our_deals(phones)
+    assert int(deal["ASSIGNED_BY_ID"]) == manager
+    assert int(phones.table("crm.contact").get(int(deal["CONTACT_ID"]))["ASSIGNED_BY_ID"]) == \
+        manager  # settle() drained the deal's ONCRMDEALADD: the exchange left it with him
+
+
+@pytest.mark.parametrize("who", ["head", "switched_off"])
+def test_a_new_number_answered_by_no_manager_or_with_the_switch_off_goes_to_the_exchange(
+        phones, live_app, who) -> None:
+    user = phones.meta["head"] if who == "head" else phones.meta["managers"][2]
+    if who == "switched_off":
+        with live_app.sessions() as s:
+            pid = portals.find(s, phones.member_id).id
+            cfg = config.load(s, pid)
+            cfg.answerer_takes_new_client = False
+            config.save(s, pid, cfg, user_id=1, now=datetime.now(UTC))
+            s.commit()
+    people.call(phones, user_id=user, phone=NEW, incoming=True, duration=70)
+    settle(live_app, phones)
+    [deal] = our_deals(phones)
+    assert int(deal["ASSIGNED_BY_ID"]) == phones.meta["exchange"]
 
 
 def test_answered_call_from_a_known_client_changes_nothing(phones, live_app) -> None:
@@ -159,7 +191,8 @@ def test_the_portals_own_lead_becomes_the_callers_one_chain(phones, live_app, an
     assert (deal["LEAD_ID"], deal["CONTACT_ID"]) == (lead["ID"], contact["ID"])
     assert contact["LEAD_ID"] == lead["ID"]
     assert (lead["STATUS_SEMANTIC_ID"], lead["CONTACT_ID"]) == ("S", contact["ID"])
-    assert int(deal["ASSIGNED_BY_ID"]) == phones.meta["exchange"]
+    taker = phones.meta["managers"][0] if answered else phones.meta["exchange"]  # issue 16.5
+    assert int(deal["ASSIGNED_BY_ID"]) == taker
 
 
 def test_with_the_switch_off_the_app_alone_makes_the_client(phones, live_app) -> None:

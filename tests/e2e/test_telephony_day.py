@@ -37,6 +37,8 @@ class Oracle:
         self.todo_deals: set[int] = set()
         self.comments = 0
         self.unknown = 0
+        self.takers: dict[str, int] = {}     # number -> who its new deal is for (issue 16.5)
+        self.todo_ours: set[str] = set()     # numbers whose deal (his) gets a call-back to-do
 
     def observe(self) -> None:
         rows = [r for r in self.portal.table("voximplant.statistic") if int(r["ID"]) > self.seen]
@@ -44,7 +46,7 @@ class Oracle:
             self.seen = int(row["ID"])
             if int(row["CALL_TYPE"]) in (2, 3):
                 self._incoming(phone_key(row["PHONE_NUMBER"]), _at(row["CALL_START_DATE"]),
-                               row["CALL_FAILED_CODE"] != "200")
+                               row["CALL_FAILED_CODE"] != "200", int(row["PORTAL_USER_ID"]))
 
     def _cards(self, key: str, before: datetime | None = None) -> dict[str, set[int]]:
         out: dict[str, set[int]] = {}
@@ -54,13 +56,17 @@ class Oracle:
                          and (before is None or _at(r["DATE_CREATE"]) < before)}
         return out
 
-    def _incoming(self, key: str, start: datetime, missed: bool) -> None:
+    def _incoming(self, key: str, start: datetime, missed: bool, user: int) -> None:
         if key in self.deal_keys:  # our deal from an earlier call is open: its timeline
             self.comments += 1
+            if missed and self.takers[key] != self.exchange:
+                self.todo_ours.add(key)
             return
         if not any(self._cards(key, start - timedelta(seconds=5)).values()):
             self.unknown += 1
             self.deal_keys.append(key)
+            answerer = not missed and user in self.portal.meta["managers"]
+            self.takers[key] = user if answerer else self.exchange
             self.comments += 1
             return
         if not missed:
@@ -78,6 +84,7 @@ class Oracle:
             self.comments += 1
         else:
             self.deal_keys.append(key)
+            self.takers[key] = self.exchange
             self.comments += 1
 
 
@@ -130,15 +137,18 @@ def test_scenario_day_deals_todos_and_kpis(day, live_app) -> None:
             if d.get("CONTACT_ID") else None for d in deals]
     assert sorted(keys) == sorted(oracle.deal_keys)  # the expected numbers, none twice
     assert len(set(keys)) == len(keys)
-    assert all(int(d["ASSIGNED_BY_ID"]) == portal.meta["exchange"] for d in deals)
+    assert {k: int(d["ASSIGNED_BY_ID"]) for k, d in zip(keys, deals, strict=True)} == \
+        oracle.takers  # answered new numbers: the answering manager's (issue 16 item 5)
     made = {e.created_lead for e in log.calls if e.created_lead}  # the portal's call leads
     assert made and made == {int(d["LEAD_ID"]) for d in deals if d.get("LEAD_ID")}
     assert all(portal.table("crm.lead").get(lead)["STATUS_SEMANTIC_ID"] == "S" for lead in made)
 
     todos = [a for a in portal.table("crm.activity") if a.get("PROVIDER_ID") == "CRM_TODO"
              and str(a.get("SUBJECT", "")).startswith("Перезвонить")]
-    assert {int(a["OWNER_ID"]) for a in todos} == oracle.todo_deals
-    assert len(todos) == len(oracle.todo_deals)  # one open to-do per deal
+    todo_deals = oracle.todo_deals | {int(d["ID"]) for k, d in zip(keys, deals, strict=True)
+                                      if k in oracle.todo_ours}
+    assert {int(a["OWNER_ID"]) for a in todos} == todo_deals
+    assert len(todos) == len(todo_deals)  # one open to-do per deal
     ours = [c for c in portal.table("crm.timeline.comment") if " с номера " in c["COMMENT"]]
     assert len(ours) == oracle.comments
 

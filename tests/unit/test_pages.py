@@ -264,6 +264,22 @@ def test_settings_save_and_validation(client, app, portal, sessions) -> None:
     assert "Настройки сохранены." in client.get(ok.headers["Location"]).text
 
 
+def test_settings_distribution_section(client, app, portal, sessions) -> None:
+    """Issue 16 items 5-6: the answerer switch and «Приоритет лучшим» are saved and checked."""
+    tok = token(app, portal, OWNER, admin=True)
+    page = client.get(f"/app/settings?s={tok}").text
+    assert "Распределение" in page and 'name="answerer_takes_new_client" checked' in page
+    shown = {"distribution_shown": "1", "priority_top": "2"}
+    bad = client.post("/app/settings", data=settings_form(tok, **shown, priority_minutes="-1"))
+    assert bad.status_code == 422 and "От 0 до 1440 минут." in text(bad.text)
+    ok = client.post("/app/settings", data=settings_form(tok, **shown, priority_minutes="20"))
+    assert ok.status_code == 303
+    with sessions() as s:
+        cfg = config.load(s, portal.id)
+    assert (cfg.answerer_takes_new_client, cfg.priority_minutes, cfg.priority_top) == \
+        (False, 20, 2)  # the box was not ticked
+
+
 def test_settings_only_some_managers(client, app, portal, sessions) -> None:
     tok = token(app, portal, OWNER, admin=True)
     client.post("/app/settings", data=settings_form(tok, managers=[str(ANNA)]))
