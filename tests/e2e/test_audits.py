@@ -236,3 +236,21 @@ def test_a_junk_lead_from_the_lead_rules_is_audited_and_can_be_reopened(audited,
     with live_app.sessions() as s:
         assert s.scalar(select(LeadJunkAudit.state)) == "false_rejection"
         assert stats.false_rejections(s, portal.id) == {manager: 1}
+
+
+def test_no_answer_rejection_with_a_transcribed_talk_scores_high(audited, live_app) -> None:
+    from jobs import comm as comm_jobs
+    from sandbox import conversations
+
+    manager, phone = audited.meta["managers"][0], "+7 913 555-01-77"
+    deal_id = claimed_web_deal(audited, live_app, manager, phone)
+    log = people.call_back(audited, user_id=manager, phone=phone, duration=3)
+    conversations.transcribe(audited, log.activity_id, "Менеджер: Добрый день\nКлиент: Да\n"
+                             "Менеджер: Удобно говорить?\nКлиент: Да, слушаю\nКлиент: Дорого\n"
+                             "Клиент: Подумаю")
+    people.lose_deal(audited, manager, deal_id, "Клиент не берет трубку")
+    live_app.drain(audited)
+    run(live_app, audited, comm_jobs.sync_conversations)
+    assert run(live_app, audited, audit_jobs.audit_rejections) >= 1
+    row = rejection_of(live_app, deal_id)
+    assert "transcript_talk" in row.reasons and row.score >= 50 and row.evidence["talks"] == 1
