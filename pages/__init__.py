@@ -232,6 +232,7 @@ def init_pages(app: Flask) -> None:
         api,
         audits,
         calls,
+        comm,
         leads,
         records,
         report,
