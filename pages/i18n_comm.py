@@ -29,6 +29,10 @@ RU: dict[str, str] = {
     "comm.save": "Сохранить", "comm.saved": "Настройки сохранены.",
     "comm.err.reply_target_minutes": "От 1 до 1440 минут.",
     "comm.err.talk_turns": "От 1 до 50 реплик.",
+    "report.comm": "Общение с клиентами",
+    "report.comm.hint": "Письма и чаты менеджеров; в скобках — предыдущий такой же период.",
+    "report.comm.was": "было {value}", "report.comm.median": "Медиана ответа",
+    "report.comm.on_time": "Ответов в срок",
 }
 
 EN: dict[str, str] = {
@@ -59,4 +63,9 @@ EN: dict[str, str] = {
     "comm.save": "Save", "comm.saved": "Settings saved.",
     "comm.err.reply_target_minutes": "From 1 to 1440 minutes.",
     "comm.err.talk_turns": "From 1 to 50 lines.",
+    "report.comm": "Talking to clients",
+    "report.comm.hint": "Managers' e-mails and chats; in brackets, the previous period of the "
+                        "same length.",
+    "report.comm.was": "was {value}", "report.comm.median": "Median reply",
+    "report.comm.on_time": "Replies on time",
 }

@@ -11,10 +11,17 @@ from store.comm_models import CommMessage
 from tests.unit.test_pages import ANNA, OLEG, OWNER, portal, text, token  # noqa: F401
 
 
+def workday() -> datetime:
+    """08:00 UTC (11:00 in Moscow) of the last working day before today (TEST_NOW varies)."""
+    day = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
 def add(s, pid: int, key: str, *, manager: int, incoming: bool, minutes: int, text_: str = "",
         named: bool | None = None, misspelled=(), forbidden=(), thread: str = "email:1") -> None:
-    at = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0) \
-        - timedelta(days=1) + timedelta(minutes=minutes)  # 11:00 Moscow, yesterday
+    at = workday() + timedelta(minutes=minutes)
     s.add(CommMessage(portal_id=pid, source_key=key, b24_activity_id=1, channel="email",
                       thread=thread, incoming=incoming, manager_id=manager, contact_id=1, at=at,
                       subject="", text=text_, named=named, misspelled=list(misspelled),
@@ -68,3 +75,19 @@ def test_settings_saved_and_bad_numbers_rejected(client, app, sessions, talked) 
     assert (cfg.reply_target_minutes, cfg.allowed_words) == (15, ["Сейлзгард", "КонтролПро"])
     body = text(client.get(f"/app/comm?s={s_token}").text)
     assert "в срок 0%" in body  # 20 minutes is late for a 15-minute target
+
+
+def test_owners_report_shows_the_comm_section_with_the_previous_period(client, app, sessions,
+                                                                        talked) -> None:
+    with sessions() as s:
+        add(s, talked.id, "old", manager=ANNA, incoming=False, minutes=-24 * 60,
+            named=False, text_="Добрый день.")
+        s.commit()
+    day = workday().date().isoformat()
+    s_token = token(app, talked, OWNER, admin=True)
+    page = client.get(f"/app/report?period=day&date={day}&s={s_token}")
+    assert page.status_code == 200
+    body = text(page.text)
+    assert "Общение с клиентами" in body
+    row = text(page.text.split(f'data-comm-manager="{ANNA}"')[1].split("</tr>")[0])
+    assert "100% (было 0%)" in row  # named that day, not the day before
