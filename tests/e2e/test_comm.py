@@ -67,3 +67,15 @@ def test_a_failing_history_is_read_again_next_run(installed, live_app) -> None:
     assert run(live_app, portal, comm_jobs.sync_conversations) == 0
     assert run(live_app, portal, comm_jobs.sync_conversations) == 1
     assert f"ol:{session}:" in next(iter(stored(live_app)))
+
+
+def test_the_scheduler_runs_the_comm_sync(installed, live_app) -> None:
+    from jobs.runner import comm_sync, job_specs
+
+    assert "comm_sync" in {s.id for s in job_specs(live_app.settings)}
+    manager = installed.meta["managers"][0]
+    contact = installed.invoke("crm.contact.add", {"fields": {"NAME": "Олег"}}, user_id=manager)
+    mail = conversations.email(installed, manager=manager, contact_id=contact, incoming=False,
+                               text="Олег, добрый день!", at=datetime(2026, 12, 7, 9, tzinfo=UTC))
+    comm_sync(live_app.app)
+    assert stored(live_app)[f"act:{mail}"].named is True
