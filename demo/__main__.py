@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -23,7 +24,8 @@ from bench.common import free_port
 from config import ROOT, Secret, Settings
 from demo import report
 from jobs import runner
-from sandbox import running_cloud
+from sandbox import conversations, running_cloud
+from sandbox.clock import PORTAL_TZ
 from sandbox.latency import RoundTrip
 from sandbox.scenario import play_day
 from sandbox.seed import seed_company
@@ -131,6 +133,11 @@ def main(argv: list[str] | None = None) -> int:
         runner.exchange_stale(app)
         runner.sync_all(app)
         wait_drained(app, portal)
+        talks = conversations.seed_demo(portal, managers=portal.meta["managers"],
+                                        day=datetime(log.day.year, log.day.month, log.day.day,
+                                                     tzinfo=PORTAL_TZ))
+        runner.comm_sync(app)
+        say(f"    переписка / correspondence: {talks} диалогов проверено, вкладка «Общение»")
 
         stop.set()
         worker.join(5)

@@ -8,7 +8,7 @@ hangs off its call activity (crm.activity.call.getTranscript). See sandbox/metho
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox import crm_common as cc
@@ -53,3 +53,37 @@ def dialogue(portal: Any, *, manager: int, contact_id: int, client_name: str,
 def transcribe(portal: Any, activity_id: int, text: str) -> None:
     """The call's speech recognised (Bitrix24 CoPilot): what getTranscript answers."""
     portal.table(TRANSCRIPTS).insert({"ACTIVITY_ID": activity_id, "TEXT": text})
+
+
+DEMO_REPLIES = (
+    "{name}, добрый день! Счёт во вложении, оплатить можно до пятницы.",
+    "Здраствуйте, {name}! Извените за задержку, договор сдесь.",
+    "Добрый день. У нас бардак на складе, поэтому отгрузка позже.",
+    "{name}, спасибо за звонок. Коммерческое предложение отправил.",
+    "Добрый день! Ваша заявка принята, перезвоним в течение часа.",
+)
+DEMO_NAMES = ("Иван", "Елена", "Александр", "Наталья", "Дмитрий", "Ольга")
+
+
+def seed_demo(portal: Any, *, managers: list[int], day: datetime) -> int:
+    """A day of letters and chats for `make demo`: each manager answers a few clients, some by
+    name, some late, some with mistakes. Returns how many conversations were added."""
+    added = 0
+    for i, manager in enumerate(managers):
+        for j in range(3):
+            name = DEMO_NAMES[(i + j) % len(DEMO_NAMES)]
+            contact = portal.invoke("crm.contact.add", {"fields": {"NAME": name}},
+                                    user_id=manager)
+            asked = day.replace(hour=9 + j * 2, minute=10 * i % 60)
+            reply = DEMO_REPLIES[(i * 3 + j) % len(DEMO_REPLIES)].format(name=name)
+            answered = asked + timedelta(minutes=15 + 40 * ((i + j) % 4))
+            if j == 1:
+                dialogue(portal, manager=manager, contact_id=contact, client_name=name, lines=[
+                    (True, "Добрый день, есть в наличии?", asked), (False, reply, answered)])
+            else:
+                email(portal, manager=manager, contact_id=contact, incoming=True,
+                      text="Добрый день, пришлите, пожалуйста, счёт.", at=asked)
+                email(portal, manager=manager, contact_id=contact, incoming=False, text=reply,
+                      at=answered)
+            added += 1
+    return added

@@ -56,3 +56,10 @@ def test_transcript_of_a_call_or_null(portal):
     conversations.transcribe(portal, call, "Менеджер: Алло\nКлиент: Да")
     assert portal.invoke("crm.activity.call.getTranscript", {"activityId": call},
                          user_id=2) == {"transcription": "Менеджер: Алло\nКлиент: Да"}
+
+
+def test_demo_day_of_correspondence(portal):
+    managers = [int(u["ID"]) for u in portal.table("user")][:2]
+    assert conversations.seed_demo(portal, managers=managers, day=START) == 6
+    kinds = [a["PROVIDER_ID"] for a in portal.table("crm.activity")]
+    assert kinds.count("CRM_EMAIL") == 8 and kinds.count("IMOPENLINES_SESSION") == 2
