@@ -196,6 +196,14 @@ def kpi_rows(r: dict, p: dict) -> list[Row]:
                                      WHY["call_kpis"]))]
 
 
+def comm_rows(r: dict, p: dict) -> list[Row]:
+    count = int(p.get("messages", 10_000))
+    return [Row(f"communication checks, {count:,} messages (names, Hunspell, phrases)",
+                f"{r['total_s']:.2f} s ({r['load_s']:.2f} s loading, "
+                f"{r['distinct_words']:,} distinct words)", "< 10 s",
+                verdict(r["total_s"] < 10))]
+
+
 FLEET_QUICK = {"portals": 60, "rate": 100, "busy": 5, "busy_events": 60, "serial_portals": 20,
                "serial_busy": 2}
 SPECS = (
@@ -210,6 +218,7 @@ SPECS = (
     Spec("routing", routing_rows, quick={"rate": 50, "seconds": 5, "contacts": 1_000}),
     Spec("many_portals", many_rows, quick={"portals": 40, "events": 5, "repeat": 2}),
     Spec("call_kpis", kpi_rows, quick={"calls": 20_000, "runs": 1}),
+    Spec("comm_texts", comm_rows, quick={"messages": 1_000}),
     Spec("fleet", fleet_rows, quick=FLEET_QUICK),
     Spec("fleet", fleet_rows, full={"postgres": POSTGRES}, label="fleet_pg",
          quick={**FLEET_QUICK, "postgres": POSTGRES}),

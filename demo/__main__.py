@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -23,7 +24,8 @@ from bench.common import free_port
 from config import ROOT, Secret, Settings
 from demo import report
 from jobs import runner
-from sandbox import running_cloud
+from sandbox import conversations, running_cloud
+from sandbox.clock import PORTAL_TZ
 from sandbox.latency import RoundTrip
 from sandbox.scenario import play_day
 from sandbox.seed import seed_company
@@ -131,6 +133,14 @@ def main(argv: list[str] | None = None) -> int:
         runner.exchange_stale(app)
         runner.sync_all(app)
         wait_drained(app, portal)
+        talks = conversations.seed_demo(portal, managers=portal.meta["managers"],
+                                        day=datetime(log.day.year, log.day.month, log.day.day,
+                                                     tzinfo=PORTAL_TZ))
+        checked = 0
+        for _ in range(5):  # each run reads at most 4 pages of activities, as the scheduler's
+            checked += sum(n for n in runner.comm_sync(app).values() if isinstance(n, int))
+        say(f"    переписка / correspondence: {talks} диалогов, {checked} сообщений проверено "
+            f"(вкладка «Общение»)")
 
         stop.set()
         worker.join(5)

@@ -20,6 +20,7 @@ from handlers.context import client_for, oauth_client
 from handlers.exchange.actions import ActionContext, action_context
 from handlers.tokens import PortalTokens
 from jobs import audits as audit_jobs
+from jobs import comm as comm_jobs
 from jobs import exchange as exchange_jobs
 from jobs import lead_rules as lead_jobs
 from jobs import report as report_jobs
@@ -207,6 +208,11 @@ def telephony_missed(app: Flask) -> dict[str, object]:
     return for_each_portal(app, telephony_jobs.catch_up_missed)
 
 
+def comm_sync(app: Flask) -> dict[str, object]:
+    """E-mails, open-line dialogues and call transcripts since the watermark, checked."""
+    return for_each_portal(app, comm_jobs.sync_conversations)
+
+
 def planner_statistics(app: Flask) -> str:
     """SQLite keeps no statistics unless asked; PostgreSQL's autovacuum does it anyway."""
     with sessions_of(app)() as session:
@@ -246,6 +252,7 @@ def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
         JobSpec("senior_counters", senior_counters, "interval", {"minutes": 15}),
         JobSpec("telephony_work", telephony_work, "interval", {"seconds": 5}),
         JobSpec("telephony_missed", telephony_missed, "interval", {"minutes": 5}),
+        JobSpec("comm_sync", comm_sync, "interval", {"minutes": 5}),
     )
 
 

@@ -240,6 +240,7 @@ def init_pages(app: Flask) -> None:
         api,
         audits,
         calls,
+        comm,
         leads,
         records,
         report,

@@ -370,4 +370,11 @@ class EchoMark(Base):
 
 
 # Each area's tables live in its own module; importing them here registers them on Base.
-from store import audits_models, leads_models, report_models, routing_models, telephony_models  # noqa: E402, F401
+from store import (  # noqa: E402, F401
+    audits_models,
+    comm_models,
+    leads_models,
+    report_models,
+    routing_models,
+    telephony_models,
+)

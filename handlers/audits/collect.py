@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from handlers.audits import config, evidence, score
+from handlers.comm.talks import transcript_talks
 from handlers.exchange.actions import ActionContext
 from store import audits
 from store.audits_models import Rejection
@@ -63,6 +64,8 @@ def finish(ctx: ActionContext, cfg: config.AuditConfig, row: Rejection, *, activ
     ev = evidence.gather(ctx.session, ctx.portal.id, row, cfg, activity_items=activities,
                          comment_items=comments, now=ctx.now)
     ev.missing = missing + (["reason"] if not row.reason and "reason" not in missing else [])
+    ev.talks = transcript_talks(ctx.session, ctx.portal.id, activities,
+                                [c.activity_id for c in ev.calls if c.activity_id])
     found = score.reasons(ev, row.reason, cfg)
     row.reasons, row.score, row.evidence = found, score.score(found, cfg), ev.as_json()
     row.sampled = score.sampled(row.entity_type, row.b24_entity_id, cfg.sample_percent)

@@ -27,10 +27,11 @@ SENIOR_WORDS = ("старш", "senior")
 CARE_WORDS = ("сопровожд", "сервис", "care", "account")
 REENGAGE_TO = ("exchange", "controller")
 CALLBACK_KINDS = ("task", "todo")
-REASONS = ("no_call", "short_calls_only", "quick_reject", "no_answer_claim", "high_rate",
-           "evidence_missing")
+REASONS = ("no_call", "short_calls_only", "quick_reject", "no_answer_claim", "transcript_talk",
+           "high_rate", "evidence_missing")
 DEFAULT_WEIGHTS = {"no_call": 40, "short_calls_only": 35, "quick_reject": 25,
-                   "no_answer_claim": 30, "high_rate": 15, "evidence_missing": 20}
+                   "no_answer_claim": 30, "transcript_talk": 60, "high_rate": 15,
+                   "evidence_missing": 20}
 
 
 @dataclass

@@ -69,7 +69,7 @@ def calls(session: Session, portal_id: int, row: Rejection, lead_id: int | None,
         Call.start_at <= row.rejected_at + CALL_SLACK).order_by(Call.start_at))
     return [CallFact(c.start_at.isoformat(), int(c.duration or 0), bool(c.answered),
                      c.call_type == 1, c.user_id == row.manager_id, c.record_url, c.phone,
-                     c.id if c.record_file_id else None)
+                     c.id if c.record_file_id else None, c.crm_activity_id)
             for c in found]
 
 

@@ -6,6 +6,8 @@ Each reason adds its weight from the settings (section "audits"); the sum is cap
 - quick_reject: rejected within M minutes of being claimed from the exchange;
 - no_answer_claim: the reason says "не берет трубку" / "не отвечает" / "недозвон", yet no real
   attempt exists (an outgoing call that rang out unanswered, or a real conversation);
+- transcript_talk: the reason says the client does not answer, yet a call's transcript shows
+  a conversation (crm.activity.call.getTranscript, read by the communication sync);
 - high_rate: the manager's share of lost deals is rate_factor times the team's (30 days);
 - evidence_missing: the lead rules found proof missing (junk leads), or no reason was given.
 """
@@ -33,6 +35,7 @@ class CallFact:
     record_url: str | None = None
     phone: str = ""
     record_call: int | None = None  # our Call row id when the recording is a portal disk file
+    activity_id: int | None = None  # the call's CRM activity (its transcript's key)
 
 
 @dataclass
@@ -48,13 +51,14 @@ class Evidence:
     manager_closed: int = 0
     team_rate: float | None = None
     missing: list[str] = field(default_factory=list)  # from the lead rules, or "reason"
+    talks: int = 0  # calls whose transcript shows a conversation
 
     def as_json(self) -> dict[str, Any]:
         return {"calls": [c.__dict__ for c in self.calls], "activities": self.activities,
                 "activity_list": self.activity_list, "comments": self.comments,
                 "minutes_since_claim": self.minutes_since_claim,
                 "manager_lost": self.manager_lost, "manager_closed": self.manager_closed,
-                "team_rate": self.team_rate, "missing": self.missing}
+                "team_rate": self.team_rate, "missing": self.missing, "talks": self.talks}
 
 
 def reasons(ev: Evidence, reason_text: str | None, cfg: AuditConfig) -> list[str]:
@@ -69,6 +73,8 @@ def reasons(ev: Evidence, reason_text: str | None, cfg: AuditConfig) -> list[str
         found.append("quick_reject")
     if reason_text and NO_ANSWER.search(reason_text) and not _real_attempt(ev, cfg):
         found.append("no_answer_claim")
+    if reason_text and NO_ANSWER.search(reason_text) and ev.talks:
+        found.append("transcript_talk")
     if _rate_high(ev, cfg):
         found.append("high_rate")
     if ev.missing:

@@ -116,6 +116,7 @@ def area_sections(session: Session, portal_id: int, period: Period,
                   now: datetime) -> dict[str, Any]:
     """Telephony, routing, lead and audit figures, each from its own area's SQL functions."""
     from handlers.audits import stats as audits
+    from handlers.comm import report as comm
     from handlers.lead_rules import stats as leads
     from handlers.routing import stats as routing
 
@@ -129,6 +130,7 @@ def area_sections(session: Session, portal_id: int, period: Period,
     return {
         **calls, "escalations": escalations, "steps": steps, "overdue": overdue,
         "rejections": categories, "false_rejections": false,
+        "comm": comm.section(session, portal_id, since=period.since, until=period.until, now=now),
         "headline": {"lcr": total.lcr, "lcr_prev": prev.lcr, "incoming": total.incoming,
                      "lost_calls": total.lost, "escalations": len(escalations),
                      "avg_answer": total.avg_answer, "within_rings": total.within_rings_share,

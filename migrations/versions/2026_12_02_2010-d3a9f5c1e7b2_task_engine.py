@@ -1,7 +1,7 @@
 """task engine: Procrastinate's tables on PostgreSQL (issue 15 #3)
 
 Revision ID: d3a9f5c1e7b2
-Revises: b7e1f0a2c4d6
+Revises: d1c0a7e5f3b9
 Create Date: 2026-12-02 20:10:00
 
 The production workers (tasks/, `flask --app app worker --engine procrastinate`) keep their
@@ -17,7 +17,7 @@ import re
 from alembic import op
 
 revision = 'd3a9f5c1e7b2'
-down_revision = 'b7e1f0a2c4d6'
+down_revision = 'd1c0a7e5f3b9'
 branch_labels = None
 depends_on = None
 

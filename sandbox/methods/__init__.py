@@ -8,6 +8,7 @@ from __future__ import annotations
 from sandbox import batch  # noqa: F401  registers `batch`
 from sandbox.methods import (  # noqa: F401  each import registers that family's methods
     app,
+    comm,
     crm_activity,
     crm_category,
     crm_company,

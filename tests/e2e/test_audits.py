@@ -257,3 +257,21 @@ def test_the_first_follow_up_waits_the_delay_of_the_deals_pipeline(audited, live
                 and a["OWNER_TYPE_ID"] == "3" and int(a["OWNER_ID"]) == contact_id)
     due = datetime.fromisoformat(todo["DEADLINE"])
     assert timedelta(days=7) - timedelta(minutes=5) < due - before < timedelta(days=7, minutes=5)
+
+
+def test_no_answer_rejection_with_a_transcribed_talk_scores_high(audited, live_app) -> None:
+    from jobs import comm as comm_jobs
+    from sandbox import conversations
+
+    manager, phone = audited.meta["managers"][0], "+7 913 555-01-77"
+    deal_id = claimed_web_deal(audited, live_app, manager, phone)
+    log = people.call_back(audited, user_id=manager, phone=phone, duration=3)
+    conversations.transcribe(audited, log.activity_id, "Менеджер: Добрый день\nКлиент: Да\n"
+                             "Менеджер: Удобно говорить?\nКлиент: Да, слушаю\nКлиент: Дорого\n"
+                             "Клиент: Подумаю")
+    people.lose_deal(audited, manager, deal_id, "Клиент не берет трубку")
+    live_app.drain(audited)
+    run(live_app, audited, comm_jobs.sync_conversations)
+    assert run(live_app, audited, audit_jobs.audit_rejections) >= 1
+    row = rejection_of(live_app, deal_id)
+    assert "transcript_talk" in row.reasons and row.score >= 50 and row.evidence["talks"] == 1

@@ -62,3 +62,12 @@ def test_the_sample_is_stable_per_deal_and_near_its_share() -> None:
     assert 150 < sum(picks) < 250
     assert not any(sampled("deal", i, 0) for i in range(100))
     assert all(sampled("deal", i, 100) for i in range(100))
+
+
+def test_no_answer_claim_with_a_transcribed_talk_scores_high() -> None:
+    talked = Evidence(calls=[call(0, answered=False)], talks=1)
+    found = reasons(talked, "Клиент не берёт трубку", CFG)
+    assert found == ["transcript_talk"] and score(found, CFG) >= CFG.suspicious_score
+    assert "transcript_talk" not in reasons(talked, "дорого", CFG)
+    assert "transcript_talk" not in reasons(Evidence(calls=[call(0, answered=False)]),
+                                            "не берёт трубку", CFG)

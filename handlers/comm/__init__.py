@@ -1,0 +1,1 @@
+"""Communication quality on a portal: settings, reading conversations, figures for the tab."""
