@@ -4,6 +4,7 @@ lock names, one waiting drain per portal, re-deferral, and the periodic jobs reg
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +13,13 @@ from procrastinate.testing import InMemoryConnector
 from config import Settings
 from jobs.runner import JobSpec, job_specs
 from tasks import drain, engine, periodic
+
+
+def run_async(coro):
+    """A fresh loop in its own thread: an earlier test (Playwright's sync API) may leave a loop
+    running in this one, and asyncio.run() refuses to nest."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 @pytest.fixture
@@ -50,9 +58,9 @@ def test_an_interval_cron_cannot_say_is_refused(kwargs: dict) -> None:
 
 
 def test_one_waiting_drain_per_portal_under_the_portal_lock(engine_app) -> None:
-    assert asyncio.run(drain.defer_drain(engine_app, 7))
-    assert not asyncio.run(drain.defer_drain(engine_app, 7))  # one waits already
-    assert asyncio.run(drain.defer_drain(engine_app, 8))
+    assert run_async(drain.defer_drain(engine_app, 7))
+    assert not run_async(drain.defer_drain(engine_app, 7))  # one waits already
+    assert run_async(drain.defer_drain(engine_app, 8))
     rows = jobs_of(engine_app)
     assert [(r["task_name"], r["lock"], r["queueing_lock"], r["args"]) for r in rows] == [
         ("drain_portal", "portal:7", "drain:7", {"portal_id": 7}),
@@ -100,7 +108,7 @@ def test_the_drain_task_queues_itself_again_only_when_work_remains(
         engine_app, monkeypatch, outcome, queued) -> None:
     monkeypatch.setattr(drain, "drain", lambda portal_id: outcome)
     task = engine_app.tasks[drain.DRAIN]
-    asyncio.run(task.func(SimpleNamespace(app=engine_app), portal_id=5))
+    run_async(task.func(SimpleNamespace(app=engine_app), portal_id=5))
     assert [(r["lock"], "later" if r["scheduled_at"] else None)
             for r in jobs_of(engine_app)] == queued
 
@@ -108,7 +116,7 @@ def test_the_drain_task_queues_itself_again_only_when_work_remains(
 def test_dispatch_queues_every_due_portal_once(engine_app, monkeypatch) -> None:
     monkeypatch.setattr(drain, "due_portals", lambda: [3, 4, 3])
     task = engine_app.tasks["dispatch"]
-    assert asyncio.run(task.func(SimpleNamespace(app=engine_app), timestamp=0)) == 2
+    assert run_async(task.func(SimpleNamespace(app=engine_app), timestamp=0)) == 2
     assert sorted(r["queueing_lock"] for r in jobs_of(engine_app)) == ["drain:3", "drain:4"]
 
 
@@ -122,6 +130,6 @@ def test_a_periodic_task_runs_its_job_against_the_bound_app(engine_app, app, mon
     spec = next(s for s in job_specs(app.config["SETTINGS"]) if s.id == "planner_statistics")
     monkeypatch.setattr(periodic, "run_spec", lambda s: ran.append((s.id, engine.flask_app())))
     engine.bind(app)
-    asyncio.run(engine_app.tasks[periodic.PREFIX + spec.id].func(timestamp=0))
+    run_async(engine_app.tasks[periodic.PREFIX + spec.id].func(timestamp=0))
     assert ran == [("planner_statistics", app)]
     assert periodic.run_spec is not None and spec.func(app) in {"analyzed", "autovacuum"}
