@@ -87,6 +87,15 @@ class Settings:
         # The one place B24_OAUTH_URL is normalised; every user reads this field.
         object.__setattr__(self, "b24_oauth_url", oauth_base_url(self.b24_oauth_url))
 
+    def process_env(self) -> dict[str, str]:
+        """The variables a child process (worker, benchmark) needs to rebuild these settings with
+        from_env: the one place that spells the inverse mapping, so the two cannot drift."""
+        return {"DATABASE_URL": self.database_url, "B24_CLIENT_ID": self.b24_client_id,
+                "B24_CLIENT_SECRET": self.b24_client_secret.value,
+                "APP_PUBLIC_URL": self.app_public_url, "SECRET_KEY": self.secret_key.value,
+                "TOKEN_KEYS": ",".join(k.value for k in self.token_keys),
+                "B24_OAUTH_URL": self.b24_oauth_url}
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Fail fast: list every missing key, not just the first one."""

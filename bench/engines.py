@@ -49,12 +49,7 @@ POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def env_of(settings: Settings) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": settings.database_url,
-            "B24_CLIENT_ID": settings.b24_client_id,
-            "B24_CLIENT_SECRET": settings.b24_client_secret.value,
-            "APP_PUBLIC_URL": settings.app_public_url, "SECRET_KEY": settings.secret_key.value,
-            "TOKEN_KEYS": ",".join(k.value for k in settings.token_keys),
-            "B24_OAUTH_URL": settings.b24_oauth_url, "LOG_LEVEL": "WARNING",
+    return {**os.environ, **settings.process_env(), "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT)}
 
 

@@ -31,12 +31,7 @@ LOG_DIR = Path(tempfile.gettempdir())  # the fault tests point it at pytest's te
 
 def app_env(settings: Settings) -> dict[str, str]:
     """The environment a production process would get (Settings.from_env reads it)."""
-    return {**os.environ, "DATABASE_URL": settings.database_url,
-            "B24_CLIENT_ID": settings.b24_client_id,
-            "B24_CLIENT_SECRET": settings.b24_client_secret.value,
-            "APP_PUBLIC_URL": settings.app_public_url, "SECRET_KEY": settings.secret_key.value,
-            "TOKEN_KEYS": ",".join(k.value for k in settings.token_keys),
-            "B24_OAUTH_URL": settings.b24_oauth_url, "LOG_LEVEL": "WARNING",
+    return {**os.environ, **settings.process_env(), "LOG_LEVEL": "WARNING",
             "WORKER_POLL_SECONDS": "0.05", "INBOX_CHUNK_SIZE": str(settings.inbox_chunk_size),
             "PYTHONPATH": str(ROOT)}
 

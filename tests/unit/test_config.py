@@ -50,3 +50,11 @@ def test_worker_threads_default_and_bounds() -> None:
     for bad in ("0", "257", "many"):
         with pytest.raises(ConfigError):
             Settings.from_env({**ENV, "WORKER_THREADS": bad})
+
+
+def test_process_env_rebuilds_the_same_settings() -> None:
+    """Worker and benchmark children are started with process_env(): they must get our settings."""
+    settings = Settings.from_env({**ENV, "DATABASE_URL": "sqlite:///x.db"})
+    again = Settings.from_env(settings.process_env())
+    assert again.process_env() == settings.process_env()
+    assert again.token_keys == settings.token_keys and again.database_url == "sqlite:///x.db"
