@@ -4,8 +4,7 @@ Like the sync: a watermark (the last activity id done, in sync_cursors); a page 
 conversation activities, then one batch for the sessions' histories and the calls' transcripts
 and one list for the contacts' names — three requests a page, four pages a run at most, within
 the portal's budget, and two more for transcripts that came late. A sub-call that fails stops
-the watermark before its activity, so the next
-run asks again (never dropped).
+the watermark before its activity, so the next run asks again (never dropped).
 """
 
 from __future__ import annotations
