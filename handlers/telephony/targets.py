@@ -81,7 +81,7 @@ def save(session: Session, portal_id: int, cfg: TargetsConfig, *, user_id: int |
     save_section(session, portal_id, SECTION, cfg.to_dict(), user_id=user_id, now=now)
 
 
-def _bounded(raw: str, lo: int, hi: int) -> int | None:
+def bounded(raw: str, lo: int, hi: int) -> int | None:
     try:
         value = int(raw.strip())
     except (AttributeError, ValueError):
@@ -91,10 +91,10 @@ def _bounded(raw: str, lo: int, hi: int) -> int | None:
 
 def parse_target(calls: str | None, minutes: str | None) -> Target | str:
     """A Target from the two typed fields, or the error key of the first bad one."""
-    n = _bounded(calls or "", *CALLS_RANGE)
+    n = bounded(calls or "", *CALLS_RANGE)
     if n is None:
         return "calls"
-    m = _bounded(minutes or "", *MINUTES_RANGE)
+    m = bounded(minutes or "", *MINUTES_RANGE)
     if m is None:
         return "minutes"
     return Target(n, m * 60)
@@ -129,7 +129,7 @@ def parse_form(form: Mapping[str, str], known_people: set[int]) -> tuple[Targets
             else:
                 cfg.roles[parts[1]] = got
         else:
-            uid = _bounded(parts[1], 1, 2**31 - 1)
+            uid = bounded(parts[1], 1, 2**31 - 1)
             if uid is None or uid not in known_people:
                 errors[name] = "targets.error.person"
             else:
