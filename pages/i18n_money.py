@@ -36,7 +36,6 @@ RU: dict[str, str] = {
     "targets.col.person": "Сотрудник", "targets.col.target": "Цель в день",
     "targets.col.day": "За {day}", "targets.col.met": "Дней с выполненной целью",
     "targets.col.avg": "Средний исходящий",
-    "targets.goal": "{calls} звонков от {minutes} мин",
     "targets.none": "Целей нет: задайте их в настройках.",
     "targets.avg_title": "Средняя длительность исходящих по дням",
     "targets.avg_hint": "Ответившие исходящие звонки; в скобках — сколько их было.",
@@ -84,7 +83,6 @@ EN: dict[str, str] = {
     "targets.col.person": "Person", "targets.col.target": "Daily target",
     "targets.col.day": "On {day}", "targets.col.met": "Days the target was met",
     "targets.col.avg": "Average outgoing",
-    "targets.goal": "{calls} calls of {minutes}+ min",
     "targets.none": "No targets: set them in the settings.",
     "targets.avg_title": "Average outgoing call duration by day",
     "targets.avg_hint": "Answered outgoing calls; their number in brackets.",
@@ -145,3 +143,10 @@ def lost_money(lang: str, n: int, amount: float | Decimal, sign: str = "₽") ->
 def months(lang: str, n: int) -> str:
     """«6 месяцев», «1 месяц», «3 месяца» (the client value window)."""
     return f"{n}{NBSP}{form(lang, n, 'months')}"
+
+
+def t_goal(lang: str, calls: int, word: str, minutes: int) -> str:
+    """A daily target in words: «30 звонков от 3 мин» / "30 calls of 3+ min"."""
+    if lang == "en":
+        return f"{calls}{NBSP}{word} of {minutes}+{NBSP}min"
+    return f"{calls}{NBSP}{word} от {minutes}{NBSP}мин"

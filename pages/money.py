@@ -32,12 +32,18 @@ class MoneyView:
     people: list[targets.PersonSummary]
     day: date                      # the day whose progress is shown (the period's last)
     days: list[date]
+    min_minutes: int = 3           # everyone's target, for the hint
 
     def headline(self, lang: str) -> str:
         return texts.lost_money(lang, self.risk.total.lost, self.risk.total.amount)
 
     def months(self, lang: str) -> str:
         return texts.months(lang, self.risk.months)
+
+    def goal(self, lang: str, target: targets.Target) -> str:
+        """«30 звонков от 3 мин», «1 звонок от 3 мин», «2 звонка от 3 мин»."""
+        word = texts.form(lang, target.calls, "calls")
+        return texts.t_goal(lang, target.calls, word, target.min_seconds // 60)
 
     def of_day(self, person: targets.PersonSummary) -> targets.DayProgress | None:
         return next((d for d in person.days if d.day == self.day), None)
@@ -51,7 +57,8 @@ def view(session: Session, portal_id: int, period: kpis.Period, rules: kpis.Rule
     days = targets.period_days(period, rules.utc_offset)
     rows = targets.progress(session, portal_id, period, rules,
                             targets.people(session, portal_id, cfg, operator), days)
-    return MoneyView(risk, targets.summaries(rows), days[-1], days)
+    return MoneyView(risk, targets.summaries(rows), days[-1], days,
+                     cfg.default.min_seconds // 60)
 
 
 def calls_charts(lines: list[kpis.Kpis], operators: list[kpis.Kpis],
