@@ -41,9 +41,7 @@ class MoneyView:
         return texts.months(lang, self.risk.months)
 
     def goal(self, lang: str, target: targets.Target) -> str:
-        """«30 звонков от 3 мин», «1 звонок от 3 мин», «2 звонка от 3 мин»."""
-        word = texts.form(lang, target.calls, "calls")
-        return texts.t_goal(lang, target.calls, word, target.min_seconds // 60)
+        return goal_text(lang, target)
 
     def of_day(self, person: targets.PersonSummary) -> targets.DayProgress | None:
         return next((d for d in person.days if d.day == self.day), None)
@@ -106,3 +104,16 @@ def _page(session: Session, cfg: targets.TargetsConfig, mcfg: money.MoneyConfig,
     return render("money_settings.html", status, cfg=cfg, mcfg=mcfg, errors=errors,
                   typed=request.form if errors else {}, roles=targets.ROLES,
                   people=users(session, portal().id), notice=notice, active="calls")
+
+
+@bp.context_processor
+def money_texts() -> dict[str, Any]:
+    """The headline phrase and plurals for the report's partial (partials/report_money.html)."""
+    return {"lost_money": texts.lost_money, "money_months": texts.months,
+            "money_goal": goal_text}
+
+
+def goal_text(lang: str, target: targets.Target) -> str:
+    """«30 звонков от 3 мин», «1 звонок от 3 мин», «2 звонка от 3 мин»."""
+    word = texts.form(lang, target.calls, "calls")
+    return texts.t_goal(lang, target.calls, word, target.min_seconds // 60)

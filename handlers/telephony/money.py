@@ -172,3 +172,21 @@ def at_risk(session: Session, portal_id: int, period: Period, rules: Rules, *,
     result.by_line, result.by_operator = rows("line"), rows("user")
     result.by_pipeline = rows("pipeline")
     return result
+
+
+def report_section(session: Session, portal_id: int, since: datetime, until: datetime,
+                   now: datetime) -> dict[str, Any]:
+    """The owner's report's share: money at risk over the period, and each person's daily
+    targets (days met, calls that counted, average outgoing duration)."""
+    from handlers.telephony import config as telephony_config
+    from handlers.telephony import targets
+
+    tcfg = telephony_config.load(session, portal_id)
+    span = Period(since, until)
+    rules = Rules.of(tcfg, span, as_of=now)
+    risk = at_risk(session, portal_id, span, rules, now=now)
+    cfg = targets.load(session, portal_id)
+    days = targets.period_days(span, rules.utc_offset)
+    rows = targets.progress(session, portal_id, span, rules,
+                            targets.people(session, portal_id, cfg), days)
+    return {"risk": risk, "targets": targets.summaries(rows), "days": days}
