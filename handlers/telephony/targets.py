@@ -199,11 +199,13 @@ def period_days(period: Period, offset: int) -> list[date]:
 def people(session: Session, portal_id: int, cfg: TargetsConfig,
            operator: int | None = None) -> dict[int | None, Target]:
     """Whose targets are shown: the sales managers and the head of sales (their role's
-    target), and anyone with a target of his own; `operator` alone for a manager's view."""
+    target), and anyone with a target of his own, never the exchange's account; `operator`
+    alone for a manager's view."""
     ex = exchange_config.load(session, portal_id)
     head = head_of_sales(session, portal_id, ex)
     ids = set(sales_managers(session, portal_id, ex)) | set(cfg.people) | (
         {head} if head else set())
+    ids.discard(ex.exchange_user_id)  # the exchange's service account makes no calls
     if operator is not None:
         ids = {operator}
     found = {uid: cfg.for_user(uid, "head" if uid == head else "manager") for uid in ids}
