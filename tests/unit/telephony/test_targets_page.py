@@ -192,3 +192,16 @@ def test_targets_settings_are_for_admins(client, app, portal) -> None:
                                                 "calls": "1", "minutes": "1"})
     assert r.status_code == 403
     assert add is not None
+
+
+def test_calls_page_in_english(client, app, portal, sessions) -> None:
+    seed_money(sessions, portal.id)
+    with sessions() as s:
+        targets.save(s, portal.id, targets.TargetsConfig(people={ANNA: targets.Target()}),
+                     user_id=1, now=NOW)
+        s.commit()
+    r = client.get("/app/calls", query_string={"s": token(app, portal, HEAD, admin=True,
+                                                          lang="en"), **span()})
+    body = text(r.get_data(as_text=True))
+    assert r.status_code == 200 and "1 call lost ≈ 540,000 ₽" in body
+    assert "Daily targets" in body and "30 calls of 3+ min" in body
