@@ -42,3 +42,4 @@ def test_report_headline_says_what_the_lost_calls_cost(client, app, portal, sess
     cards = re.findall(r"data-money-headline>(.*?)<", page.text)
     assert len(cards) == 2 and all(unescape(c) == phrase for c in cards)
     assert 'data-section="money"' in page.text and "Дневные цели" in page.text
+    assert page.text.count("data-revenue") == len(report.sections["lines"])

@@ -199,3 +199,21 @@ def test_money_settings_validate(session, pid) -> None:
     money.save(session, pid, money.MoneyConfig(months=12), user_id=1, now=NOW)
     assert money.load(session, pid).months == 12
     assert date(2026, 11, 1) == (MONTH.start + timedelta(seconds=MSK)).date()
+
+
+def test_revenue_per_line_is_the_won_deals_amount(session, pid) -> None:
+    """The channel table's revenue: the OPPORTUNITY of the line's call deals that are won."""
+    rows = [("reg1", 1, "S", 120_000), ("reg1", 2, "P", 50_000), ("reg1", 3, "S", 30_000),
+            ("reg2", 4, "F", 70_000), ("reg2", 5, "S", 9_000)]
+    for line, deal, semantic, amount in rows:
+        session.add(Deal(portal_id=pid, b24_deal_id=deal, title="x", stage_semantic=semantic,
+                         opportunity=Decimal(amount)))
+        session.add(CallDeal(portal_id=pid, phone=f"+7916{deal:07d}", line=line,
+                             origin_call_id=f"o{deal}", b24_deal_id=deal, status="open",
+                             call_at=FIRST + timedelta(days=deal), created_at=FIRST))
+    session.add(CallDeal(portal_id=pid, phone="+79160000099", line="reg2", origin_call_id="f",
+                         b24_deal_id=5, status="failed", call_at=FIRST + timedelta(days=1),
+                         created_at=FIRST))  # a failed deal creation is no deal of the line
+    session.flush()
+    got = {r.key: (r.deals, r.won, r.revenue) for r in kpis.by_line(session, pid, MONTH, RULES)}
+    assert got == {"reg1": (3, 2, 150_000.0), "reg2": (2, 1, 9_000.0)}
