@@ -242,6 +242,7 @@ def init_pages(app: Flask) -> None:
         calls,
         comm,
         leads,
+        money,
         records,
         report,
         routing,

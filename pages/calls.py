@@ -19,6 +19,7 @@ from handlers.telephony import callback, kpis
 from handlers.telephony import config as telephony_config
 from pages import bp, rights
 from pages import calls_charts as charts
+from pages import money as money_page
 from pages.calls_forms import REGIONS, ZONES, parse_settings, pbx_section
 from pages.data import line_label
 from pages.kit import (
@@ -85,17 +86,19 @@ def calls_page() -> tuple[str, int]:
     labels = {key: t(f"calls.legend.{key}") for key in ("answered", "called_back", "lost")}
     notice = request.args.get("notice")
     lines, line = kpis.by_line(session, pid, period, rules), line_label(session, pid)
+    operators = kpis.by_operator(session, pid, period, rules)
+    hours = kpis.by_hour(session, pid, period, rules, per_operator=True)
     return render(
         "calls.html", tcfg=cfg, first=first, last=last, names=names, active="calls",
-        total=kpis.summary(session, pid, period, rules), days=days,
-        operators=kpis.by_operator(session, pid, period, rules),
+        total=kpis.summary(session, pid, period, rules), days=days, operators=operators,
+        money=money_page.view(session, pid, period, rules, now=k.now, operator=mine),
+        **money_page.calls_charts(lines, operators, hours, names, line),
         lines=lines, channel_chart=charts.channels(lines, line), line_name=line,
         lost=kpis.lost_calls(session, pid, period, rules, limit=100),
         recorded=store.recorded_calls(session, pid, period.start, period.end, user_id=mine),
         recorded_total=store.count_recorded_calls(session, pid, period.start, period.end,
                                                   user_id=mine),
-        hour_chart=charts.by_hour(kpis.by_hour(session, pid, period, rules,
-                                               per_operator=True), names),
+        hour_chart=charts.by_hour(hours, names),
         day_chart=charts.answered_vs_missed(days, labels),
         trend_chart=charts.lcr_trend(kpis.by_day(session, pid, trend,
                                                  kpis.Rules.of(cfg, trend, as_of=k.now,

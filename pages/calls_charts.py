@@ -53,12 +53,18 @@ def grid(chart: Chart, top: float, fmt: str = "{:.0f}") -> None:
             top * share)))
 
 
-def by_hour(rows: list[Kpis], names: Mapping[int | None, str]) -> Chart:
-    """Calls (in + out) per local hour, stacked by operator."""
+def calls_of(row: Kpis) -> int:
+    return row.incoming + row.outgoing
+
+
+def by_hour(rows: list[Kpis], names: Mapping[int | None, str],
+            measure: Callable[[Kpis], int] = calls_of) -> Chart:
+    """Calls (in + out) per local hour, stacked by operator; or any other whole `measure`
+    (pages.load_charts draws the minutes of conversation the same way)."""
     totals: dict[int, dict[int | None, int]] = {}
     for row in rows:
         hour, user = row.key
-        totals.setdefault(hour, {})[user] = row.incoming + row.outgoing
+        totals.setdefault(hour, {})[user] = measure(row)
     chart = Chart(empty=not totals)
     if chart.empty:
         return chart

@@ -119,6 +119,7 @@ def area_sections(session: Session, portal_id: int, period: Period,
     from handlers.comm import report as comm
     from handlers.lead_rules import stats as leads
     from handlers.routing import stats as routing
+    from handlers.telephony.money import report_section as money_section
 
     calls = telephony(session, portal_id, period, now)
     escalations = routing.escalations(session, portal_id, since=period.since, until=period.until)
@@ -127,8 +128,9 @@ def area_sections(session: Session, portal_id: int, period: Period,
     categories = audits.rejection_categories(session, portal_id, period.since, period.until)
     false = audits.false_rejections(session, portal_id, period.since)
     total, prev = calls["calls"], calls["calls_prev"]
+    money = money_section(session, portal_id, period.since, period.until, now)
     return {
-        **calls, "escalations": escalations, "steps": steps, "overdue": overdue,
+        **calls, "money": money, "escalations": escalations, "steps": steps, "overdue": overdue,
         "rejections": categories, "false_rejections": false,
         "comm": comm.section(session, portal_id, since=period.since, until=period.until, now=now),
         "headline": {"lcr": total.lcr, "lcr_prev": prev.lcr, "incoming": total.incoming,
@@ -138,7 +140,9 @@ def area_sections(session: Session, portal_id: int, period: Period,
                      "long_outgoing": total.long_outgoing,
                      "overdue_leads": len(overdue),
                      "rejections": sum(c.count for c in categories),
-                     "false_rejections": sum(false.values())}}
+                     "false_rejections": sum(false.values()),
+                     "money_lost_calls": money["risk"].total.lost,
+                     "money_at_risk": money["risk"].total.amount}}
 
 
 def telephony(session: Session, portal_id: int, period: Period, now: datetime) -> dict[str, Any]:

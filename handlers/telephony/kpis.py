@@ -86,6 +86,7 @@ class Kpis:
     active_days: int = 0
     deals: int = 0
     won: int = 0
+    revenue: float = 0.0  # by_line: the won deals' OPPORTUNITY (the channel's money)
 
     @property
     def missed(self) -> int:
@@ -133,14 +134,25 @@ def _call_columns(rules: Rules) -> list[Any]:
     ]
 
 
+def lost_condition(rules: Rules) -> Any:
+    """A missed_calls row that counts as lost under `rules` (the LCR numerator): not called
+    back within the window, and not still waiting for a call-back. The money at risk
+    (handlers.telephony.money) counts the same rows."""
+    window = rules.callback_minutes * 60
+    called = MissedCall.callback_at.is_not(None)
+    waiting = and_(~called, MissedCall.start_at > rules.as_of - timedelta(seconds=window)) \
+        if rules.as_of is not None else false()
+    in_time = and_(called, MissedCall.callback_seconds <= window)
+    return and_(~in_time, ~waiting)
+
+
 def _missed_columns(rules: Rules) -> list[Any]:
     window = rules.callback_minutes * 60
     gap = MissedCall.callback_seconds
     called = MissedCall.callback_at.is_not(None)
     waiting = and_(~called, MissedCall.start_at > rules.as_of - timedelta(seconds=window)) \
         if rules.as_of is not None else false()
-    in_time = and_(called, gap <= window)
-    return [_count(and_(~in_time, ~waiting)).label("lost"),
+    return [_count(lost_condition(rules)).label("lost"),
             _count(and_(called, gap > window)).label("recovered_late"),
             _count(waiting).label("pending")]
 
@@ -188,11 +200,13 @@ def by_operator(session: Session, portal_id: int, period: Period, rules: Rules) 
 
 
 def by_line(session: Session, portal_id: int, period: Period, rules: Rules) -> list[Kpis]:
-    """Per line (tracking number = marketing channel): calls, and the deals calls opened."""
+    """Per line (tracking number = marketing channel): calls, the deals calls opened, and the
+    revenue of those deals that are won (what the channel brought in)."""
     rows = _breakdown(session, portal_id, period, rules, ["line"])
     won = _count(Deal.stage_semantic == "S")
-    deals = {line: (int(n), int(w or 0)) for line, n, w in session.execute(
-        select(CallDeal.line, func.count(CallDeal.id), won)
+    revenue = func.coalesce(func.sum(Deal.opportunity).filter(Deal.stage_semantic == "S"), 0)
+    deals = {line: (int(n), int(w or 0), float(r or 0)) for line, n, w, r in session.execute(
+        select(CallDeal.line, func.count(CallDeal.id), won, revenue)
         .outerjoin(Deal, and_(Deal.portal_id == CallDeal.portal_id,
                               Deal.b24_deal_id == CallDeal.b24_deal_id))
         .where(CallDeal.portal_id == portal_id, CallDeal.status != "failed",
@@ -200,7 +214,9 @@ def by_line(session: Session, portal_id: int, period: Period, rules: Rules) -> l
         .group_by(CallDeal.line)).all()}
     for line in deals.keys() - {k[0] for k in rows}:
         rows[(line,)] = Kpis(key=(line,))
-    return [_rekey(v, k[0], deals=deals.get(k[0], (0, 0))[0], won=deals.get(k[0], (0, 0))[1])
+    none = (0, 0, 0.0)
+    return [_rekey(v, k[0], deals=deals.get(k[0], none)[0], won=deals.get(k[0], none)[1],
+                   revenue=deals.get(k[0], none)[2])
             for k, v in sorted(rows.items(), key=lambda kv: -kv[1].incoming)]
 
 

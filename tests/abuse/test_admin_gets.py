@@ -14,7 +14,7 @@ import time_machine
 from tests.abuse.conftest import session_token
 from tests.abuse.test_rights import USER_ADMIN, admin_session, portal_says_admin
 
-PAGES = ("/app/settings", "/app/audits/settings", "/app/calls/settings")
+PAGES = ("/app/settings", "/app/audits/settings", "/app/calls/settings", "/app/calls/targets")
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -32,6 +32,8 @@ AUDITS = ("suspicious_score", "sample_percent", "short_call_seconds", "quick_rej
           "utc_offset_hours", "rate_factor", "weight_no_call", "weight_high_rate",
           "callback_kind", "reengage_to", "controller_id", "senior_id", "senior_0",
           "handoff_enabled", "proposal_stages", "invoice_stages")
+TARGETS = ("months", "calls", "minutes", "role.head.calls", "role.head.minutes",
+           "role.boss.calls", "person.11.calls", "person.11.minutes", "person.x.calls")
 FORMS = {"/app/settings": EXCHANGE, "/app/settings/sweep/preview": SWEEP,
          "/app/settings/sweep/confirm": SWEEP, "/app/settings/sweep/undo": ("sweep_id",),
          "/app/routing": ROUTING, "/app/calls/settings": TELEPHONY,
@@ -39,7 +41,8 @@ FORMS = {"/app/settings": EXCHANGE, "/app/settings/sweep/preview": SWEEP,
          "/app/calls/callback": ("call_id", "from", "to"), "/app/audits/1": ("outcome",),
          "/app/audits/99999999999999999999": ("outcome",),
          "/app/lead/7/convert": (), "/app/lead/99999999999999999999/convert": (),
-         "/app/api/claim": ("deal_id",), "/app/api/return": ("deal_id", "reason")}
+         "/app/api/claim": ("deal_id",), "/app/api/return": ("deal_id", "reason"),
+         "/app/calls/targets": TARGETS}
 PLAUSIBLE = st.sampled_from(["1", "11", "50", "0", "20", "now", "later", "2026-12-01T10:00",
                              "-180", "Europe/Moscow", "RU", "09:00", "18:00", "field", "y",
                              "on", "call", "task", "exchange", "confirmed", "NEW"])
@@ -78,6 +81,7 @@ QUERIES = {"/app/report.csv": ("period", "date"), "/app/report": ("period", "dat
            "/app/routing": ("phone", "notice"), "/app/settings": ("notice", "n"),
            "/app/audits": ("notice", "name", "deal", "ok"),
            "/app/audits/settings": ("saved",), "/app/calls/settings": ("notice",),
+           "/app/calls/targets": ("notice",),
            "/app/lead/7": ("notice", "missing"), "/app/deal/7": (),
            "/app/deal/99999999999999999999": (), "/app/lead/99999999999999999999": ()}
 DATES = st.sampled_from(["9999-12-31", "0001-01-01", "2026-02-30", "2026-13-01", "today",

@@ -197,9 +197,10 @@ ADMIN_POSTS = {"/app/settings": {"default_cap": "3", "cap_min": "1", "cap_max": 
                                        "long_call_seconds": "180", "workday_hours": "8"},
                "/app/leads/settings": {"sla_hours": "2", "stage_default_hours": "24",
                                        "grace_hours": "1", "min_call_seconds": "20"},
-               "/app/audits/settings": {"suspicious_score": "50"}}
+               "/app/audits/settings": {"suspicious_score": "50"},
+               "/app/calls/targets": {"months": "6", "calls": "30", "minutes": "3"}}
 ADMIN_GETS = ("/app/settings", "/app/calls/settings", "/app/audits/settings", "/app/report",
-              "/app/report.csv")
+              "/app/report.csv", "/app/calls/targets")
 
 
 def test_settings_post_without_a_session_in_the_body_changes_nothing(client, app, tenants,
