@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pages import i18n_audits, i18n_calls, i18n_comm, i18n_leads, i18n_report, i18n_routing
+from pages import (
+    i18n_audits,
+    i18n_calls,
+    i18n_comm,
+    i18n_leads,
+    i18n_myday,
+    i18n_report,
+    i18n_routing,
+)
 
 RU: dict[str, str] = {
     "app_name": "Контроль продаж",
@@ -343,12 +351,14 @@ EN: dict[str, str] = {
 }
 
 # Each area keeps its own texts in its own module; they all land in the same two dicts.
-for _area in (i18n_audits, i18n_calls, i18n_comm, i18n_leads, i18n_report, i18n_routing):
+for _area in (i18n_audits, i18n_calls, i18n_comm, i18n_leads, i18n_myday, i18n_report,
+              i18n_routing):
     RU.update(_area.RU)
     EN.update(_area.EN)
 
 PLURALS = {
     "deals": {"ru": ("сделка", "сделки", "сделок"), "en": ("deal", "deals")},
+    **i18n_myday.PLURALS,
 }
 
 
