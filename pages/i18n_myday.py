@@ -50,6 +50,9 @@ RU: dict[str, str] = {
     "report.myday.streak": "Серия",
     "report.myday.handed": "Сдано",
     "report.myday.absent": "Не сдано",
+    "report.myday.off": "вых.",
+    "report.myday.legend": "✓ — сдан, ✗ — не сдан (отсутствовал), «вых.» — выходной или "
+                           "праздник, … — сегодня, ещё не сдан.",
 }
 
 EN: dict[str, str] = {
@@ -103,6 +106,9 @@ EN: dict[str, str] = {
     "report.myday.streak": "Streak",
     "report.myday.handed": "Handed in",
     "report.myday.absent": "Missed",
+    "report.myday.off": "off",
+    "report.myday.legend": "✓ — handed in, ✗ — not handed in (absent), “off” — a weekend or "
+                           "holiday, … — today, not yet.",
 }
 
 PLURALS: dict[str, dict[str, tuple[str, ...]]] = {

@@ -32,6 +32,12 @@ class MydaySection:
     days: list[date]
     people: list[PersonDays]
 
+    @property
+    def shown(self) -> bool:
+        """Nothing to say about a period that has not begun (every day still ahead)."""
+        return bool(self.people) and any(s != days.FUTURE for p in self.people
+                                         for s in p.states.values())
+
 
 def section(session: Session, portal_id: int, period: Period, now: datetime) -> MydaySection:
     clock = config.clock(session, portal_id)

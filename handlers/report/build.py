@@ -118,6 +118,7 @@ def area_sections(session: Session, portal_id: int, period: Period,
     from handlers.audits import stats as audits
     from handlers.comm import report as comm
     from handlers.lead_rules import stats as leads
+    from handlers.myday import report as myday
     from handlers.routing import stats as routing
 
     calls = telephony(session, portal_id, period, now)
@@ -131,6 +132,7 @@ def area_sections(session: Session, portal_id: int, period: Period,
         **calls, "escalations": escalations, "steps": steps, "overdue": overdue,
         "rejections": categories, "false_rejections": false,
         "comm": comm.section(session, portal_id, since=period.since, until=period.until, now=now),
+        "myday": myday.section(session, portal_id, period, now),
         "headline": {"lcr": total.lcr, "lcr_prev": prev.lcr, "incoming": total.incoming,
                      "lost_calls": total.lost, "escalations": len(escalations),
                      "avg_answer": total.avg_answer, "within_rings": total.within_rings_share,
