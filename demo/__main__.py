@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from bench.common import free_port
 from config import ROOT, Secret, Settings
-from demo import report
+from demo import myday, report
 from jobs import runner
 from sandbox import conversations, running_cloud
 from sandbox.clock import PORTAL_TZ
@@ -142,9 +142,12 @@ def main(argv: list[str] | None = None) -> int:
         say(f"    переписка / correspondence: {talks} диалогов, {checked} сообщений проверено "
             f"(вкладка «Общение»)")
 
+        days_lines = myday.play(app, portal, settings, seed=args.seed)
+        wait_drained(app, portal)  # the company and comment events our writes fired
+        say("    «Мой день» сдан за прошлые рабочие дни, кто-то не сдал / my day played")
         stop.set()
         worker.join(5)
-        summary = summarize(app, portal, log)
+        summary = summarize(app, portal, log) + "\n".join(days_lines) + "\n"
         _, pid = report.owner_token(app, portal, settings)
         head = report.headline(app, pid, log.day)
         page, shot = report.save(app, portal, settings, log.day, out)
