@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from handlers.exchange import config as exchange_config
 from handlers.myday import config, days
 from handlers.myday.prefill import COUNTERS, SENIOR, SOURCES, Prefill, prefill
+from handlers.report.period import FIRST_DAY, LAST_DAY
 from pages import bp
 from pages.data import header_load, users
 from pages.kit import MAX_ID, Forbidden, kit, portal, render, viewer, viewer_required
@@ -45,9 +46,12 @@ def _day_arg() -> date:
     if not raw:
         return _today()
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise BadRequest("date") from None
+    if not FIRST_DAY <= day <= LAST_DAY:  # 9999-12-31 would overflow at its next midnight
+        raise BadRequest("date")
+    return day
 
 
 def _id(raw: Any, name: str) -> int:

@@ -39,7 +39,9 @@ FORMS = {"/app/settings": EXCHANGE, "/app/settings/sweep/preview": SWEEP,
          "/app/calls/callback": ("call_id", "from", "to"), "/app/audits/1": ("outcome",),
          "/app/audits/99999999999999999999": ("outcome",),
          "/app/lead/7/convert": (), "/app/lead/99999999999999999999/convert": (),
-         "/app/api/claim": ("deal_id",), "/app/api/return": ("deal_id", "reason")}
+         "/app/api/claim": ("deal_id",), "/app/api/return": ("deal_id", "reason"),
+         "/app/myday": ("day", "new_calls", "proposals", "text", "rating_1", "rating_x"),
+         "/app/myday/comment": ("report", "comment")}
 PLAUSIBLE = st.sampled_from(["1", "11", "50", "0", "20", "now", "later", "2026-12-01T10:00",
                              "-180", "Europe/Moscow", "RU", "09:00", "18:00", "field", "y",
                              "on", "call", "task", "exchange", "confirmed", "NEW"])
@@ -79,7 +81,8 @@ QUERIES = {"/app/report.csv": ("period", "date"), "/app/report": ("period", "dat
            "/app/audits": ("notice", "name", "deal", "ok"),
            "/app/audits/settings": ("saved",), "/app/calls/settings": ("notice",),
            "/app/lead/7": ("notice", "missing"), "/app/deal/7": (),
-           "/app/deal/99999999999999999999": (), "/app/lead/99999999999999999999": ()}
+           "/app/deal/99999999999999999999": (), "/app/lead/99999999999999999999": (),
+           "/app/myday": ("date", "user", "saved")}
 DATES = st.sampled_from(["9999-12-31", "0001-01-01", "2026-02-30", "2026-13-01", "today",
                          "2026-11-23", "99999-01-01", "2026-W01", "20261123"])
 

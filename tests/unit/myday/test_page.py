@@ -88,7 +88,8 @@ def test_a_manager_cannot_read_anothers_report(client, app, portal, sessions, da
                       ).status_code == 200
 
 
-@pytest.mark.parametrize("query", ["date=2026-13-45", "date=вчера", "user=abc", "user=-1",
+@pytest.mark.parametrize("query", ["date=2026-13-45", "date=вчера", "date=9999-12-31",
+                                   "date=0001-01-01", "user=abc", "user=-1",
                                    "user=99999999999", "user=²"])
 def test_malformed_queries_are_400(client, app, portal, query) -> None:
     assert client.get(f"/app/myday?s={token(app, portal, HEAD)}&{query}").status_code == 400
