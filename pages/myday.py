@@ -90,7 +90,8 @@ def myday_page() -> tuple[str, int]:
 
 
 def _page(day: date, target: int, head: bool, *, form: dict[str, Any] | None = None,
-          errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+          errors: dict[str, str] | None = None, status: int = 200,
+          settings: config.MydayConfig | None = None) -> tuple[str, int]:
     session, pid, who, k = get_session(), portal().id, viewer(), kit()
     report = myday.find(session, pid, target, day)
     found = _prefill(target, day)
@@ -103,6 +104,7 @@ def _page(day: date, target: int, head: bool, *, form: dict[str, Any] | None = N
                   saved=request.args.get("saved"), team=_team(day, today) if head else None,
                   people={u.b24_user_id: u.full_name for u in users(session, pid)},
                   tz=config.clock(session, pid).zone,
+                  myday_cfg=settings or config.load(session, pid),
                   load=header_load(session, pid, exchange_config.load(session, pid),
                                    who.user_id, who.is_admin, k.now),
                   active="myday")
@@ -183,6 +185,23 @@ def parse(form: MultiDict, found: Prefill) -> tuple[dict[str, Any], dict[str, st
         elif raw:
             errors[name] = "myday.err.rating"
     return {"counters": counters, "text": text[:MAX_TEXT], "ratings": ratings}, errors
+
+
+@bp.post("/myday/settings")
+@viewer_required(admin=True)
+def myday_settings_save() -> tuple[str, int] | Response:
+    """The reminder's time (the working calendar's zone) and whether it is sent at all."""
+    session, pid, who, k = get_session(), portal().id, viewer(), kit()
+    cfg = config.MydayConfig(remind_at=str(request.form.get("remind_at", "")).strip()[:5],
+                             reminders=request.form.get("reminders") == "on")
+    if cfg.validate():
+        logger.info("web.myday.settings_rejected", extra={"member_id": who.member_id})
+        return _page(_today(), who.user_id, True, errors={"remind_at": "myday.err.remind_at"},
+                     status=422, settings=cfg)
+    config.save(session, pid, cfg, user_id=who.user_id, now=k.now)
+    session.commit()
+    logger.info("web.myday.settings_saved", extra={"member_id": who.member_id})
+    return redirect(k.url("pages.myday_page", saved="settings"), 303)
 
 
 @bp.post("/myday/comment")

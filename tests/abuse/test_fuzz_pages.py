@@ -41,7 +41,8 @@ FORMS = {"/app/settings": EXCHANGE, "/app/settings/sweep/preview": SWEEP,
          "/app/lead/7/convert": (), "/app/lead/99999999999999999999/convert": (),
          "/app/api/claim": ("deal_id",), "/app/api/return": ("deal_id", "reason"),
          "/app/myday": ("day", "new_calls", "proposals", "text", "rating_1", "rating_x"),
-         "/app/myday/comment": ("report", "comment")}
+         "/app/myday/comment": ("report", "comment"),
+         "/app/myday/settings": ("remind_at", "reminders")}
 PLAUSIBLE = st.sampled_from(["1", "11", "50", "0", "20", "now", "later", "2026-12-01T10:00",
                              "-180", "Europe/Moscow", "RU", "09:00", "18:00", "field", "y",
                              "on", "call", "task", "exchange", "confirmed", "NEW"])

@@ -122,3 +122,20 @@ def test_a_second_hand_in_corrects_the_same_report(client, app, portal, sessions
 def test_english(client, app, portal) -> None:
     body = text(client.get(f"/app/myday?s={token(app, portal, ANNA, lang='en')}").text)
     assert "My day" in body and "What I settled today and what it will bring" in body
+
+
+def test_admins_set_the_reminder_time(client, app, portal, sessions) -> None:
+    from handlers.myday import config
+
+    admin = token(app, portal, OWNER, admin=True)
+    assert 'name="remind_at" value="18:00"' in client.get(f"/app/myday?s={admin}").text
+    bad = client.post("/app/myday/settings", data={"s": admin, "remind_at": "25:00",
+                                                   "reminders": "on"})
+    assert bad.status_code == 422 and "Время в виде ЧЧ:ММ" in bad.text
+    ok = client.post("/app/myday/settings", data={"s": admin, "remind_at": "17:30"})
+    assert ok.status_code == 303
+    with sessions() as s:
+        cfg = config.load(s, portal.id)
+    assert (cfg.remind_at, cfg.reminders) == ("17:30", False)
+    assert client.post("/app/myday/settings", data={"s": token(app, portal, HEAD),
+                                                    "remind_at": "10:00"}).status_code == 403
