@@ -38,6 +38,13 @@ class MydaySection:
         return bool(self.people) and any(s != days.FUTURE for p in self.people
                                          for s in p.states.values())
 
+    def on(self, day: date) -> tuple[int, int] | None:
+        """(handed in, expected) on a working day that has come; None otherwise."""
+        found = [p.states.get(day) for p in self.people]
+        if not found or any(s in (days.OFF, days.FUTURE, None) for s in found):
+            return None
+        return sum(1 for s in found if s == days.HANDED), len(found)
+
 
 def section(session: Session, portal_id: int, period: Period, now: datetime) -> MydaySection:
     clock = config.clock(session, portal_id)

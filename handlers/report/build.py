@@ -128,11 +128,12 @@ def area_sections(session: Session, portal_id: int, period: Period,
     categories = audits.rejection_categories(session, portal_id, period.since, period.until)
     false = audits.false_rejections(session, portal_id, period.since)
     total, prev = calls["calls"], calls["calls_prev"]
+    days = myday.section(session, portal_id, period, now)
     return {
         **calls, "escalations": escalations, "steps": steps, "overdue": overdue,
         "rejections": categories, "false_rejections": false,
         "comm": comm.section(session, portal_id, since=period.since, until=period.until, now=now),
-        "myday": myday.section(session, portal_id, period, now),
+        "myday": days,
         "headline": {"lcr": total.lcr, "lcr_prev": prev.lcr, "incoming": total.incoming,
                      "lost_calls": total.lost, "escalations": len(escalations),
                      "avg_answer": total.avg_answer, "within_rings": total.within_rings_share,
@@ -140,7 +141,8 @@ def area_sections(session: Session, portal_id: int, period: Period,
                      "long_outgoing": total.long_outgoing,
                      "overdue_leads": len(overdue),
                      "rejections": sum(c.count for c in categories),
-                     "false_rejections": sum(false.values())}}
+                     "false_rejections": sum(false.values()),
+                     "myday": days.on(period.end)}}
 
 
 def telephony(session: Session, portal_id: int, period: Period, now: datetime) -> dict[str, Any]:

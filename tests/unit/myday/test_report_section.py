@@ -75,3 +75,17 @@ def test_the_report_page_shows_who_handed_in(client, app, sessions) -> None:
     # The week Mon 05 ... Sun 11: the holiday and the weekend are off, Thu and Fri missed.
     week = myday_rows(client.get(f"/app/report?period=week&date=2026-10-07&s={owner}").text)
     assert week[OLEG].startswith("> Олег Иванов ✓ вых. ✓ ✗ ✗ вых. вых. 2 2 0 рабочих дней")
+
+
+def test_the_morning_notice_says_who_handed_in(session) -> None:
+    from jobs.report import send_daily_report
+    from tests.unit.myday.test_jobs import Portal24, ctx
+
+    portal = world(session)
+    b24 = Portal24()
+    morning = datetime(2026, 10, 8, 6, tzinfo=UTC)  # Thu 09:00 in Moscow: Wednesday's report
+    assert send_daily_report(ctx(session, portal, morning, b24))
+    messages = [p["MESSAGE"] for cmds in b24.sent for _, p in cmds.values()]
+    assert messages and all("«Мой день» сдали 2 из 2." in m for m in messages)
+    found = section(session, portal.id, Period(HOLIDAY, HOLIDAY), LATER)
+    assert found.on(HOLIDAY) is None  # nobody was expected on the holiday
