@@ -25,7 +25,7 @@ import logging
 
 from sqlalchemy import select
 
-from b24.errors import B24Error
+from b24.errors import B24ApiError, B24Error
 from b24.values import to_int
 from handlers.exchange.actions import ActionContext
 from handlers.myday import texts
@@ -39,13 +39,15 @@ from store.settings import load_section, save_section
 logger = logging.getLogger(__name__)
 STATE = "myday_state"
 NEVER_DROPPED = 10**6  # attempts: the backoff caps at a day, the row stays until it is taken
+# crm-timeline-comment-update.md, "Возможные коды ошибок": the comment or its card is gone.
+GONE = ("NOT_FOUND", "OWNER_NOT_FOUND")
 
 
 def write_due(ctx: ActionContext, limit: int = 20) -> int:
     """One round: reports written (or rewritten) in the portal."""
     written = 0
     for row in audits.claim_due(ctx.session, DayReport, ctx.portal.id, ctx.now, limit):
-        body = comment_text(ctx, row)
+        body, version = comment_text(ctx, row), _version(row)
         ctx.session.commit()  # nothing open while we wait on the portal
         try:
             comment_id = _write(ctx, row, body)
@@ -58,8 +60,12 @@ def write_due(ctx: ActionContext, limit: int = 20) -> int:
             ctx.session.commit()
             continue
         write_lock(ctx.session)
+        ctx.session.refresh(row)
         row.b24_comment_id = comment_id
-        audits.finish(row, ctx.now)
+        if _version(row) == version:
+            audits.finish(row, ctx.now)
+        else:  # edited or commented while we wrote: the newer text goes next round
+            row.status, row.due_at, row.locked_until, row.attempts = "scheduled", ctx.now, None, 0
         ctx.session.commit()
         written += 1
         logger.info("myday.crm.written", extra={"member_id": ctx.portal.member_id,
@@ -67,17 +73,41 @@ def write_due(ctx: ActionContext, limit: int = 20) -> int:
     return written
 
 
+def _version(row: DayReport) -> tuple:
+    """What a new hand-in or the head's comment changes: the text written must be the last."""
+    return row.submitted_at, row.comment_at
+
+
 def _write(ctx: ActionContext, row: DayReport, body: str) -> int | None:
     company = my_company(ctx)
     if row.b24_comment_id:
-        ctx.b24.call("crm.timeline.comment.update", {
-            "id": row.b24_comment_id, "fields": {"COMMENT": body}})
-        return row.b24_comment_id
+        try:
+            ctx.b24.call("crm.timeline.comment.update", {
+                "id": row.b24_comment_id, "fields": {"COMMENT": body}})
+            return row.b24_comment_id
+        except B24ApiError as exc:
+            if exc.code not in GONE:
+                raise
+            logger.info("myday.crm.comment_gone", extra={  # deleted in the portal: anew
+                "member_id": ctx.portal.member_id, "report": row.id, "error": exc.code})
     found = _existing(ctx, company, row) if row.attempts > 1 else None
     if found is not None:
         return found
-    return to_int(ctx.b24.call("crm.timeline.comment.add", {"fields": {
-        "ENTITY_TYPE": "company", "ENTITY_ID": company, "COMMENT": body}}))
+    try:
+        return to_int(ctx.b24.call("crm.timeline.comment.add", {"fields": {
+            "ENTITY_TYPE": "company", "ENTITY_ID": company, "COMMENT": body}}))
+    except B24ApiError as exc:
+        if exc.code == "OWNER_NOT_FOUND":  # our company card was deleted: found or made anew
+            _forget_company(ctx)
+        raise
+
+
+def _forget_company(ctx: ActionContext) -> None:
+    write_lock(ctx.session)
+    state = load_section(ctx.session, ctx.portal.id, STATE)
+    state.pop("company_id", None)
+    save_section(ctx.session, ctx.portal.id, STATE, state, user_id=None, now=ctx.now)
+    ctx.session.commit()
 
 
 def _existing(ctx: ActionContext, company: int, row: DayReport) -> int | None:

@@ -27,6 +27,9 @@ class Portal24:
         self.calls: list[tuple[str, dict]] = []
         self.fail: Exception | None = None
         self.comments: dict[int, str] = {}
+        self.companies = {76}
+        self.next_id, self.next_company = 500, 76
+        self.during = None  # runs while the portal "works" on an add (someone edits meanwhile)
 
     def batch(self, cmds: dict, *, halt: bool = False) -> BatchResult:
         self.sent.append(cmds)
@@ -39,12 +42,20 @@ class Portal24:
         if method == "crm.company.list":
             return []
         if method == "crm.company.add":
-            return 77
+            self.next_company += 1
+            self.companies.add(self.next_company)
+            return self.next_company
         if method == "crm.timeline.comment.add":
-            new = 500 + len(self.comments)
+            if params["fields"]["ENTITY_ID"] not in self.companies:
+                raise B24ApiError("OWNER_NOT_FOUND", "Owner not found", 400)
+            if self.during:
+                self.during()
+            new, self.next_id = self.next_id, self.next_id + 1
             self.comments[new] = params["fields"]["COMMENT"]
             return new
         if method == "crm.timeline.comment.update":
+            if params["id"] not in self.comments:
+                raise B24ApiError("NOT_FOUND", "Not found.", 400)
             self.comments[params["id"]] = params["fields"]["COMMENT"]
             return True
         if method == "crm.timeline.comment.list":
@@ -117,7 +128,7 @@ def test_the_report_is_fixed_in_the_crm_as_a_timeline_comment(session) -> None:
     methods = [m for m, _ in b24.calls]
     assert methods == ["crm.company.list", "crm.company.add", "crm.timeline.comment.add"]
     add = b24.calls[-1][1]["fields"]
-    assert (add["ENTITY_TYPE"], add["ENTITY_ID"]) == ("company", 77)
+    assert (add["ENTITY_TYPE"], add["ENTITY_ID"]) == ("company", 77)  # made once
     assert add["COMMENT"].startswith(f"«Мой день» №{row.id}: Анна Смирнова, 04.12.2026")
     assert "Счета и договоры: 1" in add["COMMENT"] and "Договорился о пилоте." in add["COMMENT"]
     session.refresh(row)
@@ -160,3 +171,51 @@ def test_a_write_lost_after_the_portal_took_it_is_found_not_repeated(session) ->
     assert write_day_reports(ctx(session, portal, at(FRI, 18, 30), b24)) == 1
     session.refresh(row)
     assert row.b24_comment_id == 900 and len(b24.comments) == 1
+
+
+def test_an_edit_made_while_writing_is_written_next_round(session, sessions) -> None:
+    portal = make_portal(session)
+    build(session, portal.id, FRI)
+    row = hand_in(session, portal, at(FRI, 18))
+    b24 = Portal24()
+
+    def edit() -> None:
+        with sessions() as other:
+            fresh = myday.get(other, portal.id, row.id)
+            myday.submit(other, portal.id, ANNA, FRI, values={
+                "counters": fresh.counters, "prefill": {}, "ratings": {},
+                "text": "Исправил: договорился о пилоте на 3 месяца."}, now=at(FRI, 18, 2))
+            other.commit()
+        b24.during = None
+
+    b24.during = edit
+    assert write_day_reports(ctx(session, portal, at(FRI, 18, 3), b24)) == 1
+    session.refresh(row)
+    assert row.status == "scheduled" and row.b24_comment_id == 500  # the edit is still owed
+    assert write_day_reports(ctx(session, portal, at(FRI, 18, 4), b24)) == 1
+    session.refresh(row)
+    assert row.status == "done" and len(b24.comments) == 1
+    assert "на 3 месяца" in b24.comments[row.b24_comment_id]
+
+
+def test_a_comment_or_card_deleted_in_the_portal_is_written_anew(session) -> None:
+    portal = make_portal(session)
+    build(session, portal.id, FRI)
+    row = hand_in(session, portal, at(FRI, 18))
+    b24 = Portal24()
+    assert write_day_reports(ctx(session, portal, at(FRI, 18, 1), b24)) == 1
+    del b24.comments[500]  # someone deleted our comment
+    myday.comment(session, row, "Видел.", user_id=OLEG, now=at(FRI, 19))
+    session.commit()
+    assert write_day_reports(ctx(session, portal, at(FRI, 19, 1), b24)) == 1
+    session.refresh(row)
+    assert row.b24_comment_id != 500 and "Видел." in b24.comments[row.b24_comment_id]
+    b24.companies.clear()  # and then the company card itself
+    myday.comment(session, row, "Видел дважды.", user_id=OLEG, now=at(FRI, 20))
+    del b24.comments[row.b24_comment_id]
+    session.commit()
+    assert write_day_reports(ctx(session, portal, at(FRI, 20, 1), b24)) == 0  # refused once
+    session.refresh(row)
+    assert write_day_reports(ctx(session, portal, row.due_at, b24)) == 1  # a new card
+    session.refresh(row)
+    assert row.status == "done" and b24.companies == {78}
