@@ -10,7 +10,7 @@ day, not a report written a week later. Malformed or forged input is 400 with a 
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, redirect, request
@@ -123,7 +123,7 @@ def _team(day: date, today: date) -> list[tuple[int, str, int]]:
     """(user, state, streak) for everyone expected to hand in."""
     session, pid = get_session(), portal().id
     clock = config.clock(session, pid)
-    handed = myday.handed(session, pid, day.fromordinal(day.toordinal() - days.LOOKBACK), day)
+    handed = myday.handed(session, pid, day - timedelta(days=days.LOOKBACK), day)
     out = []
     for uid in config.employees(session, pid):
         mine = handed.get(uid, set())

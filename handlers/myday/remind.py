@@ -34,10 +34,13 @@ def due(session: Session, portal_id: int, now: datetime) -> list[int]:
 def remind(ctx: ActionContext) -> int:
     """Notices sent in this run."""
     session, pid = ctx.session, ctx.portal.id
-    write_lock(session)
     day = ctx.now.astimezone(config.clock(session, pid).zone).date()
-    fresh = [uid for uid in due(session, pid, ctx.now)
-             if myday.remind_once(session, pid, uid, day, ctx.now)]
+    waiting = due(session, pid, ctx.now)
+    session.commit()  # a read: most runs of the day end here, without the write lock
+    if not waiting:
+        return 0
+    write_lock(session)
+    fresh = [uid for uid in waiting if myday.remind_once(session, pid, uid, day, ctx.now)]
     session.commit()  # remembered first: at most once per day, even if the send fails
     if not fresh:
         return 0
