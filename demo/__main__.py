@@ -152,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         head = report.headline(app, pid, log.day)
         page, shot = report.save(app, portal, settings, log.day, out)
         record = report.save_recording(app, portal, settings, out)
+        days_page = report.save_myday(app, portal, settings, myday.last_played(app, portal), out)
         server.shutdown()
     (out / "demo-summary.txt").write_text(summary, encoding="utf-8")
     say("6/6 Итоги / summary:")
@@ -169,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         f"; без движения {head['never_moved']}, без следующего шага {head['no_next_step']}, "
         f"клиент у нескольких менеджеров {head['shared_clients']}")
     say(f"Отчёт / report: {page}" + (f", снимок / screenshot: {shot}" if shot else ""))
+    say(f"«Мой день» в отчёте руководителя / my day in the owner's report: {days_page}")
     say("Запись разговора через приложение / a call recording through the app: "
         + (f"{record[0]} ({record[1]:.1f} с), плеер на вкладке «Звонки»: {record[2]}"
            if record else "НЕТ / none"))

@@ -82,4 +82,13 @@ def play(app, portal, settings, *, seed: int, n_days: int = 3) -> list[str]:  # 
                              for d in played)
             streak = days.streak(mine, clock.works_on, last, today)
             lines.append(f"    {user_name(session, row.id, uid)}: {marks}; серия {streak}")
+    lines.append(f"    в отчёте руководителя / in the owner's report: неделя {last:%d.%m.%Y}, "
+                 "раздел «Мой день»")
     return lines
+
+
+def last_played(app, portal) -> date:  # noqa: ANN001
+    """The last working day before today, the one whose week the demo's page shows."""
+    with app.extensions["db_sessions"]() as session:
+        clock = config.clock(session, portals.find(session, portal.member_id).id)
+    return working_days_before(clock, datetime.now(UTC).astimezone(clock.zone).date(), 1)[0]
