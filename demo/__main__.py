@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from bench.common import free_port
 from config import ROOT, Secret, Settings
-from demo import report
+from demo import myday, report
 from jobs import runner
 from sandbox import conversations, running_cloud
 from sandbox.clock import PORTAL_TZ
@@ -142,13 +142,17 @@ def main(argv: list[str] | None = None) -> int:
         say(f"    переписка / correspondence: {talks} диалогов, {checked} сообщений проверено "
             f"(вкладка «Общение»)")
 
+        days_lines = myday.play(app, portal, settings, seed=args.seed)
+        wait_drained(app, portal)  # the company and comment events our writes fired
+        say("    «Мой день» сдан за прошлые рабочие дни, кто-то не сдал / my day played")
         stop.set()
         worker.join(5)
-        summary = summarize(app, portal, log)
+        summary = summarize(app, portal, log) + "\n".join(days_lines) + "\n"
         _, pid = report.owner_token(app, portal, settings)
         head = report.headline(app, pid, log.day)
         page, shot = report.save(app, portal, settings, log.day, out)
         record = report.save_recording(app, portal, settings, out)
+        days_page = report.save_myday(app, portal, settings, myday.last_played(app, portal), out)
         server.shutdown()
     (out / "demo-summary.txt").write_text(summary, encoding="utf-8")
     say("6/6 Итоги / summary:")
@@ -166,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         f"; без движения {head['never_moved']}, без следующего шага {head['no_next_step']}, "
         f"клиент у нескольких менеджеров {head['shared_clients']}")
     say(f"Отчёт / report: {page}" + (f", снимок / screenshot: {shot}" if shot else ""))
+    say(f"«Мой день» в отчёте руководителя / my day in the owner's report: {days_page}")
     say("Запись разговора через приложение / a call recording through the app: "
         + (f"{record[0]} ({record[1]:.1f} с), плеер на вкладке «Звонки»: {record[2]}"
            if record else "НЕТ / none"))

@@ -44,12 +44,7 @@ def save(app, portal, settings: Settings, day, out: Path) -> tuple[Path, Path | 
     """out/report.html (self-contained) and, when Chromium is installed, out/report.png."""
     token, _ = owner_token(app, portal, settings)
     url = f"{settings.app_public_url}/app/report?s={token}&date={day.isoformat()}"
-    html = requests.get(url, timeout=30).text
-    css = (ROOT / "static" / "app.css").read_text(encoding="utf-8")
-    html = re.sub(r'<link rel="stylesheet"[^>]*>', f"<style>{css}</style>", html)
-    html = re.sub(r"<script[^>]*></script>", "", html)
-    page = out / "report.html"
-    page.write_text(html, encoding="utf-8")
+    page = save_html(url, out / "report.html")
     if not CHROMIUM.exists():
         return page, None
     from playwright.sync_api import sync_playwright
@@ -62,6 +57,23 @@ def save(app, portal, settings: Settings, day, out: Path) -> tuple[Path, Path | 
         tab.screenshot(path=str(shot), full_page=True)
         browser.close()
     return page, shot
+
+
+def save_html(url: str, path: Path) -> Path:
+    """The page as one self-contained file: the stylesheet inlined, no scripts."""
+    html = requests.get(url, timeout=30).text
+    css = (ROOT / "static" / "app.css").read_text(encoding="utf-8")
+    html = re.sub(r'<link rel="stylesheet"[^>]*>', f"<style>{css}</style>", html)
+    html = re.sub(r"<script[^>]*></script>", "", html)
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def save_myday(app, portal, settings: Settings, day, out: Path) -> Path:  # noqa: ANN001
+    """out/myday-report.html: the owner's report of the week of «Мой день» the demo played."""
+    token, _ = owner_token(app, portal, settings)
+    return save_html(f"{settings.app_public_url}/app/report?s={token}&period=week"
+                     f"&date={day.isoformat()}", out / "myday-report.html")
 
 
 def save_recording(app, portal, settings: Settings, out: Path) -> tuple[Path, float, str] | None:  # noqa: ANN001

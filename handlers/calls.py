@@ -61,7 +61,17 @@ def call_values(row: Mapping[str, Any], region: str = "RU") -> dict[str, Any]:
         "crm_entity_type": row.get("CRM_ENTITY_TYPE") or None,
         "crm_entity_id": to_int(row.get("CRM_ENTITY_ID")),
         "crm_activity_id": to_int(row.get("CRM_ACTIVITY_ID")),
+        "vote": vote_of(row.get("CALL_VOTE")),
     }
+
+
+def vote_of(value: Any) -> int | None:
+    """CALL_VOTE: the client's rating 1-5 (a string in the statistics row, a number in
+    externalCall.finish's answer); "0", null or anything else means no rating
+    (EN:api-reference/telephony/voximplant/voximplant-statistic-get.md,
+    telephony/telephony-external-call-finish.md: VOTE 1..5, "0 или null" when absent)."""
+    n = to_int(value)
+    return n if n is not None and 1 <= n <= 5 else None
 
 
 @router.on("ONVOXIMPLANTCALLEND", reads=call_reads)
@@ -96,7 +106,7 @@ def _ours_from_pbx(ctx: HandlerContext, cid: str, source: Mapping[str, Any],
     if call is None:
         return None
     for key in ("crm_entity_type", "crm_entity_id", "crm_activity_id", "record_url",
-                "record_file_id"):
+                "record_file_id", "vote"):
         if values.get(key) is not None and getattr(call, key) is None:
             setattr(call, key, values[key])
     ctx.session.flush()

@@ -26,15 +26,18 @@ TEXT = {
           "звонки: {lcr} (было {lcr_prev}), ответ в среднем за {answer}, до руководителя "
           "дошло {esc}. Узкое место "
           "воронки: {neck}. Без движения {never_moved}, без следующего шага {no_next_step}, "
-          "клиент у нескольких менеджеров {shared}. Подробно — в приложении «Контроль продаж», "
-          "вкладка «Отчёт»{link}",
+          "клиент у нескольких менеджеров {shared}.{myday} Подробно — в приложении «Контроль "
+          "продаж», вкладка «Отчёт»{link}",
     "en": "[B]Report for {day}[/B]: {won} deals won for {amount}, {lost} lost. Lost Call "
           "Rate {lcr} (was {lcr_prev}), answered in {answer} on average, {esc} calls reached a "
           "head. Funnel bottleneck: {neck}. "
           "Never moved {never_moved}, no next step {no_next_step}, client "
-          "shared by managers {shared}. Details in the “Sales Guard” app, “Report” tab{link}",
+          "shared by managers {shared}.{myday} Details in the “Sales Guard” app, “Report” "
+          "tab{link}",
 }
 LINK_LABEL = {"ru": "открыть", "en": "open"}
+MYDAY = {"ru": " «Мой день» сдали {handed} из {expected}.",
+         "en": " “My day” handed in by {handed} of {expected}."}
 
 
 def recipients(ctx: ActionContext) -> list[int]:
@@ -68,7 +71,7 @@ def send_daily_report(ctx: ActionContext) -> bool:
         lcr=_pct(head.get("lcr")), lcr_prev=_pct(head.get("lcr_prev")),
         esc=head.get("escalations", 0), answer=_secs(head.get("avg_answer"), lang),
         no_next_step=head["no_next_step"], shared=head["shared_clients"],
-        link=_report_link(ctx, day, lang))
+        myday=_myday(head.get("myday"), lang), link=_report_link(ctx, day, lang))
     cmds = {f"n{uid}": ("im.notify.system.add", {"USER_ID": uid, "MESSAGE": message,
                                                  "TAG": f"daily-report-{uid}"})
             for uid in recipients(ctx)}
@@ -90,6 +93,11 @@ def _report_link(ctx: ActionContext, day: date, lang: str) -> str:
         return ""
     url = notify.app_link(ctx.portal.domain, ctx.app_code, "report", date=day.isoformat())
     return ": " + notify.link(url, LINK_LABEL[lang])
+
+
+def _myday(found: tuple[int, int] | None, lang: str) -> str:
+    """Who handed the day's report in; nothing on a day off (no one was expected)."""
+    return "" if found is None else MYDAY[lang].format(handed=found[0], expected=found[1])
 
 
 def _secs(value: float | None, lang: str) -> str:

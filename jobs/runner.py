@@ -23,6 +23,7 @@ from jobs import audits as audit_jobs
 from jobs import comm as comm_jobs
 from jobs import exchange as exchange_jobs
 from jobs import lead_rules as lead_jobs
+from jobs import myday as myday_jobs
 from jobs import report as report_jobs
 from jobs import routing as routing_jobs
 from jobs import telephony as telephony_jobs
@@ -213,6 +214,14 @@ def comm_sync(app: Flask) -> dict[str, object]:
     return for_each_portal(app, comm_jobs.sync_conversations)
 
 
+def myday_reminders(app: Flask) -> dict[str, object]:
+    return for_each_portal(app, myday_jobs.remind_day_reports)
+
+
+def myday_crm(app: Flask) -> dict[str, object]:
+    return for_each_portal(app, myday_jobs.write_day_reports)
+
+
 def planner_statistics(app: Flask) -> str:
     """SQLite keeps no statistics unless asked; PostgreSQL's autovacuum does it anyway."""
     with sessions_of(app)() as session:
@@ -253,6 +262,8 @@ def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
         JobSpec("telephony_work", telephony_work, "interval", {"seconds": 5}),
         JobSpec("telephony_missed", telephony_missed, "interval", {"minutes": 5}),
         JobSpec("comm_sync", comm_sync, "interval", {"minutes": 5}),
+        JobSpec("myday_reminders", myday_reminders, "interval", {"minutes": 5}),
+        JobSpec("myday_crm", myday_crm, "interval", {"minutes": 1}),
     )
 
 

@@ -47,7 +47,7 @@ TABS = {"CRM_DEAL_DETAIL_TAB": "pages.deal_tab", "CRM_LEAD_DETAIL_TAB": "pages.l
 # Pages a link from a notification may open: REST_APP_URI passes the link's `params` in
 # PLACEMENT_OPTIONS (EN:api-reference/widgets/universal/app-url.md); only these keys go on.
 LINKED = {"report": ("pages.report_page", ("date", "period")), "board": ("pages.board", ()),
-          "taken": ("pages.taken", ())}
+          "taken": ("pages.taken", ()), "myday": ("pages.myday_page", ("date",))}
 
 
 @bp.post("")
@@ -243,6 +243,7 @@ def init_pages(app: Flask) -> None:
         comm,
         leads,
         money,
+        myday,
         records,
         report,
         routing,

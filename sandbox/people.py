@@ -124,9 +124,12 @@ class CallLog:
 
 def call(portal: Any, *, user_id: int, phone: str, incoming: bool, duration: int = 0,
          answered: bool = True, crm_create: bool | None = None, failed_code: str | None = None,
-         call_type: int | None = None, advance_clock: bool = True) -> CallLog:
+         call_type: int | None = None, advance_clock: bool = True,
+         vote: int | None = None) -> CallLog:
     """A built-in telephony call as it happens: INIT, START if answered, statistics + END.
 
+    `vote`: the client's rating of the call after it (1-5), kept as CALL_VOTE of the
+    statistics row (voximplant-statistic-get.md; only an answered call can be rated).
     Unknown inbound numbers get a lead when crm_create, which defaults to the portal's
     `telephony_creates_leads` switch (on, as on a new portal); the clock moves on by the
     call's length so later actions come after it."""
@@ -157,7 +160,7 @@ def call(portal: Any, *, user_id: int, phone: str, incoming: bool, duration: int
             call_id, kind, user_id, phone, start, seconds, code,
             None if incoming or code != "304" else "Call canceled", PORTAL_LINE,
             crm_type=match[0] if match else None, crm_id=match[1] if match else None,
-            recorded=True))
+            recorded=True, vote=vox.vote_of(vote) if answered else None))
     activity = row["CRM_ACTIVITY_ID"]
     return CallLog(call_id, kind, user_id, phone, start, seconds, code,
                    match[0] if match else None, match[1] if match else None,

@@ -273,6 +273,8 @@ class Call(Base):
     crm_entity_type: Mapped[str | None] = mapped_column(String(16))
     crm_entity_id: Mapped[int | None] = mapped_column(Integer)
     crm_activity_id: Mapped[int | None] = mapped_column(Integer)
+    # The client's rating of the call, 1-5 (CALL_VOTE of voximplant.statistic.get); None: none.
+    vote: Mapped[int | None] = mapped_column(Integer)
 
 
 class Contact(Base):
@@ -374,6 +376,7 @@ from store import (  # noqa: E402, F401
     audits_models,
     comm_models,
     leads_models,
+    myday_models,
     report_models,
     routing_models,
     telephony_models,

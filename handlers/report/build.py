@@ -118,6 +118,7 @@ def area_sections(session: Session, portal_id: int, period: Period,
     from handlers.audits import stats as audits
     from handlers.comm import report as comm
     from handlers.lead_rules import stats as leads
+    from handlers.myday import report as myday
     from handlers.routing import stats as routing
     from handlers.telephony.money import report_section as money_section
 
@@ -129,10 +130,12 @@ def area_sections(session: Session, portal_id: int, period: Period,
     false = audits.false_rejections(session, portal_id, period.since)
     total, prev = calls["calls"], calls["calls_prev"]
     money = money_section(session, portal_id, period.since, period.until, now)
+    days = myday.section(session, portal_id, period, now)
     return {
         **calls, "money": money, "escalations": escalations, "steps": steps, "overdue": overdue,
         "rejections": categories, "false_rejections": false,
         "comm": comm.section(session, portal_id, since=period.since, until=period.until, now=now),
+        "myday": days,
         "headline": {"lcr": total.lcr, "lcr_prev": prev.lcr, "incoming": total.incoming,
                      "lost_calls": total.lost, "escalations": len(escalations),
                      "avg_answer": total.avg_answer, "within_rings": total.within_rings_share,
@@ -142,7 +145,8 @@ def area_sections(session: Session, portal_id: int, period: Period,
                      "rejections": sum(c.count for c in categories),
                      "false_rejections": sum(false.values()),
                      "money_lost_calls": money["risk"].total.lost,
-                     "money_at_risk": money["risk"].total.amount}}
+                     "money_at_risk": money["risk"].total.amount,
+                     "myday": days.on(period.end)}}
 
 
 def telephony(session: Session, portal_id: int, period: Period, now: datetime) -> dict[str, Any]:

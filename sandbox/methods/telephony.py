@@ -147,7 +147,7 @@ def call_finish(ctx: CallContext, params: dict) -> dict:
         call["CALL_START_DATE"], duration, code, param(params, "FAILED_REASON"),
         call["LINE_NUMBER"] or "REST_APP:", param(params, "RECORD_URL"), call["EXTERNAL_CALL_ID"],
         float(param(params, "COST") or 0), str(param(params, "COST_CURRENCY") or ""),
-        int(param(params, "VOTE")) if param(params, "VOTE") not in (None, "") else None,
+        vox.vote_of(param(params, "VOTE")),
         app_id, app_name, call["CRM_ENTITY_TYPE"], call["CRM_ENTITY_ID"])
     row = vox.record_call(ctx, facts)
     ctx.portal.table(CALLS).delete(row_id)  # finished calls live in the statistics only

@@ -69,6 +69,16 @@ class CallFacts:
     recorded: bool = False  # the line records calls: an answered call leaves a disk file
 
 
+def vote_of(value: Any) -> int | None:
+    """VOTE / CALL_VOTE: 1..5; "0 или null" mean no rating (telephony-external-call-finish.md).
+    Decision (docs silent): any other value is stored as no rating, not refused."""
+    try:
+        n = int(str(value).strip()) if value not in (None, "") else 0
+    except ValueError:
+        return None
+    return n if 1 <= n <= 5 else None
+
+
 def new_call_id(portal: Any, phone: str, moment: datetime, *, external: bool) -> str:
     """`externalCall.<md5>.<ts>` for REST telephony, a Voximplant-like id otherwise (§4.2)."""
     seq = cc.next_seq(portal, "call")

@@ -42,7 +42,10 @@ FORMS = {"/app/settings": EXCHANGE, "/app/settings/sweep/preview": SWEEP,
          "/app/audits/99999999999999999999": ("outcome",),
          "/app/lead/7/convert": (), "/app/lead/99999999999999999999/convert": (),
          "/app/api/claim": ("deal_id",), "/app/api/return": ("deal_id", "reason"),
-         "/app/calls/targets": TARGETS}
+         "/app/calls/targets": TARGETS,
+         "/app/myday": ("day", "new_calls", "proposals", "text", "rating_1", "rating_x"),
+         "/app/myday/comment": ("report", "comment"),
+         "/app/myday/settings": ("remind_at", "reminders")}
 PLAUSIBLE = st.sampled_from(["1", "11", "50", "0", "20", "now", "later", "2026-12-01T10:00",
                              "-180", "Europe/Moscow", "RU", "09:00", "18:00", "field", "y",
                              "on", "call", "task", "exchange", "confirmed", "NEW"])
@@ -83,7 +86,8 @@ QUERIES = {"/app/report.csv": ("period", "date"), "/app/report": ("period", "dat
            "/app/audits/settings": ("saved",), "/app/calls/settings": ("notice",),
            "/app/calls/targets": ("notice",),
            "/app/lead/7": ("notice", "missing"), "/app/deal/7": (),
-           "/app/deal/99999999999999999999": (), "/app/lead/99999999999999999999": ()}
+           "/app/deal/99999999999999999999": (), "/app/lead/99999999999999999999": (),
+           "/app/myday": ("date", "user", "saved")}
 DATES = st.sampled_from(["9999-12-31", "0001-01-01", "2026-02-30", "2026-13-01", "today",
                          "2026-11-23", "99999-01-01", "2026-W01", "20261123"])
 

@@ -198,3 +198,28 @@ def test_with_the_switch_off_an_unknown_caller_leaves_no_crm_trace(portal):
     assert entry.created_lead is None and len(portal.table("crm.lead")) == 0
     assert (row["CRM_ENTITY_TYPE"], row["CRM_ENTITY_ID"], row["CRM_ACTIVITY_ID"]) == (
         None, None, None)
+
+
+@pytest.mark.parametrize(("vote", "kept"), [(5, 5), ("3", 3), (0, None), (None, None),
+                                            ("9", None), ("x", None)])
+def test_the_clients_vote_is_the_call_vote_of_the_statistics(portal, client, vote, kept):
+    """telephony-external-call-finish.md: VOTE 1-5, "0 или null" when there is none; the
+    statistics row has it as CALL_VOTE, a string (voximplant-statistic-get.md's example)."""
+    reg = app(portal, "telephony.externalCall.register", {
+        "USER_PHONE_INNER": "102", "PHONE_NUMBER": "+79123456789", "TYPE": 1})
+    params = {"CALL_ID": reg["CALL_ID"], "USER_ID": 2, "DURATION": 40}
+    if vote is not None:
+        params["VOTE"] = vote
+    done = app(portal, "telephony.externalCall.finish", params)
+    assert done["CALL_VOTE"] == kept
+    (row,) = stats(portal, CALL_ID=reg["CALL_ID"])
+    assert row["CALL_VOTE"] == (None if kept is None else str(kept))
+
+
+def test_a_built_in_call_keeps_the_clients_vote(portal, client):
+    rated = people.call(portal, user_id=2, phone="+79123456789", incoming=False, duration=30,
+                        vote=4)
+    missed = people.call(portal, user_id=2, phone="+79123456789", incoming=False,
+                         answered=False, vote=4)
+    assert stats(portal, CALL_ID=rated.call_id)[0]["CALL_VOTE"] == "4"
+    assert stats(portal, CALL_ID=missed.call_id)[0]["CALL_VOTE"] is None  # nobody to rate it
