@@ -100,7 +100,8 @@ class Plan:
                            "mode": s.mode, "users": [_user(r) for r in s.users]}
                           for s in self.steps],
                 "attempts": [{"step": s.step, "seconds": sec,
-                              "extensions": [r.extension for r in rings if r.extension],
+                              "targets": [{"user_id": r.user_id, "extension": r.extension}
+                                          for r in rings if r.extension],
                               "users": [r.user_id for r in rings]}
                              for s in self.steps for sec, rings in s.attempts()],
                 "skipped": [{"step": step, "kind": kind} for step, kind in self.skipped_steps]}

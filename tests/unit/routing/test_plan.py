@@ -182,8 +182,8 @@ def test_plan_json_is_what_the_pbx_gets(snap) -> None:
                                 "mode": "all",
                                 "users": [{"user_id": ANNA, "name": "Анна Смирнова",
                                            "extension": "102"}]}
-    assert body["attempts"][0] == {"step": 1, "seconds": 10, "extensions": ["102"],
-                                   "users": [ANNA]}
+    assert body["attempts"][0] == {"step": 1, "seconds": 10, "users": [ANNA],
+                                   "targets": [{"user_id": ANNA, "extension": "102"}]}
     assert len(body["attempts"]) == len(body["steps"]) and body["skipped"] == []
 
 
