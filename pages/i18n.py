@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pages import i18n_audits, i18n_calls, i18n_comm, i18n_leads, i18n_report, i18n_routing
+from pages import (
+    i18n_audits,
+    i18n_calls,
+    i18n_comm,
+    i18n_leads,
+    i18n_pbx,
+    i18n_report,
+    i18n_routing,
+)
 
 RU: dict[str, str] = {
     "app_name": "Контроль продаж",
@@ -343,7 +351,8 @@ EN: dict[str, str] = {
 }
 
 # Each area keeps its own texts in its own module; they all land in the same two dicts.
-for _area in (i18n_audits, i18n_calls, i18n_comm, i18n_leads, i18n_report, i18n_routing):
+for _area in (i18n_audits, i18n_calls, i18n_comm, i18n_leads, i18n_report, i18n_routing,
+              i18n_pbx):
     RU.update(_area.RU)
     EN.update(_area.EN)
 

@@ -108,4 +108,5 @@ def _render(cfg: config.RoutingConfig, errors: dict[str, str], *, status: int = 
         route_url=f"{settings().app_public_url.rstrip('/')}/pbx/{viewer().member_id}/route",
         steps=steps, answered=sum(n for step, n in steps.items() if step is not None),
         escalations=stats.escalations(session, pid, since=since, until=k.now)[-RECENT:][::-1],
+        skipped=stats.skipped_steps(session, pid, since=since, until=k.now),
         **extra)
