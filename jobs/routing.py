@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from b24.errors import B24Error, PortalGone
 from handlers.exchange.actions import ActionContext
 from handlers.routing import cards
+from handlers.routing.clients import Directory
 from handlers.routing.presence_fetch import fetch_presence, tracked
 from handlers.routing.snapshot import load_snapshot
 from store import presence as presence_store
@@ -75,7 +76,7 @@ def _failed(ctx: ActionContext, call_id: int, attempts: int, error: str) -> None
 def refresh_presence(ctx: ActionContext) -> int:
     """Per portal, in working hours: who is away now, saved for the routing snapshot (which
     every web worker re-reads within seconds). Out of hours presence is not consulted."""
-    snap = load_snapshot(ctx.session, ctx.portal.id)
+    snap = load_snapshot(ctx.session, ctx.portal.id, directory=Directory())  # no phones needed
     if not snap.config.presence or not snap.config.in_hours(ctx.now):
         return 0
     people = tracked(snap)

@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from handlers.routing import config, stats
+from handlers.routing.ranking import load_ranking
 from jobs.runner import routing_cards, routing_presence, sync_all
-from sandbox.methods.timeman import add_absence, close_day, open_day
+from sandbox.methods.timeman import add_absence, close_day, open_day, pause_day
 from store import portals
 from store import routing as routing_store
 from store.routing_models import RoutingCall
@@ -117,3 +118,60 @@ def test_kamailio_forks_the_call_step_by_step_and_the_card_follows(
              for u in (x.params["USER_ID"] if isinstance(x.params["USER_ID"], list)
                        else [x.params["USER_ID"]])}
     assert managers[1] in shown and managers[2] not in shown and managers[3] not in shown
+
+
+def test_the_responsible_on_leave_is_a_skipped_step_and_the_group_rings_in_turn(
+        installed, live_app, tmp_path) -> None:
+    """A on leave: step 1 rings nobody and is counted; the group rings one by one, fewest
+    open deals first: of B and E (C, D and F are away) the first rings its 5 s unanswered,
+    then the second rings and answers."""
+    portal = installed
+    managers = portal.meta["managers"]
+    a, b, c, d, e, f = managers
+    portal.invoke("crm.contact.add", {"fields": {
+        "NAME": "Вера", "LAST_NAME": "Звонкова", "ASSIGNED_BY_ID": a,
+        "PHONE": [{"VALUE": f"+{CLIENT_PHONE}", "VALUE_TYPE": "MOBILE"}]}}, user_id=a)
+    live_app.drain(portal)
+    sync_all(live_app.app)
+    now = portal.clock.now()
+    add_absence(portal, a, now.date(), now.date() + timedelta(days=2))
+    add_absence(portal, c, now.date(), now.date())
+    close_day(portal, d, now - timedelta(minutes=1))
+    pause_day(portal, f, now)
+    with live_app.sessions() as s:
+        pid = portals.find(s, portal.member_id).id
+        config.save(s, pid, config.RoutingConfig(
+            sales_department_ids=[portal.meta["departments"]["sales"]], ring_seconds=RING,
+            group_mode="turn", group_order="load", work_days=list(range(7)),
+            work_start="00:00", work_end="00:00"), user_id=portal.meta["owner"],
+            now=datetime.now(UTC))
+        secret = routing_store.issue_pbx_secret(s, pid, user_id=portal.meta["owner"],
+                                                now=datetime.now(UTC))
+        s.commit()
+    assert routing_presence(live_app.app)[portal.member_id] == 4
+    with live_app.sessions() as s:
+        load = load_ranking(s, pid, datetime.now(UTC))
+    first, second = sorted((b, e), key=lambda u: (load.get(u, (0.0, 0))[1], u))
+    exts = {u: ext_of(portal, u) for u in managers}
+    with sip_kit.kamailio(tmp_path, route_url=f"{live_app.url}/pbx/{portal.member_id}/route",
+                          secret=secret) as pbx:
+        answers = {exts[a]: 0.5, exts[first]: None, exts[c]: 0.5, exts[d]: 0.5,
+                   exts[second]: 1.0, exts[f]: 0.5}
+        with sip_kit.phones(tmp_path, pbx.port, answers) as phones:
+            done = sip_kit.call(tmp_path, pbx.port, caller=CLIENT_PHONE, line=LINE, talk_s=1.0)
+            assert done.returncode == 0, (done.stdout[-3000:], pbx.text()[-4000:])
+            rings = {u: phones[exts[u]].calls() for u in managers}
+    assert rings[a] == rings[c] == rings[d] == rings[f] == []  # away: never rung
+    (one_start, one_end, one_kind), = rings[first]
+    (two_start, _two_end, two_kind), = rings[second]
+    assert (one_kind, two_kind) == ("cancelled", "answered")
+    assert RING - 0.5 <= (one_end - one_start).total_seconds() <= RING + 1.5  # alone, its turn
+    assert two_start >= one_start + timedelta(seconds=RING - 0.5)  # the second after the first
+    with live_app.sessions() as s:
+        (row,) = s.query(RoutingCall).filter_by(portal_id=pid).all()
+        assert (row.status, row.answered_step, row.answered_by) == ("answered", 2, second)
+        assert [x["step"] for x in row.skipped] == [1]
+        assert row.skipped[0]["users"] == [{"user_id": a, "reason": "absent"}]
+        when = datetime.now(UTC)
+        assert stats.skipped_steps(s, pid, since=when - timedelta(hours=1),
+                                   until=when + timedelta(hours=1)) == 1
