@@ -50,6 +50,8 @@ def routing_save() -> tuple[str, int] | Response:
     current = config.load(session, portal().id)
     cfg, errors = parse_routing(request.form, session, portal().id, current)
     if errors:
+        logger.info("web.routing.refused", extra={"member_id": viewer().member_id,
+                                                  "fields": sorted(errors)})
         return _render(cfg, errors, status=422)
     config.save(session, portal().id, cfg, user_id=viewer().user_id, now=k.now)
     session.commit()
