@@ -35,6 +35,7 @@ RU: dict[str, str] = {
     "routing.skipped.step": "Шаг {n} пропущен: все на нём отсутствуют",
     "routing.week.skipped": "Пропущено шагов",
     "routing.week.skipped.note": "Никого не было на месте",
+    "report.skipped_steps": "Шагов пропущено, потому что все на них отсутствовали: {n}",
 }
 
 EN: dict[str, str] = {
@@ -69,4 +70,5 @@ EN: dict[str, str] = {
     "routing.skipped.step": "Step {n} skipped: everyone at it is away",
     "routing.week.skipped": "Steps skipped",
     "routing.week.skipped.note": "Nobody was there",
+    "report.skipped_steps": "Steps skipped because everyone at them was away: {n}",
 }

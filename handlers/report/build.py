@@ -129,6 +129,8 @@ def area_sections(session: Session, portal_id: int, period: Period,
     total, prev = calls["calls"], calls["calls_prev"]
     return {
         **calls, "escalations": escalations, "steps": steps, "overdue": overdue,
+        "skipped_steps": routing.skipped_steps(session, portal_id, since=period.since,
+                                               until=period.until),
         "rejections": categories, "false_rejections": false,
         "comm": comm.section(session, portal_id, since=period.since, until=period.until, now=now),
         "headline": {"lcr": total.lcr, "lcr_prev": prev.lcr, "incoming": total.incoming,
