@@ -3,17 +3,20 @@
 Like the sync: a watermark (the last activity id done, in sync_cursors); a page of 50
 conversation activities, then one batch for the sessions' histories and the calls' transcripts
 and one list for the contacts' names — three requests a page, four pages a run at most, within
-the portal's budget. A sub-call that fails stops the watermark before its activity, so the next
-run asks again (never dropped).
+the portal's budget, and two more for transcripts that came late. A sub-call that fails stops
+the watermark before its activity, so the next run asks again (never dropped).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from b24.values import iso
+from handlers.audits import rescore
 from handlers.comm import config, read
 from handlers.exchange.actions import ActionContext
 from quality.text import check
@@ -23,6 +26,10 @@ from store.models import SyncCursor, User
 logger = logging.getLogger(__name__)
 CURSOR = "comm.activity"
 PAGE, PAGES = 50, 4  # a run reads at most 4 pages: at most 12 requests of the portal's budget
+# Speech recognition finishes after the call's activity appears, so the watermark can pass a
+# call before its transcript exists: calls this recent without a stored transcript are asked
+# again each run (two requests more).
+LATE_TRANSCRIPTS = timedelta(hours=6)
 
 
 def sync_conversations(ctx: ActionContext, *, pages: int = PAGES) -> int:
@@ -33,7 +40,30 @@ def sync_conversations(ctx: ActionContext, *, pages: int = PAGES) -> int:
         total += count
         if not full:
             break
-    return total
+    return total + _late_transcripts(ctx)
+
+
+def _late_transcripts(ctx: ActionContext) -> int:
+    """Transcripts that appeared after the watermark passed their call."""
+    cursor = _cursor(ctx)
+    if not cursor.last_id:
+        return 0
+    rows = ctx.b24.call("crm.activity.list", {
+        "filter": {"<=ID": cursor.last_id, "@PROVIDER_ID": list(read.CALL_PROVIDERS),
+                   ">=CREATED": iso(ctx.now - LATE_TRANSCRIPTS)},
+        "order": {"ID": "DESC"}, "select": read.SELECT})
+    rows = list(rows or [])[:PAGE]
+    have = set(ctx.session.scalars(select(CommMessage.source_key).where(
+        CommMessage.portal_id == ctx.portal.id,
+        CommMessage.source_key.in_([f"call:{r['ID']}" for r in rows]))))
+    wanted = [r for r in rows if f"call:{r['ID']}" not in have]
+    if not wanted:
+        return 0
+    extra = ctx.b24.batch({f"a{r['ID']}": _sub_call(r) for r in wanted})
+    said = [m for r in wanted for m in (_said(r, extra) or [])]
+    _store(ctx, said)
+    ctx.session.commit()
+    return len(said)
 
 
 def _one_page(ctx: ActionContext) -> tuple[int, bool]:
@@ -105,6 +135,11 @@ def _store(ctx: ActionContext, said: list[read.Said]) -> None:
             misspelled=[] if verdict is None or s.channel == "call" else verdict.misspelled,
             forbidden=verdict.forbidden if verdict else [],
             rejection=verdict.rejection if verdict else []))
+    calls = [s for s in said if s.channel == "call" and s.activity_id and s.source_key not in known]
+    if calls:  # a rejection scored before its call's transcript arrived is weighed again
+        ctx.session.flush()
+        rescore.after_transcripts(ctx, [s.activity_id for s in calls],
+                                  min(s.at for s in calls))
 
 
 def _contact_names(ctx: ActionContext, ids: set[int]) -> dict[int, tuple[str, str]]:

@@ -275,3 +275,27 @@ def test_no_answer_rejection_with_a_transcribed_talk_scores_high(audited, live_a
     assert run(live_app, audited, audit_jobs.audit_rejections) >= 1
     row = rejection_of(live_app, deal_id)
     assert "transcript_talk" in row.reasons and row.score >= 50 and row.evidence["talks"] == 1
+
+
+def test_a_transcript_read_after_the_audit_scores_the_rejection_again(audited, live_app) -> None:
+    """The audit ran first; the comm sync reads the transcript later and the score follows."""
+    from jobs import comm as comm_jobs
+    from sandbox import conversations
+
+    manager, phone = audited.meta["managers"][1], "+7 913 555-01-78"
+    deal_id = claimed_web_deal(audited, live_app, manager, phone)
+    log = people.call_back(audited, user_id=manager, phone=phone, duration=3)
+    people.lose_deal(audited, manager, deal_id, "Клиент не берет трубку")
+    live_app.drain(audited)
+    run(live_app, audited, comm_jobs.sync_conversations)  # the watermark passes the bare call
+    assert run(live_app, audited, audit_jobs.audit_rejections) >= 1
+    before = rejection_of(live_app, deal_id)
+    assert "transcript_talk" not in before.reasons and before.evidence["talks"] == 0
+    conversations.transcribe(audited, log.activity_id, "Менеджер: Добрый день\nКлиент: Да\n"
+                             "Менеджер: Удобно говорить?\nКлиент: Да, слушаю\nКлиент: Дорого\n"
+                             "Клиент: Подумаю")
+    run(live_app, audited, comm_jobs.sync_conversations)
+    row = rejection_of(live_app, deal_id)
+    assert "transcript_talk" in row.reasons and row.score >= 50 and row.evidence["talks"] == 1
+    with live_app.sessions() as s:
+        assert s.scalar(select(AuditCallback).where(AuditCallback.rejection_id == row.id))
