@@ -51,7 +51,7 @@ def company(installed, live_app):
     sync_all(live_app.app)
     now = portal.clock.now()
     for user in [*managers, portal.meta["head"], portal.meta["owner"]]:
-        open_day(portal, user, now - timedelta(hours=1))
+        open_day(portal, user, now.replace(hour=0, minute=0, second=0, microsecond=0))
     add_absence(portal, managers[2], now.date() - timedelta(days=1), now.date() + timedelta(days=6))
     close_day(portal, managers[3], now - timedelta(minutes=5))
     with live_app.sessions() as s:
