@@ -23,6 +23,11 @@ KAMAILIO_CFG = ROOT / "deploy" / "kamailio" / "kamailio.cfg"
 REQUIRED = {"kamailio": "kamailio", "sipp": "sip-tester"}
 MODULES = {"http_client.so": "kamailio-utils-modules", "jansson.so": "kamailio-extra-modules"}
 MODULE_DIR = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
+SCENARIOS = Path(__file__).parent / "sipp"  # SIPp XML, {placeholders} filled per run
+# register.xml: a phone's REGISTER; phone.xml: rings (180), answers after {answer_ms} unless
+# CANCELed first, talks until BYE; caller.xml: the client calling the line, talks {talk_ms}.
+REGISTER, PHONE, CALLER = ((SCENARIOS / f"{n}.xml").read_text()
+                           for n in ("register", "phone", "caller"))
 
 
 def missing_tools() -> list[str]:
@@ -93,175 +98,8 @@ def kamailio(tmp: Path, *, route_url: str, secret: str) -> Iterator[Kamailio]:
             proc.wait(5)
 
 
-REGISTER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="register">
-  <send retrans="500"><![CDATA[
-REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[service]@127.0.0.1>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[service]@127.0.0.1>
-Call-ID: [call_id]
-CSeq: 1 REGISTER
-Contact: <sip:[service]@127.0.0.1:{uas_port}>
-Max-Forwards: 70
-Expires: 3600
-Content-Length: 0
 
-]]></send>
-  <recv response="200"/>
-</scenario>
-"""
 
-# A phone: rings (180), answers after `answer_ms` unless CANCELed first; talks until BYE.
-PHONE = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="phone">
-  <recv request="INVITE" crlf="true">
-    <action><ereg regexp="[0-9]+" search_in="hdr" header="CSeq:" check_it="true"
-                  assign_to="cseq"/></action>
-  </recv>
-  <send><![CDATA[
-SIP/2.0 180 Ringing
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-[last_Record-Route:]
-Contact: <sip:{ext}@[local_ip]:[local_port];transport=[transport]>
-Content-Length: 0
-
-]]></send>
-  <recv request="CANCEL" timeout="{answer_ms}" ontimeout="answer"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-  <send><![CDATA[
-SIP/2.0 487 Request Terminated
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-CSeq: [$cseq] INVITE
-Content-Length: 0
-
-]]></send>
-  <recv request="ACK" next="end"/>
-  <label id="answer"/>
-  <send retrans="500"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-[last_Record-Route:]
-Contact: <sip:{ext}@[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-
-]]></send>
-  <recv request="ACK" crlf="true"/>
-  <recv request="BYE"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-  <label id="end"/>
-</scenario>
-"""
-
-# The client calling the company line: waits through the ringing, talks `talk_ms`, hangs up.
-CALLER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="caller">
-  <send retrans="500"><![CDATA[
-INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:{caller}@127.0.0.1>;tag=[pid]SIPpTag09[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:{caller}@[local_ip]:[local_port]>
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-
-]]></send>
-  <label id="wait"/>
-  <recv response="100" optional="true" next="wait"/>
-  <recv response="180" optional="true" next="wait"/>
-  <recv response="183" optional="true" next="wait"/>
-  <recv response="480" optional="true" next="nobody"/>
-  <recv response="200" rrs="true"/>
-  <send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:{caller}@127.0.0.1>;tag=[pid]SIPpTag09[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 1 ACK
-[routes]
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <pause milliseconds="{talk_ms}"/>
-  <send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:{caller}@127.0.0.1>;tag=[pid]SIPpTag09[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 2 BYE
-[routes]
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <recv response="200" next="end"/>
-  <label id="nobody"/>
-  <send><![CDATA[
-ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-From: <sip:{caller}@127.0.0.1>;tag=[pid]SIPpTag09[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <label id="end"/>
-</scenario>
-"""
 
 
 def _sipp(tmp: Path, name: str, scenario: str, *args: str) -> tuple[list[str], Path]:
