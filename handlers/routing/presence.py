@@ -3,9 +3,9 @@
 Three Bitrix24 sources, read by a background job (handlers.routing.presence_fetch), never by
 the PBX's request:
 - the absence chart: `im.user.list.get` answers `absent` — the date the user's absence lasts
-  until, or false (EN:api-reference/chats/users/im-user-list-get.md);
+  until, or false (bitrix-tools/b24-rest-docs api-reference/chats/users/im-user-list-get.md);
 - the work day: `timeman.status` (scope timeman) — OPENED, PAUSED, CLOSED or EXPIRED
-  (EN:api-reference/timeman/base/timeman-status.md);
+  (bitrix-tools/b24-rest-docs api-reference/timeman/base/timeman-status.md);
 - `user.get`'s IS_ONLINE as the fallback where the portal has no work-time tracking (the
   method or the scope refused): "had the portal open in the last minutes" — weak, but better
   than ringing a desk nobody sits at (EN:api-reference/user/user-get.md).

@@ -1,7 +1,7 @@
 """timeman.status and im.user.list.get — what the routing presence job asks (issue 18).
 
 Facts:
-- timeman.status (EN:api-reference/timeman/base/timeman-status.md, scope `timeman`, "any
+- timeman.status (RU:api-reference/timeman/base/timeman-status.md, scope `timeman`, "any
   user"): USER_ID optional (default the token's user); the answer has STATUS OPENED | CLOSED |
   PAUSED | EXPIRED (opened before today's calendar day and not closed), TIME_START,
   TIME_FINISH (null while the day is open), DURATION, TIME_LEAKS, ACTIVE, IP_OPEN, IP_CLOSE,
