@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= 4
 XDIST := -n $(TEST_WORKERS)
 
-.PHONY: venv spelling demo test test-dates test-postgres test-long bench bench-quick lint browser clean
+.PHONY: venv spelling demo test test-dates test-postgres test-long test-pbx pbx-tools bench bench-quick lint browser clean
 
 venv: $(VENV)/.installed
 
@@ -25,6 +25,18 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	  || { echo "ERROR: chromium is required for the page tests (apt-get install chromium)"; exit 1; }; }
 
+# Debian's Kamailio (http_client is in kamailio-utils-modules, jansson in kamailio-extra-modules)
+# and SIPp (sip-tester) for the real-PBX routing test (tests/e2e/test_pbx_kamailio.py).
+PBX_MODULES := /usr/lib/x86_64-linux-gnu/kamailio/modules
+pbx-tools:
+	@command -v kamailio >/dev/null 2>&1 && command -v sipp >/dev/null 2>&1 \
+	  && test -f $(PBX_MODULES)/http_client.so && test -f $(PBX_MODULES)/jansson.so || { \
+	  echo "installing Debian kamailio and sip-tester for the PBX test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kamailio \
+	    kamailio-utils-modules kamailio-extra-modules sip-tester) \
+	  || { echo "ERROR: kamailio, kamailio-utils-modules, kamailio-extra-modules and sip-tester"\
+	       "are required for the PBX test (apt-get install them)"; exit 1; }; }
+
 # Debian's Russian Hunspell dictionary and libenchant-2 for the spelling check (pyenchant).
 spelling:
 	@test -f /usr/share/hunspell/ru_RU.dic && ldconfig -p | grep -q libenchant-2 || { \
@@ -39,7 +51,11 @@ demo: venv spelling
 
 # `long` tests (over ~20 s: the multi-process and database-restart faults) run in test-long.
 test: venv browser spelling
-	$(PY) -m pytest -q -m "not long" $(XDIST) $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not long and not pbx" $(XDIST) $(PYTEST_ARGS)
+
+# A real SIP server routes real calls through the app (Kamailio + SIPp phones on loopback).
+test-pbx: venv pbx-tools
+	$(PY) -m pytest -q -p no:cacheprovider -m pbx $(PYTEST_ARGS)
 
 # The suite (SQLite) replayed at fixed moments that broke date-bound tests before: a Monday, a
 # Tuesday 18:40 in Moscow, a Saturday, a month's last day late at night, and the autumn DST change
@@ -58,13 +74,14 @@ TEST_MOMENTS ?= Europe/Moscow@2026-12-07T10:00:00+03:00 Europe/Moscow@2026-12-08
 test-dates: venv browser spelling
 	@set -e; for moment in $(TEST_MOMENTS); do \
 	  tz=$${moment%%@*}; now=$${moment#*@}; echo "== make test at $$now ($$tz)"; \
-	  TZ=$$tz TEST_NOW=$$now $(PY) -m pytest -q -p no:cacheprovider -m "not long" $(XDIST) \
-	    $(addprefix --ignore=,$(DATES_IGNORE)) $(PYTEST_ARGS) \
+	  TZ=$$tz TEST_NOW=$$now $(PY) -m pytest -q -p no:cacheprovider -m "not long and not pbx" \
+	    $(XDIST) $(addprefix --ignore=,$(DATES_IGNORE)) $(PYTEST_ARGS) \
 	    || { echo "ERROR: the suite fails at $$now ($$tz)"; exit 1; }; done
 
 test-postgres: venv browser spelling
 	@$(PY) -m tests.pg_check "$(TEST_DATABASE_URL)"
-	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -q -m "not long" $(XDIST) $(PYTEST_ARGS)
+	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -q -m "not long and not pbx" $(XDIST) \
+	  $(PYTEST_ARGS)
 
 # The long fault tests, on PostgreSQL (they start web/worker processes and a private cluster).
 test-long: venv

@@ -9,12 +9,18 @@ sends route requests at a fixed rate — known clients, clients with several dea
 numbers — with the portal's X-PBX-Secret; every answer must be 200 with a plan. The run is
 longer than the directory TTL (60 s), so every worker rebuilds its snapshot in the background
 (structure every 10 s, phones and deals once) while it is measured.
+
+Presence is in the plan (issue 18): a quarter of the managers are away (leave, a closed work
+day, offline) and a writer thread plays the presence job, saving a changed set of rows every
+5 s, so each worker's 10-s rebuild reads new presence while requests are measured; the group
+rings in turn ordered by load (the ranking's two grouped reads are part of every rebuild).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -34,6 +40,7 @@ from bench.common import (
 from handlers.exchange import config as exchange_config
 from handlers.routing import config
 from store import portals
+from store import presence as presence_store
 from store import routing as routing_store
 from store.db import make_engine, make_session_factory
 from store.models import Contact, Deal, Department, Lead, User
@@ -77,7 +84,9 @@ def seed(url: str, contacts: int) -> str:
             "status_semantic": "P", "assigned_by_id": rnd.choice(MANAGERS), "deleted": False,
             "phones": [f"8 (903) {i:03d}-{i % 100:02d}-{i % 97:02d}"]} for i in range(1, 2001)])
         config.save(s, pid, config.RoutingConfig(sales_department_ids=[3, 4], work_days=[
-            *range(7)], work_start="00:00", work_end="00:00"), user_id=OWNER, now=now)
+            *range(7)], work_start="00:00", work_end="00:00", group_mode="turn",
+            group_order="load"), user_id=OWNER, now=now)
+        presence_store.save_presence(s, pid, presence_round(0), now=now)
         exchange_config.save(s, pid, exchange_config.ExchangeConfig(exchange_user_id=EXCHANGE),
                              user_id=OWNER, now=now)
         secret = routing_store.issue_pbx_secret(s, pid, user_id=OWNER, now=now)
@@ -88,6 +97,31 @@ def seed(url: str, contacts: int) -> str:
             conn.exec_driver_sql("ANALYZE")
         engine.dispose()
     return secret
+
+
+REASONS = (("absent", "absence"), ("day_closed", "timeman"), ("offline", "online"))
+
+
+def presence_round(n: int) -> dict[int, tuple]:
+    """Round n of the presence job: every fourth manager away, the set shifting each round."""
+    rows: dict[int, tuple] = {}
+    for i, user in enumerate([HEAD, *MANAGERS]):
+        reason, source = REASONS[i % 3]
+        rows[user] = (reason, None, source) if (i + n) % 4 == 0 else (None, None, "")
+    return rows
+
+
+def play_presence_job(url: str, stop: threading.Event, every: float = 5.0) -> int:
+    """What jobs.routing.refresh_presence writes, without a portal: new rows every `every` s."""
+    factory = make_session_factory(make_engine(url))
+    rounds = 0
+    while not stop.wait(every):
+        rounds += 1
+        with factory() as s:
+            pid = portals.find(s, MEMBER_ID).id
+            presence_store.save_presence(s, pid, presence_round(rounds), now=datetime.now(UTC))
+            s.commit()
+    return rounds
 
 
 def caller(i: int, contacts: int) -> str:
@@ -149,22 +183,28 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"routing: {args.rate:.0f} req/s for {args.seconds:.0f} s, gunicorn -w "
               f"{args.workers}, {url.split(':')[0]}, {args.contacts} contacts; first request "
               f"of a worker (snapshot build) {cold * 1000:.0f} ms", flush=True)
+        stop = threading.Event()
+        writer = threading.Thread(target=play_presence_job, args=(url, stop), daemon=True)
+        writer.start()
         t0 = time.perf_counter()
         latencies, failures = load(route, secret, args.rate, args.seconds, args.contacts)
         wall = time.perf_counter() - t0
+        stop.set()
+        writer.join(10)
     finally:
         proc.terminate()
         proc.wait(10)
     engine = make_engine(url)
     with make_session_factory(engine)() as session:
         rows = len(session.scalars(select(RoutingCall.id)).all())
+        skipped = sum(bool(x) for x in session.scalars(select(RoutingCall.skipped)))
     engine.dispose()
     ordered = sorted(latencies)
-    result = {"sent": len(latencies), "errors": failures, "rows": rows,
+    result = {"sent": len(latencies), "errors": failures, "rows": rows, "skipped": skipped,
               "rps": len(latencies) / wall, "p50_ms": ordered[len(ordered) // 2] * 1000,
               "p99_ms": ordered[int(len(ordered) * 0.99) - 1] * 1000}
-    print(f"  sent {len(latencies)}, errors {failures}, routing_calls rows {rows}, "
-          f"achieved {result['rps']:.0f} req/s")
+    print(f"  sent {len(latencies)}, errors {failures}, routing_calls rows {rows} "
+          f"({skipped} with a step skipped for presence), achieved {result['rps']:.0f} req/s")
     print(f"  latency: {summary_ms(latencies)}")
     return result
 

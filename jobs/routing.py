@@ -16,6 +16,10 @@ from sqlalchemy.orm import Session
 from b24.errors import B24Error, PortalGone
 from handlers.exchange.actions import ActionContext
 from handlers.routing import cards
+from handlers.routing.clients import Directory
+from handlers.routing.presence_fetch import fetch_presence, tracked
+from handlers.routing.snapshot import load_snapshot
+from store import presence as presence_store
 from store import routing as store
 
 logger = logging.getLogger(__name__)
@@ -67,3 +71,22 @@ def _failed(ctx: ActionContext, call_id: int, attempts: int, error: str) -> None
     logger.warning("routing.card.failed", extra=extra)
     store.save_card(ctx.session, call_id, card_attempts=attempts, card_error=error[:2000],
                     card_next_at=ctx.now + BACKOFF * 2 ** (attempts - 1))
+
+
+def refresh_presence(ctx: ActionContext) -> int:
+    """Per portal, in working hours: who is away now, saved for the routing snapshot (which
+    every web worker re-reads within seconds). Out of hours presence is not consulted."""
+    snap = load_snapshot(ctx.session, ctx.portal.id, directory=Directory())  # no phones needed
+    if not snap.config.presence or not snap.config.in_hours(ctx.now):
+        return 0
+    people = tracked(snap)
+    ctx.session.commit()  # no transaction stays open while the portal is called
+    seen = fetch_presence(ctx.b24, people, ctx.now, snap.config.zone())
+    presence_store.save_presence(ctx.session, ctx.portal.id, {
+        uid: (a.reason, a.until, a.source) if a else (None, None, "")
+        for uid, a in seen.items()}, now=ctx.now)
+    ctx.session.commit()
+    away = sum(a is not None for a in seen.values())
+    logger.info("routing.presence.refreshed", extra={
+        "member_id": ctx.portal.member_id, "people": len(seen), "away": away})
+    return away

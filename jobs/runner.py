@@ -177,6 +177,11 @@ def routing_cards(app: Flask) -> dict[str, object]:
     return for_each_portal(app, routing_jobs.push_cards, background=False)
 
 
+def routing_presence(app: Flask) -> dict[str, object]:
+    """Who is away (absence chart, work day, online), for the routing snapshot."""
+    return for_each_portal(app, routing_jobs.refresh_presence)
+
+
 def lead_deadlines(app: Flask) -> dict[str, object]:
     return for_each_portal(app, lead_jobs.check_lead_deadlines)
 
@@ -254,6 +259,7 @@ def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
         JobSpec("purge_inbox", purge_old_events, "interval", {"hours": 1}),
         JobSpec("planner_statistics", planner_statistics, "interval", {"hours": 6}),
         JobSpec("routing_cards", routing_cards, "interval", {"seconds": 1}),
+        JobSpec("routing_presence", routing_presence, "interval", {"minutes": 1}),
         JobSpec("lead_deadlines", lead_deadlines, "interval", {"minutes": 5}),
         JobSpec("audit_rejections", audit_rejections, "interval", {"minutes": 1}),
         JobSpec("audit_callbacks", audit_callbacks, "interval", {"minutes": 5}),

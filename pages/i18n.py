@@ -16,6 +16,7 @@ from pages import (
     i18n_leads,
     i18n_money,
     i18n_myday,
+    i18n_pbx,
     i18n_report,
     i18n_routing,
 )
@@ -353,7 +354,7 @@ EN: dict[str, str] = {
 
 # Each area keeps its own texts in its own module; they all land in the same two dicts.
 for _area in (i18n_audits, i18n_calls, i18n_comm, i18n_leads, i18n_money, i18n_myday,
-              i18n_report, i18n_routing):
+              i18n_pbx, i18n_report, i18n_routing):
     RU.update(_area.RU)
     EN.update(_area.EN)
 

@@ -50,6 +50,8 @@ def routing_save() -> tuple[str, int] | Response:
     current = config.load(session, portal().id)
     cfg, errors = parse_routing(request.form, session, portal().id, current)
     if errors:
+        logger.info("web.routing.refused", extra={"member_id": viewer().member_id,
+                                                  "fields": sorted(errors)})
         return _render(cfg, errors, status=422)
     config.save(session, portal().id, cfg, user_id=viewer().user_id, now=k.now)
     session.commit()
@@ -108,4 +110,5 @@ def _render(cfg: config.RoutingConfig, errors: dict[str, str], *, status: int = 
         route_url=f"{settings().app_public_url.rstrip('/')}/pbx/{viewer().member_id}/route",
         steps=steps, answered=sum(n for step, n in steps.items() if step is not None),
         escalations=stats.escalations(session, pid, since=since, until=k.now)[-RECENT:][::-1],
+        skipped=stats.skipped_steps(session, pid, since=since, until=k.now),
         **extra)

@@ -14,7 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from handlers.routing.config import RING_MAX, RING_MIN, RoutingConfig
+from handlers.routing.config import (
+    GROUP_MODES,
+    GROUP_ORDERS,
+    RING_MAX,
+    RING_MIN,
+    STEP_KINDS,
+    RoutingConfig,
+)
 from handlers.routing.structure import load_org
 from store.models import User
 
@@ -23,7 +30,7 @@ ZONES = ("Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterin
          "Asia/Vladivostok", "Asia/Magadan", "Asia/Kamchatka", "Europe/Minsk", "Asia/Almaty",
          "Asia/Tashkent", "Asia/Tbilisi", "Asia/Yerevan", "Asia/Baku", "UTC")
 # RoutingConfig.validate() problem -> the field the message stands next to.
-PROBLEM_FIELD = {"work_hours": "work_start"}
+PROBLEM_FIELD = {"work_hours": "work_start", "step_seconds": "seconds_group"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,28 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _step_seconds(form: MultiDict[str, str], errors: dict[str, str],
+                  current: RoutingConfig) -> dict[str, int]:
+    """`seconds_<kind>` fields: empty means "as ring_seconds"; junk or out of range is an
+    error on that field (the typed text is shown again)."""
+    out: dict[str, int] = {}
+    for kind in STEP_KINDS:
+        name = f"seconds_{kind}"
+        raw = (form.get(name) or "").strip()
+        if name not in form:
+            if kind in current.step_seconds:  # an older form without the field keeps it
+                out[kind] = current.step_seconds[kind]
+            continue
+        if not raw:
+            continue
+        number = _int(raw)
+        if number is None or not RING_MIN <= number <= RING_MAX:
+            errors[name] = "routing.error.step_seconds"
+            continue
+        out[kind] = number
+    return out
+
+
 def parse_routing(form: MultiDict[str, str], session: Session, portal_id: int,
                   current: RoutingConfig) -> tuple[RoutingConfig, dict[str, str]]:
     """The new config and {field: error key}; an empty dict means it may be saved."""
@@ -82,6 +111,13 @@ def parse_routing(form: MultiDict[str, str], session: Session, portal_id: int,
             select(User.b24_user_id).where(User.portal_id == portal_id))):
         errors["owner_user_id"] = "error.user"
     values["show_cards"] = form.get("show_cards") == "1"
+    values["presence"] = form.get("presence") == "1"
+    values["step_seconds"] = _step_seconds(form, errors, current)
+    for name, allowed in (("group_mode", GROUP_MODES), ("group_order", GROUP_ORDERS)):
+        raw = form.get(name)
+        if raw is not None and raw not in allowed:
+            errors[name] = f"routing.error.{name}"
+        values[name] = raw if raw in allowed else getattr(current, name)
     cfg = dataclasses.replace(current, **values)
     for problem in cfg.validate():
         field = PROBLEM_FIELD.get(problem, problem)

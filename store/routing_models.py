@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -92,3 +93,25 @@ class RoutingCall(Base):
     card_attempts: Mapped[int] = mapped_column(Integer, default=0)
     card_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     card_error: Mapped[str | None] = mapped_column(Text)
+    # Steps the plan left out because everyone new at them was away ([{"step", "kind",
+    # "users": [{"user_id", "reason"}]}]): counted in the escalations (issue 18).
+    skipped: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class RoutingPresence(Base):
+    """Who is away right now, as the presence job last saw them (one row per person tracked).
+
+    `reason` None means present. The routing snapshot reads these rows, never the portal: the
+    PBX's request stays local (handlers/routing/presence.py).
+    """
+
+    __tablename__ = "routing_presence"
+    __table_args__ = (UniqueConstraint("portal_id", "b24_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portal_id: Mapped[int] = mapped_column(_portal_fk())
+    b24_user_id: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(16))
+    until: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(8), default="")
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -133,6 +133,8 @@ def area_sections(session: Session, portal_id: int, period: Period,
     days = myday.section(session, portal_id, period, now)
     return {
         **calls, "money": money, "escalations": escalations, "steps": steps, "overdue": overdue,
+        "skipped_steps": routing.skipped_steps(session, portal_id, since=period.since,
+                                               until=period.until),
         "rejections": categories, "false_rejections": false,
         "comm": comm.section(session, portal_id, since=period.since, until=period.until, now=now),
         "myday": days,

@@ -72,11 +72,13 @@ def route(member_id: str) -> tuple[Response, int]:
         client_name=(client.name if client else "")[:255],
         responsible_id=resp.user_id if resp else None, deal_id=resp.deal_id if resp else None,
         out_of_hours=plan.out_of_hours, steps=plan.stored_steps(),
-        ring_seconds=snap.config.ring_seconds, created_at=now, cards=snap.config.show_cards)
+        skipped=plan.stored_skipped(), ring_seconds=snap.config.ring_seconds, created_at=now,
+        cards=snap.config.show_cards)
     session.commit()
     logger.info("routing.call.routed", extra={
         "member_id": member_id, "routing_id": routing_id, "known": client is not None,
-        "first_step": plan.steps[0].step if plan.steps else None})
+        "first_step": plan.steps[0].step if plan.steps else None,
+        "skipped": [step for step, _kind in plan.skipped_steps]})
     return jsonify(plan.as_json(routing_id)), 200
 
 

@@ -17,6 +17,9 @@ from store.settings import load_section, save_section
 SECTION = "routing"
 SALES_WORDS = ("продаж", "sales")
 RING_MIN, RING_MAX = 5, 120  # one Bitrix24 ring is 5 s; beyond 2 min nobody is waiting
+STEP_KINDS = ("responsible", "group", "head", "owner")
+GROUP_MODES = ("all", "turn")  # the group rings at once, or one person after another
+GROUP_ORDERS = ("conversion", "load")  # "turn": best recent conversion first, or least loaded
 
 
 @dataclass
@@ -29,6 +32,16 @@ class RoutingConfig:
     time_zone: str = "Europe/Moscow"  # the portal's zone: Bitrix24 keeps no per-portal setting
     owner_user_id: int | None = None  # last hop when the structure's top has no head
     show_cards: bool = True  # the app is the PBX's connector: show the call card in Bitrix24
+    # Seconds per step kind; a kind not named rings `ring_seconds` (settings saved before
+    # issue 18 have none, and keep their one number for every step).
+    step_seconds: dict[str, int] = field(default_factory=dict)
+    group_mode: str = "all"
+    group_order: str = "conversion"
+    presence: bool = True  # skip people who are away (absence chart, work day, online flag)
+
+    def seconds_for(self, kind: str) -> int:
+        """How long a step of this kind rings (each person in turn, in "turn" mode)."""
+        return int(self.step_seconds.get(kind, self.ring_seconds))
 
     def zone(self) -> ZoneInfo:
         """Working hours are the portal's local hours, whatever zone the server runs in."""
@@ -52,6 +65,14 @@ class RoutingConfig:
         problems = []
         if not RING_MIN <= self.ring_seconds <= RING_MAX:
             problems.append("ring_seconds")
+        if not isinstance(self.step_seconds, dict) or any(
+                kind not in STEP_KINDS or isinstance(sec, bool) or not isinstance(sec, int)
+                or not RING_MIN <= sec <= RING_MAX for kind, sec in self.step_seconds.items()):
+            problems.append("step_seconds")
+        if self.group_mode not in GROUP_MODES:
+            problems.append("group_mode")
+        if self.group_order not in GROUP_ORDERS:
+            problems.append("group_order")
         if any(d not in range(7) for d in self.work_days):
             problems.append("work_days")
         try:

@@ -9,8 +9,9 @@ rebuilds it in the background when it gets old.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,10 @@ from handlers.exchange import config as exchange_config
 from handlers.phones import normalize
 from handlers.routing import config
 from handlers.routing.clients import Directory, load_directory
+from handlers.routing.presence import MAX_AGE, Away, PresenceBook
+from handlers.routing.ranking import load_ranking
 from handlers.routing.structure import Org, load_org
+from store import presence as presence_store
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class Snapshot:
     directory: Directory = field(default_factory=Directory)
     sales_departments: tuple[int, ...] = ()
     exchange_user_id: int | None = None
+    presence: PresenceBook = field(default_factory=PresenceBook)
+    ranking: Mapping[int, tuple[float, int]] = field(default_factory=dict)  # (conversion, load)
 
     def routable(self, user_id: int) -> bool:
         """A person a call may ring: known, active, not the exchange's service account."""
@@ -51,4 +57,10 @@ def load_snapshot(session: Session, portal_id: int, *, pause: Callable[[], None]
         or exchange_config.guess_exchange_user(session, portal_id)
     if directory is None:
         directory = load_directory(session, portal_id, _normalize, pause=pause)
-    return Snapshot(cfg, load_org(session, portal_id), directory, tuple(sales), exchange)
+    now = datetime.now(UTC)
+    book = PresenceBook({uid: Away(*seen) for uid, seen in presence_store.load_away(
+        session, portal_id, fresh_since=now - MAX_AGE).items()}) if cfg.presence else \
+        PresenceBook()
+    ranking = load_ranking(session, portal_id, now) if cfg.group_mode == "turn" else {}
+    return Snapshot(cfg, load_org(session, portal_id), directory, tuple(sales), exchange,
+                    book, ranking)

@@ -66,6 +66,15 @@ def per_step(session: Session, portal_id: int, *, since: datetime,
                         for c in _settled(session, portal_id, since, until)))
 
 
+def skipped_steps(session: Session, portal_id: int, *, since: datetime,
+                  until: datetime) -> int:
+    """Steps the plans skipped because everyone at them was away (issue 18), all calls."""
+    rows = session.scalars(select(RoutingCall.skipped).where(
+        RoutingCall.portal_id == portal_id, RoutingCall.created_at >= since,
+        RoutingCall.created_at < until))
+    return sum(len(r or ()) for r in rows)
+
+
 def per_day(session: Session, portal_id: int, *, since: datetime, until: datetime,
             tz: tzinfo) -> list[DayCount]:
     """One row per local day with calls: answered per step, missed, escalated."""

@@ -29,6 +29,7 @@ from sandbox.methods import (  # noqa: F401  each import registers that family's
     tasks,
     telephony,
     telephony_line,
+    timeman,
     user,
     voximplant,
 )

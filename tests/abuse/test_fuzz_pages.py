@@ -20,7 +20,8 @@ EXCHANGE = ("default_cap", "cap_min", "cap_max", "stale_days", "alert_waiting_ov
             "landing_mode", "cap_mode", "cap_1", "cap_11", "cap_min", "managers")
 SWEEP = ("managers", "when", "at", "tz")
 ROUTING = ("ring_seconds", "sales_department_ids", "work_days", "work_start", "work_end",
-           "time_zone", "owner_user_id", "show_cards")
+           "time_zone", "owner_user_id", "show_cards", "seconds_responsible", "seconds_group",
+           "seconds_head", "seconds_owner", "group_mode", "group_order", "presence")
 TELEPHONY = ("region", "timezone", "callback_minutes", "ring_seconds", "long_call_seconds",
              "workday_hours")
 LEADS = ("sla_hours", "stage_default_hours", "grace_hours", "stage_NEW", "stage_IN_PROCESS",

@@ -146,3 +146,23 @@ def test_cache_sees_an_uninstall_within_the_portal_ttl(pbx, sessions) -> None:
     assert cache.portal(portal.member_id).portal_id is not None  # cached
     clock.now = 11
     assert cache.portal(portal.member_id).portal_id is None
+
+
+def test_presence_is_cached_and_refreshed_with_the_structure(pbx, sessions) -> None:
+    """The PBX's request never reads presence: the snapshot holds it, re-read every `ttl`."""
+    from store import presence as presence_store
+
+    portal, _ = pbx
+    clock = Clock()
+    cache = RoutingCache(sessions, ttl=10, directory_ttl=60, clock=clock, background=False)
+    first = cache.snapshot(portal.id)
+    assert first.presence.away(ANNA) is None
+    with sessions() as s:
+        presence_store.save_presence(s, portal.id, {ANNA: ("paused", None, "timeman")},
+                                     now=datetime.now(UTC))
+        s.commit()
+    clock.now = 9
+    assert cache.snapshot(portal.id).presence.away(ANNA) is None  # cached
+    clock.now = 11
+    cache.snapshot(portal.id)  # starts the rebuild (here: synchronously)
+    assert cache.snapshot(portal.id).presence.away(ANNA).reason == "paused"

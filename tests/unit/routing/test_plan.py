@@ -154,11 +154,18 @@ def test_an_inactive_head_is_skipped_and_the_chain_goes_on_up(sessions) -> None:
 def test_absent_people_are_skipped_in_hours_only(snap) -> None:
     away = absent({ANNA, HEAD})
     plan = build_plan(snap, KNOWN, IN_HOURS, available=away)
-    assert plan.responsible is None  # Анна is away: the client goes to the group
-    assert [st.step for st in plan.steps] == [2, 3, 4]
+    # Анна stays the responsible, but her step rings nobody: skipped and counted; the head's
+    # level keeps its number 3 and is skipped too, so step 4 still means "the director".
+    assert plan.responsible.user_id == ANNA
+    assert [st.step for st in plan.steps] == [2, 4, 5]
+    assert plan.skipped_steps == ((1, "responsible"), (3, "head"))
     assert ANNA not in plan.steps[-1].user_ids() and HEAD not in plan.steps[-1].user_ids()
+    assert [(a.step, a.user_id) for a in plan.away] == [(1, ANNA), (3, HEAD)]
+    assert plan.stored_skipped()[0] == {"step": 1, "kind": "responsible",
+                                        "users": [{"user_id": ANNA, "reason": "absent"}]}
     evening = build_plan(snap, KNOWN, EVENING, available=away)
     assert ANNA in evening.steps[0].user_ids()  # nobody is clocked in out of hours
+    assert not evening.skipped_steps
 
 
 def test_ring_time_and_a_configured_owner_as_the_last_hop(snap) -> None:
@@ -172,8 +179,12 @@ def test_plan_json_is_what_the_pbx_gets(snap) -> None:
     body = build_plan(snap, KNOWN, IN_HOURS).as_json("r1")
     assert body["routing_id"] == "r1" and body["responsible_id"] == ANNA
     assert body["steps"][0] == {"step": 1, "kind": "responsible", "ring_seconds": 10,
+                                "mode": "all",
                                 "users": [{"user_id": ANNA, "name": "Анна Смирнова",
                                            "extension": "102"}]}
+    assert body["attempts"][0] == {"step": 1, "seconds": 10, "users": [ANNA],
+                                   "targets": [{"user_id": ANNA, "extension": "102"}]}
+    assert len(body["attempts"]) == len(body["steps"]) and body["skipped"] == []
 
 
 def test_working_hours_follow_the_zone_and_may_cross_midnight() -> None:
