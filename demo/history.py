@@ -256,9 +256,10 @@ class _History:
             self.log.bump(p.day, "deals")
             if claimer is None:
                 return
-            moment = created + delay
-            self.later(moment, lambda: self._update(DEAL, deal_id, claimer, moment,
-                                                    {"ASSIGNED_BY_ID": claimer}))
+            claimed = created + delay
+            self.later(claimed, lambda: self._update(DEAL, deal_id, claimer, claimed,
+                                                     {"ASSIGNED_BY_ID": claimer}))
+            moment = claimed
             path = list(OPEN_PATH[1:1 + depth]) + ([outcome] if outcome else [])
             for stage, step in zip(path, steps, strict=False):
                 moment = self.working(moment + step)
