@@ -181,9 +181,9 @@ class _History:
         # a duty manager on a weekend takes that day's calls alone
         scale = p.load if not p.weekend else p.load * len(self.portal.meta["managers"])
         for manager in p.on_duty:
-            for _ in range(self.count((3 + rnd.randrange(4)) * scale)):
+            for _ in range(self.count((2 + rnd.randrange(4)) * scale)):
                 self.later(self.moment(p), self._incoming(p, manager))
-            for _ in range(self.count((3 + rnd.randrange(5)) * scale)):
+            for _ in range(self.count((2 + rnd.randrange(4)) * scale)):
                 self.later(self.moment(p), self._outgoing(p, manager))
         if self.log.per_day.get(p.day) is None:
             self.log.per_day[p.day] = Counter()
