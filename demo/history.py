@@ -173,6 +173,7 @@ class _History:
         return whole + int(self.rnd.random() < n - whole)
 
     def plan_day(self, p: DayProfile) -> None:
+        """Draw the day's forms and calls now; each runs (and plans its follow-ups) in turn."""
         rnd = self.rnd
         for _ in range(self.count((6 + rnd.randrange(5)) * p.load)):
             self.later(self.moment(p), self._lead(p))
@@ -185,8 +186,7 @@ class _History:
                 self.later(self.moment(p), self._incoming(p, manager))
             for _ in range(self.count((2 + rnd.randrange(4)) * scale)):
                 self.later(self.moment(p), self._outgoing(p, manager))
-        if self.log.per_day.get(p.day) is None:
-            self.log.per_day[p.day] = Counter()
+        self.log.per_day.setdefault(p.day, Counter())  # a day with nothing still counts
 
     # -- leads and deals ----------------------------------------------------------------------
 
