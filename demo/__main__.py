@@ -125,8 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.day.weekday() >= 5:
         parser.error(f"--day {args.day} is a weekend day; the demo plays a working day")
+    began = time.monotonic()
     with time_machine.travel(start_of(args.day), tick=True) as traveller:
-        return run(args, TravelClock(traveller))
+        code = run(args, TravelClock(traveller))
+    say(f"Всего / total: {time.monotonic() - began:.0f} s")
+    return code
 
 
 def run(args: argparse.Namespace, clock: TravelClock) -> int:
@@ -152,9 +155,13 @@ def run(args: argparse.Namespace, clock: TravelClock) -> int:
         past = history.play_history(portal, days, seed=args.seed, until=clock.now())
         say(history.describe(past))
         say(f"    портал {portal.domain} до установки / before the install: "
-            f"{len(portal.table('user'))} сотрудников, {len(portal.table('crm.deal'))} сделок, "
-            f"{len(portal.table('crm.lead'))} лидов, {len(portal.table('crm.contact'))} "
-            f"контактов, {len(portal.table('voximplant.statistic'))} звонков; воронки "
+            + ", ".join(report.count(len(portal.table(table)), *words) for table, words in (
+                ("user", ("сотрудник", "сотрудника", "сотрудников")),
+                ("crm.deal", ("сделка", "сделки", "сделок")),
+                ("crm.lead", ("лид", "лида", "лидов")),
+                ("crm.contact", ("контакт", "контакта", "контактов")),
+                ("voximplant.statistic", ("звонок", "звонка", "звонков"))))
+            + "; воронки "
             + ", ".join(f"«{c['name']}»" for c in portal.table("crm.category")))
 
         port = free_port()
@@ -203,9 +210,10 @@ def run(args: argparse.Namespace, clock: TravelClock) -> int:
         talks = conversations.seed_demo(portal, managers=portal.meta["managers"],
                                         day=datetime(log.day.year, log.day.month, log.day.day,
                                                      tzinfo=PORTAL_TZ))
+        started = time.monotonic()
         checked = read_conversations(app)
         say(f"    переписка / correspondence: {talks} диалогов, {checked} сообщений проверено "
-            f"(вкладка «Общение»)")
+            f"(вкладка «Общение»), история прочитана за {time.monotonic() - started:.1f} s")
 
         stop.set()
         worker.join(5)

@@ -104,13 +104,18 @@ class HistoryLog:
 
 def describe(log: HistoryLog) -> str:
     """One line for the demo's output: the span, the volumes and the bad week."""
+    from demo.report import count
+
     days, total = log.days, log.total
     bad = [d.day for d in days if d.bad]
     week = f"плохая неделя {bad[0]:%d.%m}–{bad[-1]:%d.%m}" if bad else "без плохой недели"
-    return (f"    история / history, {len(days)} дней {days[0].day:%d.%m}–{days[-1].day:%d.%m}: "
-            f"{total('calls_in') + total('calls_out')} звонков (входящих {total('calls_in')}, "
-            f"пропущено {total('missed')}), {total('leads')} лидов, {total('deals')} сделок, "
-            f"выиграно {total('wins')}, проиграно {total('losses')}; выходные тише, {week}")
+    calls = count(total("calls_in") + total("calls_out") + total("called_back"),
+                  "звонок", "звонка", "звонков")
+    return (f"    история / history, {count(len(days), 'день', 'дня', 'дней')} "
+            f"{days[0].day:%d.%m}–{days[-1].day:%d.%m}: {calls} (входящих {total('calls_in')}, "
+            f"пропущено {total('missed')}), {count(total('leads'), 'лид', 'лида', 'лидов')}, "
+            f"{count(total('deals'), 'сделка', 'сделки', 'сделок')}, выиграно {total('wins')}, "
+            f"проиграно {total('losses')}; выходные тише, {week}")
 
 
 def play_history(portal: Any, days: list[DayProfile], *, seed: int,

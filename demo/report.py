@@ -54,6 +54,14 @@ def money(amount: float) -> str:
     return f"{amount:,.0f}".replace(",", NBSP) + f"{NBSP}₽"
 
 
+def count(n: int, one: str, few: str, many: str) -> str:
+    """«1 звонок», «2 звонка», «5 звонков», «11 звонков», «21 звонок» (Russian plurals)."""
+    n10, n100 = n % 10, n % 100
+    word = (one if n10 == 1 and n100 != 11 else
+            few if 2 <= n10 <= 4 and not 12 <= n100 <= 14 else many)
+    return f"{n}{NBSP}{word}"
+
+
 def pct(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.0f}{NBSP}%"
 

@@ -89,3 +89,14 @@ def test_the_bad_week_misses_more_calls_and_the_history_closes_deals(history) ->
     working = [d for d in log.days if not d.weekend]
     assert share([d for d in working if d.bad]) > 2 * share([d for d in working if not d.bad])
     assert log.total("wins") > 0 and log.total("losses") > 0 and log.total("leads") > 100
+
+
+def test_the_demo_counts_in_correct_russian_plurals(history) -> None:
+    from demo.history import describe
+    from demo.report import count
+
+    forms = ("звонок", "звонка", "звонков")
+    assert [count(n, *forms) for n in (1, 2, 5, 11, 12, 21, 904, 111)] == [
+        "1\u00a0звонок", "2\u00a0звонка", "5\u00a0звонков", "11\u00a0звонков", "12\u00a0звонков",
+        "21\u00a0звонок", "904\u00a0звонка", "111\u00a0звонков"]
+    assert "30\u00a0дней" in describe(history[1])
