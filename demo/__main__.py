@@ -187,8 +187,9 @@ def run(args: argparse.Namespace, clock: TravelClock) -> int:
         if response is None or response.status_code != 200 or not portal.installed:
             say(f"ошибка установки / install failed: {response and response.text}")
             return 1
-        say(f"3/6 Установлено / installed: {len(portal.bindings)} событий, "
-            f"{len(portal.placements)} вкладок привязано")
+        say(f"3/6 Установлено / installed: привязано "
+            f"{report.count(len(portal.bindings), 'событие', 'события', 'событий')} и "
+            f"{report.count(len(portal.placements), 'вкладка', 'вкладки', 'вкладок')}")
 
         started = time.monotonic()
         first_sync(app, portal.member_id)  # the 30 days come in through the app's own import
