@@ -46,7 +46,7 @@ spelling:
 	  || { echo "ERROR: hunspell-ru and libenchant-2-2 are required (apt-get install them)"; \
 	       exit 1; }; }
 
-demo: venv spelling
+demo: venv browser spelling
 	$(PY) -m demo
 
 # `long` tests (over ~20 s: the multi-process and database-restart faults) run in test-long.

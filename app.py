@@ -8,12 +8,16 @@
 from __future__ import annotations
 
 import logging.config
+import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import click
 from flask import Flask
 
-from config import ROOT, Settings
+from config import ROOT, ConfigError, Settings
 
 MANIFEST = ROOT / "install.json"
 
@@ -74,7 +78,13 @@ def create_app(settings: Settings | None = None, *, manifest_path: Path = MANIFE
     from store.db import init_app as init_db
     from web import init_app as init_web
 
-    settings = settings or Settings.from_env()
+    if settings is None:
+        try:
+            settings = Settings.from_env()
+        except ConfigError as exc:
+            if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+                raise  # gunicorn and every other caller: fail fast at start-up
+            return unconfigured_app(exc)
     configure_logging(settings.log_level)
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
     app.config.update(SETTINGS=settings, SECRET_KEY=settings.secret_key.value,
@@ -85,3 +95,28 @@ def create_app(settings: Settings | None = None, *, manifest_path: Path = MANIFE
     init_jobs(app)
     init_pages(app)
     return app
+
+
+def unconfigured_app(error: ConfigError) -> Flask:
+    """What `flask --app app …` loads when the environment lacks settings: the commands are
+    listed and `--help` works, but running one (or serving a request) names what is missing.
+    The flask CLI loads the app even to print its help, so failing here would print a traceback."""
+    from jobs import init_app as init_jobs
+
+    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    init_jobs(app)  # commands only: they read app.config["SETTINGS"] when they run
+    for name, command in app.cli.commands.items():
+        command.callback = _refusing(name, error)
+
+    def refuse(environ: dict, start_response: Callable) -> Any:
+        raise error
+
+    app.wsgi_app = refuse  # type: ignore[method-assign]
+    return app
+
+
+def _refusing(name: str, error: ConfigError) -> Callable[..., None]:
+    def refuse(**_: Any) -> None:
+        raise click.ClickException(f"`flask {name}` needs its settings: {error} "
+                                   "(README, «Configuration (environment)»)")
+    return refuse
