@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pages import i18n_audits, i18n_calls, i18n_comm, i18n_leads, i18n_report, i18n_routing
+from quality.name_cases import FORMATTER
 
 RU: dict[str, str] = {
     "app_name": "Контроль продаж",
@@ -353,9 +354,12 @@ PLURALS = {
 
 
 def t(lang: str, key: str, **params: Any) -> str:
-    """The text for `key` in `lang`; `{name}` placeholders are filled from params."""
+    """The text for `key` in `lang`; `{name}` placeholders are filled from params.
+
+    `{name:gent}` (datv, ablt…) puts a person's name in the case the sentence needs.
+    """
     text = (EN.get(key) if lang == "en" else None) or RU.get(key) or key
-    return text.format(**params) if params else text
+    return FORMATTER.format(text, **params) if params else text
 
 
 def plural(lang: str, n: int, key: str = "deals") -> str:

@@ -76,7 +76,7 @@ RU: dict[str, str] = {
     "audits.set.invoice_stages": "Стадии «счёт/договор» (через запятую)",
     "msg.audit_confirmed": "Отказ подтверждён.",
     "msg.audit_false_rejection": "Отказ признан ложным: сделка вернулась на биржу, "
-                                 "отказ засчитан менеджеру {name}.",
+                                 "отказ засчитан менеджеру {name:datv}.",
     "msg.audit_reengaged": "Клиент вернулся: создана сделка № {deal}.",
     "msg.audit_already_decided": "По этому отказу решение уже принято.",
     "msg.audit_bad_outcome": "Неизвестное решение.",
