@@ -26,13 +26,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Returned to the exchange: {name} already has {open_deals} and the cap is "
               "{cap}."},
     "taken_by_other": {
-        "ru": "Сделку «{title}» уже взял(а) {name}. Выберите другую сделку на бирже.",
+        "ru": "Сделку «{title}» уже {name:взял|взяла} {name}. Выберите другую сделку на бирже.",
         "en": "Deal “{title}” was already taken by {name}. Pick another deal on the exchange."},
     "claimed_comment": {
-        "ru": "{name} взял(а) сделку с биржи.",
+        "ru": "{name} {name:взял|взяла} сделку с биржи.",
         "en": "{name} took the deal from the exchange."},
     "returned_comment": {
-        "ru": "{name} вернул(а) сделку на биржу. Причина: {reason}.",
+        "ru": "{name} {name:вернул|вернула} сделку на биржу. Причина: {reason}.",
         "en": "{name} returned the deal to the exchange. Reason: {reason}."},
     "stale_comment": {
         "ru": "Возвращено на биржу автоматически: нет движения по стадиям и активности "

@@ -59,7 +59,7 @@ RU: dict[str, str] = {
     "msg.returned": "Сделка возвращена на биржу.",
     "msg.exchange_not_ready": "Биржа не настроена — обратитесь к администратору.",
     "msg.deal_not_found": "Сделка уже закрыта или удалена.",
-    "msg.already_taken": "Сделку уже взял(а) {name}.",
+    "msg.already_taken": "Сделку уже {name:взял|взяла} {name}.",
     "msg.already_taken_anon": "Сделку только что взял другой менеджер.",
     "msg.priority": "Сделка доступна лучшим менеджерам до {until}.",
     "msg.over_cap": "У вас {open} открытых сделок при лимите {cap}. Закройте или верните "

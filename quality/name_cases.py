@@ -76,12 +76,24 @@ def _like(original: str, formed: str) -> str:
     return formed[:1].upper() + formed[1:] if original[:1].isupper() else formed
 
 
+def agree(full_name: str, masc: str, femn: str) -> str:
+    """The verb's form for the person: «взял» / «взяла»; «взял(а)» when the name does not say."""
+    found = gender(full_name)
+    if found is not None:
+        return masc if found == "masc" else femn
+    return f"{masc}({femn[len(masc):]})" if femn.startswith(masc) else f"{masc}/{femn}"
+
+
 class NameFormatter(string.Formatter):
-    """str.format, plus `{name:gent}`: a case code as the format spec inflects the value."""
+    """str.format, plus two specs on a person's name: `{name:gent}` inflects it into a case,
+    `{name:взял|взяла}` prints the verb agreeing with it (the name itself is not printed)."""
 
     def format_field(self, value: Any, format_spec: str) -> Any:
         if format_spec in CASES:
             return inflect(str(value), format_spec)
+        if "|" in format_spec:
+            masc, _, femn = format_spec.partition("|")
+            return agree(str(value), masc, femn)
         return super().format_field(value, format_spec)
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from handlers import notify
 from handlers.audits import texts as audit_texts
+from handlers.lead_rules import texts as lead_texts
+from handlers.telephony import texts as telephony_texts
 from pages import i18n
 
 
@@ -44,7 +46,18 @@ def test_every_case_spec_in_the_texts_is_known() -> None:
     """A `{x:gent}` typo would raise at run time; scan the dicts once here."""
 
     texts = [*i18n.RU.values(), *i18n.EN.values(),
-             *(v for table in notify.MESSAGES.values() for v in table.values()),
-             *(v for table in audit_texts.MESSAGES.values() for v in table.values())]
-    specs = {m for text in texts for m in re.findall(r"\{\w+:([a-z]{4})\}", text)}
+             *(v for module in (notify, audit_texts, lead_texts, telephony_texts)
+               for table in module.MESSAGES.values() for v in table.values())]
+    specs = {m for text in texts for m in re.findall(r"\{\w+:([^}|]+)\}", text)}
     assert specs <= {"gent", "datv", "accs", "ablt", "loct", "nomn"}
+
+
+def test_comments_agree_the_verb_with_the_manager() -> None:
+    assert notify.text("claimed_comment", "ru", name="Анна Иванова") == (
+        "Анна Иванова взяла сделку с биржи.")
+    assert notify.text("returned_comment", "ru", name="Кирилл Лебедев", reason="дубль") == (
+        "Кирилл Лебедев вернул сделку на биржу. Причина: дубль.")
+    assert i18n.t("ru", "msg.already_taken", name="Анна Шевченко") == (
+        "Сделку уже взяла Анна Шевченко.")
+    assert i18n.t("ru", "routing.outcome.answered", name="Пётр Попов", n=2) == (
+        "Ответил Пётр Попов на шаге 2")

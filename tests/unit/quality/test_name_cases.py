@@ -52,3 +52,11 @@ def test_formatter_reads_a_case_code_as_the_format_spec() -> None:
     assert FORMATTER.format(text, name="Анна Иванова", open=25, cap=3) == (
         "у Анны Ивановой 25 открытых сделок при лимите 3")
     assert FORMATTER.format("{name}", name="Анна Иванова") == "Анна Иванова"
+
+
+@pytest.mark.parametrize(("name", "verb"), [
+    ("Пётр Попов", "взял"), ("Анна Иванова", "взяла"), ("Ольга Шевченко", "взяла"),
+    ("Биржа лидов", "взял(а)"), ("John Smith", "взял(а)")])
+def test_formatter_agrees_the_verb_with_the_persons_gender(name, verb) -> None:
+    assert FORMATTER.format("Сделку уже {name:взял|взяла} {name}.", name=name) == (
+        f"Сделку уже {verb} {name}.")
