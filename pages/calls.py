@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 MAX_DAYS = 92
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)  # any real call lies between
 TREND_DAYS = 14
+RECORDS_PAGE = 30  # recordings per page of the list
 NOTICES = ("callback_set", "callback_exists", "call_not_found", "no_deal", "portal_error",
            "saved")
 
@@ -91,9 +92,7 @@ def calls_page() -> tuple[str, int]:
         operators=kpis.by_operator(session, pid, period, rules),
         lines=lines, channel_chart=charts.channels(lines, line), line_name=line,
         lost=kpis.lost_calls(session, pid, period, rules, limit=100),
-        recorded=store.recorded_calls(session, pid, period.start, period.end, user_id=mine),
-        recorded_total=store.count_recorded_calls(session, pid, period.start, period.end,
-                                                  user_id=mine),
+        **_recordings(period, mine),
         hour_chart=charts.by_hour(kpis.by_hour(session, pid, period, rules,
                                                per_operator=True), names),
         day_chart=charts.answered_vs_missed(days, labels),
@@ -102,6 +101,18 @@ def calls_page() -> tuple[str, int]:
                                                                operator=mine))),
         notice=notice if notice in NOTICES else None, notice_name=request.args.get("name", ""),
         local=lambda moment: moment.astimezone(cfg.tz), timedelta=timedelta)
+
+
+def _recordings(period: kpis.Period, mine: int | None) -> dict[str, Any]:
+    """One page of RECORDS_PAGE recordings (?rec=2 the next), and how many there are in all."""
+    session, pid = get_session(), portal().id
+    total = store.count_recorded_calls(session, pid, period.start, period.end, user_id=mine)
+    pages = max(1, -(-total // RECORDS_PAGE))
+    page = min(max(request.args.get("rec", 1, type=int) or 1, 1), pages)
+    rows = store.recorded_calls(session, pid, period.start, period.end, user_id=mine,
+                                limit=RECORDS_PAGE, offset=(page - 1) * RECORDS_PAGE)
+    return {"recorded": rows, "recorded_total": total, "rec_page": page,
+            "rec_first": (page - 1) * RECORDS_PAGE}
 
 
 @bp.post("/calls/callback")

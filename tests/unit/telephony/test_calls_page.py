@@ -182,4 +182,12 @@ def test_recordings_table_heads_the_call_duration_and_says_when_it_cuts(client, 
         s.commit()
     many = records(client.get("/app/calls", query_string=query).get_data(as_text=True))
     assert many.count("data-record>") + many.count("data-record ") == 30
-    assert "Показаны последние 30 из 36" in text(many)
+    assert "Показаны 1–30 из 36" in text(many) and "data-records-prev" not in many
+    after = re.search(r'href="([^"]+)"[^>]*data-records-next', many).group(1)
+    rest = records(client.get(unescape(after)).get_data(as_text=True))
+    assert rest.count("data-record>") + rest.count("data-record ") == 6  # the oldest six
+    assert "Показаны 31–36 из 36" in text(rest) and "data-records-next" not in rest
+    assert "data-records-prev" in rest
+    for wrong in ("0", "-3", "abc", "99999999999"):  # clamped to a real page, never a 500
+        got = client.get("/app/calls", query_string={**query, "rec": wrong})
+        assert got.status_code == 200
