@@ -19,6 +19,14 @@ def number(value: int | float | Decimal, lang: str) -> str:
     return grouped if lang == "en" else grouped.replace(",", NBSP)
 
 
+def decimal(value: float | Decimal, lang: str, places: int = 1) -> str:
+    """'1,5' in Russian, '1.5' in English; a whole value drops its zeros ('8', not '8,0')."""
+    text = f"{float(value):.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text if lang == "en" else text.replace(".", ",")
+
+
 def money(amount: Decimal | float | int | None, currency: str | None, lang: str) -> str:
     """'120 000 ₽'; kopecks are noise on a board of deals, so amounts are whole."""
     sign = CURRENCY.get((currency or "RUB").upper(), currency or "")

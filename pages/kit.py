@@ -108,6 +108,9 @@ class Kit:
     def num(self, value: int | float | Decimal) -> str:
         return formats.number(value, self.lang)
 
+    def dec(self, value: float | Decimal, places: int = 1) -> str:
+        return formats.decimal(value, self.lang, places)
+
     def money(self, amount: Decimal | float | int | None, currency: str | None = None) -> str:
         return formats.money(amount, currency, self.lang)
 

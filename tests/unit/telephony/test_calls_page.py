@@ -191,3 +191,22 @@ def test_recordings_table_heads_the_call_duration_and_says_when_it_cuts(client, 
     for wrong in ("0", "-3", "abc", "99999999999"):  # clamped to a real page, never a 500
         got = client.get("/app/calls", query_string={**query, "rec": wrong})
         assert got.status_code == 200
+
+
+def test_hours_are_written_with_a_decimal_comma_in_russian(client, app, portal) -> None:
+    html = client.get("/app/calls", query_string={"s": token(app, portal, HEAD, admin=True),
+                                                  **span()}).get_data(as_text=True)
+    body = text(html)
+    assert re.search(r"всего \d+(,\d)? ч разговоров", body), body
+    assert "рабочего дня (8 ч)" in body and not re.search(r"\d\.\d ч", body)
+    english = text(client.get("/app/calls", query_string={
+        "s": token(app, portal, HEAD, admin=True, lang="en"), **span()}).get_data(as_text=True))
+    assert re.search(r"\d+(\.\d)? h of talk in total", english)
+
+
+@pytest.mark.parametrize(("value", "ru", "en"), [
+    (0.0, "0", "0"), (8.0, "8", "8"), (1.5, "1,5", "1.5"), (0.14, "0,1", "0.1"),
+    (12.25, "12,2", "12.2")])
+def test_decimal_drops_zeros_and_uses_the_local_mark(value, ru, en) -> None:
+    from pages.formats import decimal
+    assert (decimal(value, "ru"), decimal(value, "en")) == (ru, en)
