@@ -80,7 +80,8 @@ def calls_page() -> tuple[str, int]:
     # (the same rule as the report, README "Security").
     mine = None if rights.sees_everyone(session, pid, viewer()) else viewer().user_id
     rules = kpis.Rules.of(cfg, period, as_of=k.now, operator=mine)
-    trend = kpis.Period.days(last - timedelta(days=TREND_DAYS - 1), last, cfg.tz)
+    upto = min(last, k.now.astimezone(cfg.tz).date())  # the trend has no days still to come
+    trend = kpis.Period.days(upto - timedelta(days=TREND_DAYS - 1), upto, cfg.tz)
     names, t = people(pid), k.t
     days = kpis.by_day(session, pid, period, rules)
     labels = {key: t(f"calls.legend.{key}") for key in ("answered", "called_back", "lost")}

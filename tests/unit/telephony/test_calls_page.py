@@ -210,3 +210,14 @@ def test_hours_are_written_with_a_decimal_comma_in_russian(client, app, portal) 
 def test_decimal_drops_zeros_and_uses_the_local_mark(value, ru, en) -> None:
     from pages.formats import decimal
     assert (decimal(value, "ru"), decimal(value, "en")) == (ru, en)
+
+
+def test_the_lcr_trend_has_no_days_still_to_come(client, app, portal) -> None:
+    today = NOW.astimezone(MOSCOW).date()
+    ahead = {"from": today.isoformat(), "to": (today + timedelta(days=3)).isoformat()}
+    html = client.get("/app/calls", query_string={"s": token(app, portal, HEAD, admin=True),
+                                                  **ahead}).get_data(as_text=True)
+    chart = re.search(r"LCR за 14 дней.*?</svg>", html, re.S).group(0)
+    assert f">{today:%d.%m}<" in chart
+    assert f">{today + timedelta(days=1):%d.%m}<" not in chart
+    assert f">{today - timedelta(days=13):%d.%m}<" in chart  # still two weeks
