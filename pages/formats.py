@@ -54,13 +54,6 @@ def age(since: datetime | None, now: datetime, lang: str) -> str:
     return "—" if since is None else duration((now - since).total_seconds(), lang)
 
 
-def stamp(value: datetime | None, lang: str) -> str:
-    """A fallback text for <time> elements (the browser rewrites it in the viewer's zone)."""
-    if value is None:
-        return "—"
-    return value.strftime("%Y-%m-%d %H:%M UTC" if lang == "en" else "%d.%m.%Y %H:%M UTC")
-
-
 def local_stamp(value: datetime | None, zone: tzinfo, lang: str) -> str:
     """A moment in the portal's time zone (the report's days and hours), without 'UTC'."""
     if value is None:

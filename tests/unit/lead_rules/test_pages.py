@@ -177,3 +177,21 @@ def test_leads_page_draws_new_leads_per_day(client, app, portal) -> None:
     assert chart.count("<text x=") >= 8  # eight days on the axis, zeros included
     english = client.get(f"/app/leads?s={token(app, portal, lang='en')}").text
     assert "New leads per day" in english
+
+
+@pytest.mark.parametrize("zone", ["Europe/Moscow", "Asia/Yekaterinburg"])
+def test_times_on_the_page_are_in_the_portals_zone_not_utc(client, app, portal, sessions,
+                                                           zone) -> None:
+    from dataclasses import replace
+    from zoneinfo import ZoneInfo
+
+    from handlers.telephony import config as telephony_config
+    with sessions() as s:
+        cfg = replace(telephony_config.load(s, portal.id), timezone=zone)
+        telephony_config.save(s, portal.id, cfg, user_id=OWNER, now=NOW)
+        s.commit()
+    page = client.get(f"/app/leads?s={token(app, portal, OWNER, admin=True)}").text
+    due = (NOW - timedelta(hours=3)).astimezone(ZoneInfo(zone))  # lead 1's deadline
+    row = re.search(r'data-lead="1">(.*?)</tr>', page, re.S).group(1)
+    assert f"{due:%d.%m.%Y %H:%M}" in text(row)
+    assert "UTC" not in re.sub(r"UTC\+|<option[^>]*>UTC<", "", page)  # the zone list has one
