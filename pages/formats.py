@@ -27,6 +27,11 @@ def decimal(value: float | Decimal, lang: str, places: int = 1) -> str:
     return text if lang == "en" else text.replace(".", ",")
 
 
+def percent(share: float | Decimal, lang: str, places: int = 1) -> str:
+    """A share as percent: '33,3 %' in Russian (a no-break space before the sign), '33.3%'."""
+    return decimal(float(share) * 100, lang, places) + ("%" if lang == "en" else NBSP + "%")
+
+
 def money(amount: Decimal | float | int | None, currency: str | None, lang: str) -> str:
     """'120 000 ₽'; kopecks are noise on a board of deals, so amounts are whole."""
     sign = CURRENCY.get((currency or "RUB").upper(), currency or "")

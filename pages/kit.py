@@ -113,6 +113,9 @@ class Kit:
     def dec(self, value: float | Decimal, places: int = 1) -> str:
         return formats.decimal(value, self.lang, places)
 
+    def pct(self, share: float | Decimal | None, places: int = 1) -> str:
+        return "—" if share is None else formats.percent(share, self.lang, places)
+
     def money(self, amount: Decimal | float | int | None, currency: str | None = None) -> str:
         return formats.money(amount, currency, self.lang)
 

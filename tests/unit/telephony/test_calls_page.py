@@ -83,7 +83,7 @@ def test_calls_page_shows_kpis_charts_lost_calls_and_recordings(client, app, por
     html = answer.get_data(as_text=True)
     assert re.search(r'data-kpi="incoming">\s*3<', html) and re.search(
         r'data-kpi="missed">\s*2<', html)
-    assert re.search(r'data-kpi="lcr">\s*33\.3%<', html)  # 1 lost of 3 incoming
+    assert re.search(r'data-kpi="lcr">\s*33,3\u00a0%<', html)  # 1 lost of 3 incoming
     assert html.count("<svg viewBox") >= 4 and "<rect x=" in html
     # the trend has calls on one day only: a dot, no line of false 0 % through the other days
     assert 'stroke="#eb5757"' not in html and html.count('r="3.5" fill="#eb5757"') == 1
@@ -221,3 +221,12 @@ def test_the_lcr_trend_has_no_days_still_to_come(client, app, portal) -> None:
     assert f">{today:%d.%m}<" in chart
     assert f">{today + timedelta(days=1):%d.%m}<" not in chart
     assert f">{today - timedelta(days=13):%d.%m}<" in chart  # still two weeks
+
+
+@pytest.mark.parametrize(("share", "places", "ru", "en"), [
+    (1 / 3, 1, "33,3\u00a0%", "33.3%"), (0.0, 1, "0\u00a0%", "0%"), (1.0, 0, "100\u00a0%", "100%"),
+    (0.255, 0, "26\u00a0%", "26%")])
+def test_percent_has_the_local_mark_and_a_no_break_space_in_russian(share, places, ru,
+                                                                     en) -> None:
+    from pages.formats import percent
+    assert (percent(share, "ru", places), percent(share, "en", places)) == (ru, en)
