@@ -153,3 +153,16 @@ def test_report_settings_pick_stages_by_name_and_hygiene_opens(exchange, live_ap
     shoot(page, page.locator("select[name=stages_proposals]"),
           shots / "polish_report_stage_picker.png")
     shoot(page, page, shots / "polish_settings.png")
+
+
+def test_audit_settings_pick_stages_by_name(exchange, live_app, page, shots) -> None:
+    open_as(page, exchange, exchange.meta["owner"])
+    go(page, "Отказы")
+    page.get_by_role("link", name="Настройки проверки").click()
+    page.wait_for_load_state("load")
+    picker = page.locator("select[name=proposal_stages]")
+    assert page.locator("input[name=proposal_stages]").count() == 0
+    chosen = picker.evaluate("s => Array.from(s.selectedOptions, o => o.textContent)")
+    assert chosen and all(name != "PREPARATION" for name in chosen)  # names, not codes
+    shoot(page, picker.locator("xpath=ancestor::section[1]"),
+          shots / "polish_audit_stage_picker.png")
