@@ -145,7 +145,7 @@ def run(args: argparse.Namespace, clock: TravelClock) -> int:
     from b24.manifest import Manifest
 
     with running_cloud(round_trip=(trip.low, trip.high), clock=clock) as cloud:
-        say(f"1/6 Эмулятор Bitrix24 запущен / emulated portal up: {cloud.url}, ответ портала "
+        say(f"1/6 Эмулятор Битрикс24 запущен / emulated Bitrix24 up: {cloud.url}, ответ портала "
             f"через {trip.low * 1000:.0f}–{trip.high * 1000:.0f} мс / round trip")
         sandbox_app = cloud.register_app(CLIENT_ID, CLIENT_SECRET,
                                          Manifest.load(MANIFEST).scopes)

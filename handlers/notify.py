@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from quality.name_cases import FORMATTER
+
 # A link that opens the app's own page: the REST_APP_URI placement (EN:api-reference/widgets/
 # universal/app-url.md): `/marketplace/view/#APP_CODE#/?params[key]=value`, where #APP_CODE# is
 # the client_id of a local app; the params reach our handler in PLACEMENT_OPTIONS.
@@ -15,21 +17,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Сделка передана на биржу лидов: новые обращения распределяются через биржу.",
         "en": "The deal was moved to the lead exchange: new requests are shared through it."},
     "over_cap": {
-        "ru": "Сделка «{title}» возвращена на биржу: у вас уже {open} открытых сделок при лимите "
+        "ru": "Сделка «{title}» возвращена на биржу: у вас уже {open_deals} при лимите "
               "{cap}. Закройте или верните часть сделок, чтобы взять новые.",
-        "en": "Deal “{title}” went back to the exchange: you already have {open} open deals "
+        "en": "Deal “{title}” went back to the exchange: you already have {open_deals} "
               "and your cap is {cap}. Close or return some to take new ones."},
     "over_cap_comment": {
-        "ru": "Возвращено на биржу: у {name} превышен лимит открытых сделок ({open} из {cap}).",
-        "en": "Returned to the exchange: {name} is over the open-deal cap ({open} of {cap})."},
+        "ru": "Возвращено на биржу: у {name:gent} уже {open_deals} при лимите {cap}.",
+        "en": "Returned to the exchange: {name} already has {open_deals} and the cap is "
+              "{cap}."},
     "taken_by_other": {
-        "ru": "Сделку «{title}» уже взял(а) {name}. Выберите другую сделку на бирже.",
+        "ru": "Сделку «{title}» уже {name:взял|взяла} {name}. Выберите другую сделку на бирже.",
         "en": "Deal “{title}” was already taken by {name}. Pick another deal on the exchange."},
     "claimed_comment": {
-        "ru": "{name} взял(а) сделку с биржи.",
+        "ru": "{name} {name:взял|взяла} сделку с биржи.",
         "en": "{name} took the deal from the exchange."},
     "returned_comment": {
-        "ru": "{name} вернул(а) сделку на биржу. Причина: {reason}.",
+        "ru": "{name} {name:вернул|вернула} сделку на биржу. Причина: {reason}.",
         "en": "{name} returned the deal to the exchange. Reason: {reason}."},
     "stale_comment": {
         "ru": "Возвращено на биржу автоматически: нет движения по стадиям и активности "
@@ -67,9 +70,25 @@ REASONS = {
 }
 
 
+OPEN_DEALS = {"ru": ("открытая сделка", "открытые сделки", "открытых сделок"),
+              "en": ("open deal", "open deals", "open deals")}
+
+
 def text(key: str, lang: str, **params: Any) -> str:
+    """The message in `lang`; `{name:gent}` puts a person's name in the case the sentence needs."""
     table = MESSAGES[key]
-    return table.get(lang, table["ru"]).format(**params)
+    return FORMATTER.format(table.get(lang, table["ru"]), **params)
+
+
+def open_deals(n: int, lang: str) -> str:
+    """«1 открытая сделка», «3 открытые сделки», «25 открытых сделок»."""
+    one, few, many = OPEN_DEALS.get(lang, OPEN_DEALS["ru"])
+    n10, n100 = n % 10, n % 100
+    if lang == "en":
+        return f"{n} {one if n == 1 else many}"
+    form = one if n10 == 1 and n100 != 11 else (
+        few if 2 <= n10 <= 4 and not 12 <= n100 <= 14 else many)
+    return f"{n} {form}"
 
 
 def reason_text(reason: str | None, lang: str) -> str:

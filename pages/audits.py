@@ -16,6 +16,7 @@ from handlers.audits import config as audit_config
 from handlers.audits import outcomes, stats
 from handlers.exchange import config
 from handlers.exchange.actions import action_context
+from handlers.report import stages as report_stages
 from handlers.telephony import config as telephony_config
 from pages import audits_forms, bp, rights
 from pages.data import categories, header_load, names, users
@@ -145,5 +146,6 @@ def _settings_page(cfg: audit_config.AuditConfig, errors: dict[str, str], *,
     return render("audits_settings.html", status, audit_cfg=cfg, errors=errors, saved=saved,
                   people=people, by_id={u.b24_user_id: u for u in people}, guessed=guessed,
                   reasons=audit_config.REASONS, pipelines=categories(session, pid, exchange_cfg),
+                  stage_groups=report_stages.by_pipeline(report_stages.deal_stages(session, pid)),
                   load=header_load(session, pid, exchange_cfg, who.user_id, True, k.now),
                   active="audits")

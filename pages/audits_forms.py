@@ -75,6 +75,7 @@ def parse(form: MultiDict[str, str], session: Session, portal_id: int,
             values["followup_by_pipeline"][category] = days
     values["handoff_enabled"] = form.get("handoff_enabled") == "on"
     for name in ("proposal_stages", "invoice_stages"):  # codes: "C1:X" is X in pipeline 1
-        codes = [s.strip().upper().split(":")[-1] for s in (form.get(name) or "").split(",")]
+        posted = form.getlist(name) if hasattr(form, "getlist") else [form.get(name) or ""]
+        codes = [s.strip().upper().split(":")[-1] for v in posted for s in v.split(",")]
         values[name] = list(dict.fromkeys(c for c in codes if c))
     return dataclasses.replace(current, **values), errors

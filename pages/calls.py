@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 MAX_DAYS = 92
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)  # any real call lies between
 TREND_DAYS = 14
+RECORDS_PAGE = 30  # recordings per page of the list
 NOTICES = ("callback_set", "callback_exists", "call_not_found", "no_deal", "portal_error",
            "saved")
 
@@ -80,7 +81,8 @@ def calls_page() -> tuple[str, int]:
     # (the same rule as the report, README "Security").
     mine = None if rights.sees_everyone(session, pid, viewer()) else viewer().user_id
     rules = kpis.Rules.of(cfg, period, as_of=k.now, operator=mine)
-    trend = kpis.Period.days(last - timedelta(days=TREND_DAYS - 1), last, cfg.tz)
+    upto = min(last, k.now.astimezone(cfg.tz).date())  # the trend has no days still to come
+    trend = kpis.Period.days(upto - timedelta(days=TREND_DAYS - 1), upto, cfg.tz)
     names, t = people(pid), k.t
     days = kpis.by_day(session, pid, period, rules)
     labels = {key: t(f"calls.legend.{key}") for key in ("answered", "called_back", "lost")}
@@ -95,9 +97,7 @@ def calls_page() -> tuple[str, int]:
         **money_page.calls_charts(lines, operators, hours, names, line),
         lines=lines, channel_chart=charts.channels(lines, line), line_name=line,
         lost=kpis.lost_calls(session, pid, period, rules, limit=100),
-        recorded=store.recorded_calls(session, pid, period.start, period.end, user_id=mine),
-        recorded_total=store.count_recorded_calls(session, pid, period.start, period.end,
-                                                  user_id=mine),
+        **_recordings(period, mine),
         hour_chart=charts.by_hour(hours, names),
         day_chart=charts.answered_vs_missed(days, labels),
         trend_chart=charts.lcr_trend(kpis.by_day(session, pid, trend,
@@ -105,6 +105,18 @@ def calls_page() -> tuple[str, int]:
                                                                operator=mine))),
         notice=notice if notice in NOTICES else None, notice_name=request.args.get("name", ""),
         local=lambda moment: moment.astimezone(cfg.tz), timedelta=timedelta)
+
+
+def _recordings(period: kpis.Period, mine: int | None) -> dict[str, Any]:
+    """One page of RECORDS_PAGE recordings (?rec=2 the next), and how many there are in all."""
+    session, pid = get_session(), portal().id
+    total = store.count_recorded_calls(session, pid, period.start, period.end, user_id=mine)
+    pages = max(1, -(-total // RECORDS_PAGE))
+    page = min(max(request.args.get("rec", 1, type=int) or 1, 1), pages)
+    rows = store.recorded_calls(session, pid, period.start, period.end, user_id=mine,
+                                limit=RECORDS_PAGE, offset=(page - 1) * RECORDS_PAGE)
+    return {"recorded": rows, "recorded_total": total, "rec_page": page,
+            "rec_first": (page - 1) * RECORDS_PAGE}
 
 
 @bp.post("/calls/callback")

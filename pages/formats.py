@@ -19,6 +19,19 @@ def number(value: int | float | Decimal, lang: str) -> str:
     return grouped if lang == "en" else grouped.replace(",", NBSP)
 
 
+def decimal(value: float | Decimal, lang: str, places: int = 1) -> str:
+    """'1,5' in Russian, '1.5' in English; a whole value drops its zeros ('8', not '8,0')."""
+    text = f"{float(value):.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text if lang == "en" else text.replace(".", ",")
+
+
+def percent(share: float | Decimal, lang: str, places: int = 1) -> str:
+    """A share as percent: '33,3 %' in Russian (a no-break space before the sign), '33.3%'."""
+    return decimal(float(share) * 100, lang, places) + ("%" if lang == "en" else NBSP + "%")
+
+
 def money(amount: Decimal | float | int | None, currency: str | None, lang: str) -> str:
     """'120 000 ₽'; kopecks are noise on a board of deals, so amounts are whole."""
     sign = CURRENCY.get((currency or "RUB").upper(), currency or "")
@@ -44,13 +57,6 @@ def duration(seconds: float, lang: str) -> str:
 
 def age(since: datetime | None, now: datetime, lang: str) -> str:
     return "—" if since is None else duration((now - since).total_seconds(), lang)
-
-
-def stamp(value: datetime | None, lang: str) -> str:
-    """A fallback text for <time> elements (the browser rewrites it in the viewer's zone)."""
-    if value is None:
-        return "—"
-    return value.strftime("%Y-%m-%d %H:%M UTC" if lang == "en" else "%d.%m.%Y %H:%M UTC")
 
 
 def local_stamp(value: datetime | None, zone: tzinfo, lang: str) -> str:

@@ -20,6 +20,7 @@ from pages import (
     i18n_report,
     i18n_routing,
 )
+from quality.name_cases import FORMATTER
 
 RU: dict[str, str] = {
     "app_name": "Контроль продаж",
@@ -68,7 +69,7 @@ RU: dict[str, str] = {
     "msg.returned": "Сделка возвращена на биржу.",
     "msg.exchange_not_ready": "Биржа не настроена — обратитесь к администратору.",
     "msg.deal_not_found": "Сделка уже закрыта или удалена.",
-    "msg.already_taken": "Сделку уже взял(а) {name}.",
+    "msg.already_taken": "Сделку уже {name:взял|взяла} {name}.",
     "msg.already_taken_anon": "Сделку только что взял другой менеджер.",
     "msg.priority": "Сделка доступна лучшим менеджерам до {until}.",
     "msg.over_cap": "У вас {open} открытых сделок при лимите {cap}. Закройте или верните "
@@ -365,9 +366,12 @@ PLURALS = {
 
 
 def t(lang: str, key: str, **params: Any) -> str:
-    """The text for `key` in `lang`; `{name}` placeholders are filled from params."""
+    """The text for `key` in `lang`; `{name}` placeholders are filled from params.
+
+    `{name:gent}` (datv, ablt…) puts a person's name in the case the sentence needs.
+    """
     text = (EN.get(key) if lang == "en" else None) or RU.get(key) or key
-    return text.format(**params) if params else text
+    return FORMATTER.format(text, **params) if params else text
 
 
 def plural(lang: str, n: int, key: str = "deals") -> str:

@@ -74,9 +74,13 @@ RU: dict[str, str] = {
     "audits.set.utc_offset_hours": "Часовой пояс счётчиков, UTC+",
     "audits.set.proposal_stages": "Стадии «КП отправлено» (через запятую)",
     "audits.set.invoice_stages": "Стадии «счёт/договор» (через запятую)",
+    "audits.set.proposal_stages.pick": "Стадии «КП отправлено»",
+    "audits.set.invoice_stages.pick": "Стадии «счёт/договор»",
+    "audits.set.stages.hint_pick": "Выберите стадии по названию: несколько — с Ctrl (⌘ на Mac). "
+                                   "Стадия с тем же кодом засчитывается во всех воронках.",
     "msg.audit_confirmed": "Отказ подтверждён.",
     "msg.audit_false_rejection": "Отказ признан ложным: сделка вернулась на биржу, "
-                                 "отказ засчитан менеджеру {name}.",
+                                 "отказ засчитан менеджеру {name:datv}.",
     "msg.audit_reengaged": "Клиент вернулся: создана сделка № {deal}.",
     "msg.audit_already_decided": "По этому отказу решение уже принято.",
     "msg.audit_bad_outcome": "Неизвестное решение.",
@@ -159,6 +163,10 @@ EN: dict[str, str] = {
     "audits.set.utc_offset_hours": "Time zone of the counters, UTC+",
     "audits.set.proposal_stages": "“Proposal sent” stages (comma-separated)",
     "audits.set.invoice_stages": "“Invoice/contract” stages (comma-separated)",
+    "audits.set.proposal_stages.pick": "“Proposal sent” stages",
+    "audits.set.invoice_stages.pick": "“Invoice/contract” stages",
+    "audits.set.stages.hint_pick": "Pick the stages by name: several with Ctrl (⌘ on a Mac). A "
+                                   "stage counts in every pipeline that has the same code.",
     "msg.audit_confirmed": "Rejection confirmed.",
     "msg.audit_false_rejection": "Marked as a false rejection: the deal is back on the "
                                  "exchange and it counts against {name}.",

@@ -44,8 +44,7 @@ RU: dict[str, str] = {
     "calls.called_back_at": "перезвонили {at}",
     "calls.call_back": "Перезвонить",
     "calls.records": "Записи разговоров", "calls.records_none": "Записей за период нет.",
-    "calls.records_cut": "Показаны последние {shown} из {total}: сузьте период или выберите "
-                         "день, чтобы увидеть остальные.",
+    "calls.records_cut": "Показаны {first}–{last} из {total}, сначала новые",
     "calls.col.duration": "Длительность",
     "calls.listen": "Слушать",
     "calls.msg.callback_set": "Дело «Перезвонить» поставлено: {name}.",
@@ -142,8 +141,7 @@ EN: dict[str, str] = {
     "calls.called_back_at": "called back {at}",
     "calls.call_back": "Call back",
     "calls.records": "Call recordings", "calls.records_none": "No recordings in this period.",
-    "calls.records_cut": "Showing the latest {shown} of {total}: narrow the period or pick a "
-                         "day to see the rest.",
+    "calls.records_cut": "Showing {first}–{last} of {total}, newest first",
     "calls.col.duration": "Duration",
     "calls.listen": "Listen",
     "calls.msg.callback_set": "A “call back” to-do was set for {name}.",

@@ -83,7 +83,7 @@ RU: dict[str, str] = {
     "routing.escalations.none": "Таких звонков не было.",
     "routing.col.when": "Когда", "routing.col.responsible": "Ответственный",
     "routing.col.outcome": "Итог",
-    "routing.outcome.answered": "Ответил(а) {name} на шаге {n}",
+    "routing.outcome.answered": "{name:Ответил|Ответила} {name} на шаге {n}",
     "routing.outcome.missed": "Никто не ответил",
 }
 

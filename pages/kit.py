@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from handlers import directory
+from handlers.telephony import config as telephony_config
 from pages import formats, i18n
 from pages.auth import SESSION_HEADER, Forbidden, Viewer, active_portal, issue, viewer_from
 from pages.rights import require_admin_now
@@ -98,6 +99,7 @@ class Kit:
     lang: str
     now: datetime
     token: str
+    zone: tzinfo = UTC  # the portal's: every time on a page is shown in it
 
     def t(self, key: str, **params: Any) -> str:
         return i18n.t(self.lang, key, **params)
@@ -112,6 +114,12 @@ class Kit:
     def num(self, value: int | float | Decimal) -> str:
         return formats.number(value, self.lang)
 
+    def dec(self, value: float | Decimal, places: int = 1) -> str:
+        return formats.decimal(value, self.lang, places)
+
+    def pct(self, share: float | Decimal | None, places: int = 1) -> str:
+        return "—" if share is None else formats.percent(share, self.lang, places)
+
     def money(self, amount: Decimal | float | int | None, currency: str | None = None) -> str:
         return formats.money(amount, currency, self.lang)
 
@@ -122,7 +130,8 @@ class Kit:
         return 0.0 if since is None else (self.now - since).total_seconds() / 3600
 
     def stamp(self, value: datetime | None) -> str:
-        return formats.stamp(value, self.lang)
+        """A moment in the portal's time zone (not UTC, not the viewer's browser)."""
+        return formats.local_stamp(value, self.zone, self.lang)
 
     def at(self, value: datetime | None, zone: tzinfo) -> str:
         return formats.local_stamp(value, zone, self.lang)
@@ -157,7 +166,17 @@ def _pipeline_names() -> dict[int, str]:
 
 def kit() -> Kit:
     lang = g.viewer.lang if g.get("viewer") else g.get("lang", "ru")
-    return Kit(lang, datetime.now(UTC), g.get("session_token") or "")
+    return Kit(lang, datetime.now(UTC), g.get("session_token") or "", _portal_zone())
+
+
+def _portal_zone() -> tzinfo:
+    """The portal's time zone (its telephony setting, as the reports count days), once per
+    request; UTC before a portal is known (an error page)."""
+    if "portal_zone" not in g:
+        current = g.get("portal")
+        g.portal_zone = (telephony_config.load(get_session(), current.id).tz
+                         if current is not None else UTC)
+    return g.portal_zone
 
 
 @functools.cache

@@ -114,7 +114,7 @@ def _render(cfg: config.LeadRulesConfig, errors: dict[str, str], *, status: int 
         statuses=Statuses.load(session, pid), names=names(session, pid),
         pipelines=sorted({*categories(session, pid, exchange),
                           cfg.deal_category}),
-        people=people, who={u.b24_user_id: u.full_name for u in everyone},
+        people=people, who={u.b24_user_id: u.full_name for u in everyone}, service=service,
         timezones=TIMEZONES if cfg.timezone in TIMEZONES else (cfg.timezone, *TIMEZONES))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Response, current_app, redirect, request
 
+from handlers.exchange import config as exchange_config
 from handlers.phones import normalize
 from handlers.routing import config, stats
 from handlers.routing.api import CACHE_KEY
@@ -90,11 +91,17 @@ def _preview(phone: str) -> Plan:
     return build_plan(snap, normalize(phone), kit().now)
 
 
+def _service_user(session: Any, pid: int) -> int | None:
+    """«Биржа лидов» never answers a phone: it is no one to end the chain with."""
+    cfg = exchange_config.load(session, pid)
+    return cfg.exchange_user_id or exchange_config.guess_exchange_user(session, pid)
+
+
 def _render(cfg: config.RoutingConfig, errors: dict[str, str], *, status: int = 200,
             **extra: Any) -> tuple[str, int]:
     session, k, pid = get_session(), kit(), portal().id
     since = k.now - WEEK
-    people = users(session, pid)
+    people, service = users(session, pid), _service_user(session, pid)
     steps = stats.per_step(session, pid, since=since, until=k.now)
     extra.setdefault("phone", "")
     extra.setdefault("plan", None)
@@ -103,7 +110,8 @@ def _render(cfg: config.RoutingConfig, errors: dict[str, str], *, status: int = 
     return render(
         "routing.html", status, rcfg=cfg, errors=errors, active="routing",
         typed=request.form if errors else {}, editable=viewer().is_admin,
-        departments=departments(session, pid), zones=zones(cfg.time_zone), people=people,
+        departments=departments(session, pid), zones=zones(cfg.time_zone),
+        people=[u for u in people if u.b24_user_id != service],
         by_id={u.b24_user_id: u for u in people},
         guessed=config.guess_sales_departments(session, pid),
         secret=store.find_pbx_secret(session, pid),

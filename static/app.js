@@ -123,12 +123,9 @@
   document.querySelectorAll("[data-tz]").forEach(function (input) {
     input.value = String(new Date().getTimezoneOffset());
   });
-  // Times are rendered in UTC on the server; show them in the viewer's zone.
+  // Times come from the server in the portal's time zone (one clock for the whole team);
+  // <time datetime> keeps the exact moment for the tooltip.
   document.querySelectorAll("time[datetime]").forEach(function (el) {
-    var d = new Date(el.getAttribute("datetime"));
-    if (!isNaN(d)) {
-      el.textContent = d.toLocaleString(body.dataset.lang === "en" ? "en-GB" : "ru-RU",
-        {day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit"});
-    }
+    if (!el.title) { el.title = el.getAttribute("datetime"); }
   });
 })();

@@ -195,12 +195,14 @@ def forget_work_before(session: Session, portal_id: int, moment: datetime) -> No
 
 
 def recorded_calls(session: Session, portal_id: int, start: datetime, end: datetime, *,
-                   limit: int = 30, user_id: int | None = None) -> list[Call]:
-    """The newest answered calls with a recording in [start, end) (the page plays them);
-    with user_id, only that operator's."""
+                   limit: int = 30, offset: int = 0,
+                   user_id: int | None = None) -> list[Call]:
+    """The newest answered calls with a recording in [start, end) (the page plays them, a page
+    of `limit` from `offset`); with user_id, only that operator's."""
     where = _recorded(portal_id, start, end, user_id)
     return list(session.scalars(select(Call).where(*where)
-                                .order_by(Call.start_at.desc()).limit(limit)))
+                                .order_by(Call.start_at.desc(), Call.id.desc())
+                                .offset(offset).limit(limit)))
 
 
 def count_recorded_calls(session: Session, portal_id: int, start: datetime, end: datetime, *,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from quality.name_cases import FORMATTER
+
 MESSAGES: dict[str, dict[str, str]] = {
     "callback_title": {
         "ru": "Контрольный звонок по отказу: «{title}» (проверка № {number})",
@@ -32,12 +34,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "minutes": {"ru": "{n} мин", "en": "{n} min"},
     "false_comment": {
         "ru": "Проверка отказа: отказ признан ложным ({name}). Сделка возвращена на биржу "
-              "лидов, отказ засчитан менеджеру {manager}.",
+              "лидов, отказ засчитан менеджеру {manager:datv}.",
         "en": "Rejection audit: the rejection was found false ({name}). The deal is back on "
               "the lead exchange; it counts against {manager}."},
     "false_lead_comment": {
         "ru": "Проверка отказа: отказ признан ложным ({name}). Лид возвращён в работу, отказ "
-              "засчитан менеджеру {manager}.",
+              "засчитан менеджеру {manager:datv}.",
         "en": "Rejection audit: the rejection was found false ({name}). The lead is open "
               "again; it counts against {manager}."},
     "reengaged_comment": {
@@ -68,7 +70,7 @@ REASON_NAMES = {
 
 def text(key: str, lang: str, **params: Any) -> str:
     table = MESSAGES[key]
-    return table.get(lang, table["ru"]).format(**params)
+    return FORMATTER.format(table.get(lang, table["ru"]), **params)  # {manager:datv}
 
 
 def reason_names(found: list[str], lang: str) -> str:

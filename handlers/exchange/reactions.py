@@ -117,9 +117,11 @@ def _claimed(ctx: HandlerContext, cfg: config.ExchangeConfig, deal: Deal, stamp:
     if opened > cap:
         name = name_of(ctx, manager)
         _move_to_exchange(ctx, deal, cfg.exchange_user_id, notify.text(
-            "over_cap_comment", lang, name=name, open=opened - 1, cap=cap))
+            "over_cap_comment", lang, name=name, open_deals=notify.open_deals(opened - 1, lang),
+            cap=cap))
         ctx.write(*notify.notify(manager, notify.text(
-            "over_cap", lang, title=deal.title, open=opened - 1, cap=cap)))
+            "over_cap", lang, title=deal.title, open_deals=notify.open_deals(opened - 1, lang),
+            cap=cap)))
         journal.journal(ctx.session, ctx.portal.id, deal_id=did, kind="reverted",
                         user_id=manager, at=ctx.now, reason="cap", key=f"reverted:{did}:{stamp}")
         logger.info("exchange.claim.over_cap", extra={

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from quality.name_cases import FORMATTER
+
 MESSAGES: dict[str, dict[str, str]] = {
     "overdue": {
         "ru": "Лид «{title}» просрочен: статус «{status}» с {since}, срок был {due}. "
@@ -25,12 +27,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Закрытие лида как «{status}» отменено: {missing}.",
         "en": "Closing the lead as “{status}” was undone: {missing}."},
     "repeat": {
-        "ru": "Повторное обращение: {client} оставил(а) новую заявку «{title}». "
+        "ru": "Повторное обращение: {client} {client:оставил|оставила} новую заявку «{title}». "
               "У вас открыта сделка «{deal}» — свяжитесь с клиентом.",
         "en": "Repeat request: {client} sent a new request “{title}”. You have an open "
               "deal “{deal}” with them — get in touch."},
     "repeat_owner": {
-        "ru": "Повторное обращение: ваш клиент {client} оставил(а) новую заявку «{title}».",
+        "ru": "Повторное обращение: ваш клиент {client} {client:оставил|оставила} новую "
+              "заявку «{title}».",
         "en": "Repeat request: your client {client} sent a new request “{title}”."},
     "repeat_comment": {
         "ru": "Повторное обращение: телефон принадлежит контакту «{client}». Лид привязан к "
@@ -58,8 +61,9 @@ MISSING: dict[str, dict[str, str]] = {
 
 
 def text(key: str, lang: str, **params: Any) -> str:
+    """`{client:оставил|оставила}` agrees the verb with the person (quality.name_cases)."""
     table = MESSAGES[key]
-    return table.get(lang, table["ru"]).format(**params)
+    return FORMATTER.format(table.get(lang, table["ru"]), **params)
 
 
 def word(key: str, lang: str, **params: Any) -> str:

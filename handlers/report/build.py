@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -167,8 +168,10 @@ def telephony(session: Session, portal_id: int, period: Period, now: datetime) -
 
     span, rules = span_of(period)
     prev_span, prev_rules = span_of(period.previous())
-    first = min(period.start, period.end - timedelta(days=TREND_DAYS - 1))
-    trend_span, trend_rules = span_of(Period(first, period.end, period.tz))
+    # A month still running ends today: days to come are no days of the trend, not even gaps.
+    last = min(period.end, now.astimezone(ZoneInfo(period.tz)).date())
+    first = min(period.start, last - timedelta(days=TREND_DAYS - 1))
+    trend_span, trend_rules = span_of(Period(first, last, period.tz))
     return {
         "calls": kpis.summary(session, portal_id, span, rules),
         "calls_prev": kpis.summary(session, portal_id, prev_span, prev_rules),

@@ -7,6 +7,7 @@ from typing import Any
 
 import phonenumbers
 
+from quality.name_cases import FORMATTER
 from store.models import Call
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -33,14 +34,15 @@ MESSAGES: dict[str, dict[str, str]] = {
                   "en": "The client called at {at} and nobody answered. Call back within "
                         "{minutes} min."},
     "manual_title": {"ru": "Перезвонить клиенту {phone}", "en": "Call the client back: {phone}"},
-    "manual_text": {"ru": "Звонок {at} остался без ответа. Задачу поставил(а) {name}.",
+    "manual_text": {"ru": "Звонок {at} остался без ответа. "
+                          "Задачу {name:поставил|поставила} {name}.",
                     "en": "The call at {at} was not answered. Set by {name}."},
 }
 
 
 def text(key: str, lang: str, **params: Any) -> str:
     table = MESSAGES[key]
-    return table.get(lang, table["ru"]).format(**params)
+    return FORMATTER.format(table.get(lang, table["ru"]), **params)  # {name:поставил|…}
 
 
 def pretty(phone: str | None) -> str:

@@ -87,3 +87,33 @@ def test_admin_tunes_the_audit_settings(audited, live_app) -> None:  # noqa: F81
     manager = session_of(audited.open_app(audited.meta["managers"][0]))
     assert requests.get(f"{live_app.url}/app/audits/settings", params={"s": manager},
                         timeout=10).status_code == 403
+
+
+def test_audit_stages_are_picked_by_name_not_typed_as_codes(audited, live_app) -> None:  # noqa: F811
+    import re
+
+    from handlers.audits import config as audit_config
+    from store import portals
+
+    token = session_of(audited.open_app(min(audited.admins)))
+    page = requests.get(f"{live_app.url}/app/audits/settings", params={"s": token},
+                        timeout=10).text
+    picker = re.search(r'<select[^>]*name="proposal_stages".*?</select>', page, re.S)
+    assert picker and 'type="text" name="proposal_stages"' not in page
+    names = dict(re.findall(r'<option value="([A-Z0-9_]+)"[^>]*>([^<]+)</option>',
+                            picker.group(0)))
+    assert "PREPARATION" in names and names["PREPARATION"] != "PREPARATION"  # a name
+    assert re.search(r'<option value="PREPARATION" selected>', picker.group(0))  # the default
+    form = {"s": token, "suspicious_score": "40", "sample_percent": "25", "callback_days": "2",
+            "callback_kind": "todo", "reengage_to": "controller", "short_call_seconds": "15",
+            "quick_reject_minutes": "20", "rate_factor": "1,5", "rate_window_days": "30",
+            "rate_min_closed": "5", "followup_days": "4", "utc_offset_hours": "3",
+            **{f"weight_{r}": "10" for r in audit_config.REASONS},
+            "proposal_stages": ["EXECUTING", "PREPARATION"],  # a picker posts one per stage
+            "invoice_stages": ["FINAL_INVOICE"]}
+    saved = requests.post(f"{live_app.url}/app/audits/settings", data=form, timeout=10)
+    assert saved.status_code == 200, text(saved.text)[:400]
+    with live_app.sessions() as s:
+        cfg = audit_config.load(s, portals.find(s, audited.member_id).id)
+    assert cfg.proposal_stages == ["EXECUTING", "PREPARATION"]
+    assert cfg.invoice_stages == ["FINAL_INVOICE"]

@@ -78,6 +78,27 @@ def test_the_exchange_user_is_no_manager_on_the_leads_page(client, app, portal, 
     assert "Анна Смирнова" in head_picker and "Биржа лидов" not in head_picker
 
 
+def test_an_overdue_lead_on_the_exchange_names_no_manager(client, app, portal, sessions) -> None:
+    """The service user holds the lead until someone takes it: «Биржа лидов» is no manager."""
+    with sessions() as s:
+        mirror.upsert_lead(s, portal.id, {
+            "ID": "9", "TITLE": "Заявка с биржи", "SOURCE_ID": "WEB",
+            "ASSIGNED_BY_ID": str(EXCHANGE), "STATUS_ID": "NEW", "STATUS_SEMANTIC_ID": "P",
+            "DATE_CREATE": (NOW - timedelta(days=1)).isoformat()})
+        track = store.upsert_track(s, portal.id, 9, NOW)
+        track.status_id, track.status_semantic = "NEW", "P"
+        track.due_at = NOW - timedelta(hours=1)
+        exchange_config.save(s, portal.id,
+                             exchange_config.ExchangeConfig(exchange_user_id=EXCHANGE),
+                             user_id=OWNER, now=NOW)
+        s.commit()
+    page = client.get(f"/app/leads?s={token(app, portal, OWNER, admin=True)}").text
+    overdue = re.search(r"data-overdue-list>(.*?)</table>", page, re.S).group(1)
+    row = re.search(r'data-lead="9">(.*?)</tr>', overdue, re.S).group(1)
+    assert "Биржа лидов" not in text(row) and "на бирже, менеджер не назначен" in text(row)
+    assert "Анна Смирнова" in text(overdue)  # a real manager's lead still names him
+
+
 def test_admin_sees_and_saves_the_rules_and_mistakes_come_back(client, app, portal,
                                                                 sessions) -> None:
     tok = token(app, portal, OWNER, admin=True)
@@ -156,3 +177,21 @@ def test_leads_page_draws_new_leads_per_day(client, app, portal) -> None:
     assert chart.count("<text x=") >= 8  # eight days on the axis, zeros included
     english = client.get(f"/app/leads?s={token(app, portal, lang='en')}").text
     assert "New leads per day" in english
+
+
+@pytest.mark.parametrize("zone", ["Europe/Moscow", "Asia/Yekaterinburg"])
+def test_times_on_the_page_are_in_the_portals_zone_not_utc(client, app, portal, sessions,
+                                                           zone) -> None:
+    from dataclasses import replace
+    from zoneinfo import ZoneInfo
+
+    from handlers.telephony import config as telephony_config
+    with sessions() as s:
+        cfg = replace(telephony_config.load(s, portal.id), timezone=zone)
+        telephony_config.save(s, portal.id, cfg, user_id=OWNER, now=NOW)
+        s.commit()
+    page = client.get(f"/app/leads?s={token(app, portal, OWNER, admin=True)}").text
+    due = (NOW - timedelta(hours=3)).astimezone(ZoneInfo(zone))  # lead 1's deadline
+    row = re.search(r'data-lead="1">(.*?)</tr>', page, re.S).group(1)
+    assert f"{due:%d.%m.%Y %H:%M}" in text(row)
+    assert "UTC" not in re.sub(r"UTC\+|<option[^>]*>UTC<", "", page)  # the zone list has one

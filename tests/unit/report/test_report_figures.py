@@ -4,7 +4,7 @@ overdue leads) against plain-Python counts over the generated rows, not the repo
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -215,3 +215,15 @@ def test_an_empty_portal_reports_zeros(session) -> None:
     assert head["avg_answer"] is None and head["lcr"] is None and head["overdue_leads"] == 0
     assert report.sections["operators"] == [] and report.sections["lines"] == []
     assert all(day.incoming == 0 for day in report.sections["trend"])
+
+
+@pytest.mark.parametrize("kind", ["week", "month"])
+def test_the_trend_of_a_running_period_stops_today(session, kind) -> None:
+    """November 23rd, 12:00 Moscow: the week and the month still run; their trend ends today
+    (no future day drawn as a gap or as 0 %) and still spans two weeks."""
+    portal = make_portal(session)
+    generate(session, portal.id)
+    period = Period.of(kind, date(2026, 11, 23))
+    trend = build(session, portal.id, period, NOW).sections["trend"]
+    assert trend[-1].key == date(2026, 11, 23) < period.end
+    assert len(trend) >= 14 and trend[0].key <= period.start

@@ -10,7 +10,7 @@ from handlers.routing import config
 from pages.auth import Viewer
 from store import routing as store
 from tests.factories import make_portal, page_session
-from tests.unit.routing.company import ANNA, HEAD, KNOWN, OWNER, seed
+from tests.unit.routing.company import ANNA, EXCHANGE, HEAD, KNOWN, OWNER, seed
 
 
 @pytest.fixture
@@ -117,3 +117,9 @@ def test_the_secret_is_shown_once_and_only_its_hash_is_kept(client, app, portal,
 def test_english(client, app, portal) -> None:
     page = client.get(f"/app/routing?s={token(app, portal, lang='en')}&phone={KNOWN}")
     assert "Call routing" in page.text and "Responsible manager" in page.text
+
+
+def test_the_exchange_user_is_not_offered_as_the_last_in_the_chain(client, app, portal) -> None:
+    page = client.get(f"/app/routing?s={token(app, portal, OWNER, admin=True)}").text
+    picker = re.search(r'name="owner_user_id".*?</select>', page, re.S).group(0)
+    assert f'value="{EXCHANGE}"' not in picker and f'value="{OWNER}"' in picker

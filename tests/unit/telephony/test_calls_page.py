@@ -83,7 +83,7 @@ def test_calls_page_shows_kpis_charts_lost_calls_and_recordings(client, app, por
     html = answer.get_data(as_text=True)
     assert re.search(r'data-kpi="incoming">\s*3<', html) and re.search(
         r'data-kpi="missed">\s*2<', html)
-    assert re.search(r'data-kpi="lcr">\s*33\.3%<', html)  # 1 lost of 3 incoming
+    assert re.search(r'data-kpi="lcr">\s*33,3\u00a0%<', html)  # 1 lost of 3 incoming
     assert html.count("<svg viewBox") >= 4 and "<rect x=" in html
     # the trend has calls on one day only: a dot, no line of false 0 % through the other days
     assert 'stroke="#eb5757"' not in html and html.count('r="3.5" fill="#eb5757"') == 1
@@ -182,4 +182,51 @@ def test_recordings_table_heads_the_call_duration_and_says_when_it_cuts(client, 
         s.commit()
     many = records(client.get("/app/calls", query_string=query).get_data(as_text=True))
     assert many.count("data-record>") + many.count("data-record ") == 30
-    assert "Показаны последние 30 из 36" in text(many)
+    assert "Показаны 1–30 из 36" in text(many) and "data-records-prev" not in many
+    after = re.search(r'href="([^"]+)"[^>]*data-records-next', many).group(1)
+    rest = records(client.get(unescape(after)).get_data(as_text=True))
+    assert rest.count("data-record>") + rest.count("data-record ") == 6  # the oldest six
+    assert "Показаны 31–36 из 36" in text(rest) and "data-records-next" not in rest
+    assert "data-records-prev" in rest
+    for wrong in ("0", "-3", "abc", "99999999999"):  # clamped to a real page, never a 500
+        got = client.get("/app/calls", query_string={**query, "rec": wrong})
+        assert got.status_code == 200
+
+
+def test_hours_are_written_with_a_decimal_comma_in_russian(client, app, portal) -> None:
+    html = client.get("/app/calls", query_string={"s": token(app, portal, HEAD, admin=True),
+                                                  **span()}).get_data(as_text=True)
+    body = text(html)
+    assert re.search(r"всего \d+(,\d)? ч разговоров", body), body
+    assert "рабочего дня (8 ч)" in body and not re.search(r"\d\.\d ч", body)
+    english = text(client.get("/app/calls", query_string={
+        "s": token(app, portal, HEAD, admin=True, lang="en"), **span()}).get_data(as_text=True))
+    assert re.search(r"\d+(\.\d)? h of talk in total", english)
+
+
+@pytest.mark.parametrize(("value", "ru", "en"), [
+    (0.0, "0", "0"), (8.0, "8", "8"), (1.5, "1,5", "1.5"), (0.14, "0,1", "0.1"),
+    (12.25, "12,2", "12.2")])
+def test_decimal_drops_zeros_and_uses_the_local_mark(value, ru, en) -> None:
+    from pages.formats import decimal
+    assert (decimal(value, "ru"), decimal(value, "en")) == (ru, en)
+
+
+def test_the_lcr_trend_has_no_days_still_to_come(client, app, portal) -> None:
+    today = NOW.astimezone(MOSCOW).date()
+    ahead = {"from": today.isoformat(), "to": (today + timedelta(days=3)).isoformat()}
+    html = client.get("/app/calls", query_string={"s": token(app, portal, HEAD, admin=True),
+                                                  **ahead}).get_data(as_text=True)
+    chart = re.search(r"LCR за 14 дней.*?</svg>", html, re.S).group(0)
+    assert f">{today:%d.%m}<" in chart
+    assert f">{today + timedelta(days=1):%d.%m}<" not in chart
+    assert f">{today - timedelta(days=13):%d.%m}<" in chart  # still two weeks
+
+
+@pytest.mark.parametrize(("share", "places", "ru", "en"), [
+    (1 / 3, 1, "33,3\u00a0%", "33.3%"), (0.0, 1, "0\u00a0%", "0%"), (1.0, 0, "100\u00a0%", "100%"),
+    (0.255, 0, "26\u00a0%", "26%")])
+def test_percent_has_the_local_mark_and_a_no_break_space_in_russian(share, places, ru,
+                                                                     en) -> None:
+    from pages.formats import percent
+    assert (percent(share, "ru", places), percent(share, "en", places)) == (ru, en)
