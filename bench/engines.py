@@ -24,10 +24,11 @@ import sys
 import time
 from dataclasses import replace
 
-from sqlalchemy import select
+from sqlalchemy import make_url, select, text
 
 from b24.ratelimit import forget_buckets
 from bench.common import free_port, percentile, round_trip, round_trip_label
+from bench.cpu import CpuMeter
 from bench.fleet import (
     ROUND_TRIP,
     Event,
@@ -100,14 +101,48 @@ def figures(sessions, since: int, fed: int, requests: int, rss: float) -> dict:
 def run(sessions, settings: Settings, url: str, hits, events: list[Event], rate: float | None,
         procs: int, threads: int, timeout: float = 900.0) -> dict:
     """procs == 0: the in-process thread loop; otherwise Procrastinate worker processes."""
-    since, before = last_id(sessions), hits()
+    since, before, jobs_before = last_id(sessions), hits(), last_job(sessions)
     workers = start_workers(settings, procs, threads) if procs else []
     feeder = multiprocessing.get_context("spawn").Process(
         target=feed, args=(url, events, rate), name="feeder", daemon=True)
     rss = 0.0
+    if procs:
+        time.sleep(3)  # the workers import and connect before the first event
+    meter = CpuMeter({"workers": lambda: [w.pid for w in workers] or [os.getpid()],
+                      "cloud": lambda: [hits.pid],
+                      "feeder": lambda: [feeder.pid] if feeder.pid else []},
+                     database=make_url(url).database)
+    with meter:
+        rss = _drive(sessions, settings, since, workers, feeder, threads, timeout)
+    return {**figures(sessions, since, len(events), hits() - before, rss), **cpu_of(meter),
+            "jobs": jobs_since(sessions, jobs_before)}
+
+
+def last_job(sessions) -> int:
+    with sessions() as session:
+        return session.execute(text("SELECT coalesce(max(id), 0) FROM procrastinate_jobs")
+                               ).scalar_one()
+
+
+def jobs_since(sessions, since: int) -> dict[str, int]:
+    """Task engine jobs the run made, per task: how many drains the events cost."""
+    with sessions() as session:
+        rows = session.execute(text(
+            "SELECT task_name, count(*) FROM procrastinate_jobs WHERE id > :since "
+            "GROUP BY task_name"), {"since": since}).all()
+    return {name: count for name, count in rows}
+
+
+def cpu_of(meter: CpuMeter) -> dict:
+    return {"cpu": meter.seconds(), "cpu_busiest_worker": meter.busiest("workers"),
+            "machine_busy": meter.machine, "load": meter.load}
+
+
+def _drive(sessions, settings: Settings, since: int, workers: list[subprocess.Popen],
+           feeder, threads: int, timeout: float) -> float:
+    """Feed while the workers drain, until everything fed is done; the peak RSS."""
+    rss, procs = 0.0, len(workers)
     try:
-        if procs:
-            time.sleep(3)  # the workers import and connect before the first event
         feeder.start()
         if procs:
             deadline = time.monotonic() + timeout
@@ -125,14 +160,25 @@ def run(sessions, settings: Settings, url: str, hits, events: list[Event], rate:
     finally:
         feeder.join(30)
         stop_all(workers)
-    return figures(sessions, since, len(events), hits() - before, rss)
+    return rss
 
 
 def line(case: str, engine: str, r: dict) -> str:
     return (f"  {case:7} {engine:22}: {r['events']:>6}/{r['fed']} events in "
             f"{r['seconds']:6.1f} s = {r['events_per_s']:7.1f} events/s, p50 "
             f"{r['p50_ms']:6.0f} ms, p99 {r['p99_ms']:6.0f} ms, {r['requests']:>5} requests, "
-            f"peak RSS {r['rss_mib']:.0f} MiB, lost {r['lost']}, twice {r['twice']}")
+            f"peak RSS {r['rss_mib']:.0f} MiB, lost {r['lost']}, twice {r['twice']}\n"
+            f"          CPU s: {cpu_line(r)}")
+
+
+def cpu_line(r: dict) -> str:
+    cpu = r["cpu"]
+    parts = [f"{name} {cpu.get(name, 0.0):.1f}" for name in ("workers", "cloud", "postgres",
+                                                               "feeder")]
+    jobs = ", ".join(f"{n} {c}" for n, c in sorted(r.get("jobs", {}).items()))
+    return (", ".join(parts) + f" (busiest worker {r['cpu_busiest_worker']:.1f}); machine "
+            f"{r['machine_busy']:.0%} busy of {os.cpu_count()} cores, load {r['load']:.1f}"
+            + (f"; jobs: {jobs}" if jobs else ""))
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
