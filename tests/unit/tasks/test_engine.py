@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from procrastinate.testing import InMemoryConnector
+from sqlalchemy import text
 
 from config import Settings
 from jobs.runner import JobSpec, job_specs
@@ -120,6 +121,19 @@ def test_dispatch_queues_every_due_portal_once(engine_app, monkeypatch) -> None:
     assert sorted(r["queueing_lock"] for r in jobs_of(engine_app)) == ["drain:3", "drain:4"]
 
 
+def test_dispatch_batch_falls_back_when_a_drain_slipped_in(engine_app, monkeypatch) -> None:
+    assert run_async(drain.defer_drain(engine_app, 3))  # e.g. a drain queueing itself again
+    monkeypatch.setattr(drain, "due_portals", lambda: [3, 4])
+    task = engine_app.tasks["dispatch"]
+    assert run_async(task.func(SimpleNamespace(app=engine_app), timestamp=0)) == 1
+    assert sorted(r["queueing_lock"] for r in jobs_of(engine_app)) == ["drain:3", "drain:4"]
+
+
+def test_two_dispatches_never_run_at_once(engine_app) -> None:
+    task = engine_app.tasks["dispatch"]
+    assert (task.lock, task.queueing_lock) == ("dispatch", "dispatch")
+
+
 def test_the_engine_refuses_sqlite() -> None:
     with pytest.raises(ValueError, match="PostgreSQL"):
         engine.conninfo("sqlite:///instance/app.db")
@@ -133,3 +147,19 @@ def test_a_periodic_task_runs_its_job_against_the_bound_app(engine_app, app, mon
     run_async(engine_app.tasks[periodic.PREFIX + spec.id].func(timestamp=0))
     assert ran == [("planner_statistics", app)]
     assert periodic.run_spec is not None and spec.func(app) in {"analyzed", "autovacuum"}
+
+
+def test_dispatch_skips_portals_whose_drain_waits_or_runs(migrated: str, sessions) -> None:
+    """On the real tables (PostgreSQL): a portal with a drain `todo` or `doing` is not queued
+    again (with two workers each such defer became one more, empty, drain)."""
+    if not migrated.startswith("postgresql"):
+        pytest.skip("the Procrastinate tables exist on PostgreSQL only")
+    with sessions() as session:
+        for portal_id, status in ((1, "todo"), (2, "doing"), (3, "succeeded")):
+            session.execute(text(
+                "INSERT INTO procrastinate_jobs (queue_name, task_name, lock, args, status) "
+                "VALUES ('default', 'drain_portal', :lock, '{}', :status)"),
+                {"lock": drain.lock_of(portal_id), "status": status})
+        session.commit()
+        assert drain.without_drains(session, [1, 2, 3, 4]) == [3, 4]
+        assert drain.without_drains(session, []) == []
