@@ -79,15 +79,24 @@ def scripted_chunks(monkeypatch):
         return script.pop(0)
 
     monkeypatch.setattr(drain, "process_chunk", chunk)
-    engine.bind(SimpleNamespace(extensions={"db_sessions": None}, config={"SETTINGS": None}))
+    settings = SimpleNamespace(inbox_chunk_size=50, inbox_pipeline_chunks=1)
+    engine.bind(SimpleNamespace(extensions={"db_sessions": None}, config={"SETTINGS": settings}))
     return script, calls
 
 
 def test_drain_runs_chunks_until_none_is_due(scripted_chunks) -> None:
     script, calls = scripted_chunks
-    script += [(50, 0.0), (50, 0.0), (3, 0.0), (0, 0.0)]
-    assert drain.drain(5) == (103, None)
-    assert calls == [5, 5, 5, 5]
+    script += [(50, 0.0), (100, 0.0), (0, 0.0)]
+    assert drain.drain(5) == (150, None)
+    assert calls == [5, 5, 5]
+
+
+def test_drain_stops_after_a_short_chunk(scripted_chunks) -> None:
+    """A chunk short of full took every due row: no empty claim after it."""
+    script, calls = scripted_chunks
+    script += [(50, 0.0), (3, 0.0), (0, 0.0)]
+    assert drain.drain(5) == (53, None)
+    assert calls == [5, 5]
 
 
 def test_drain_at_the_rate_limit_comes_back_when_a_request_is_free(scripted_chunks) -> None:
