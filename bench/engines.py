@@ -2,10 +2,12 @@
 
     python -m bench.engines [--portals 300] [--rate 150] [--busy 20] [--busy-events 50]
                             [--threads 16] [--procs 1,2,4] [--postgres URL]
+                            [--engines loop,procrastinate,dramatiq]
 
 The in-process thread loop (run_worker: process_inbox with WORKER_THREADS) against Procrastinate
-(`flask --app app worker --engine procrastinate --inbox-only`, `--threads` jobs each) with 1, 2
-and 4 worker processes, on the emulated cloud of bench/fleet.py (a forked child, 150 ms a
+(`flask --app app worker --engine procrastinate --inbox-only`, `--threads` jobs each) and
+Dramatiq on Redis (`--engine dramatiq`, REDIS_URL; its keys under a namespace of this run) with
+1, 2 and 4 worker processes, on the emulated cloud of bench/fleet.py (a forked child, 150 ms a
 request unless BENCH_ROUND_TRIP says otherwise) and the same open-loop feeder process. Per run:
 events/s (first acknowledgement to last done), p50/p99 acknowledgement -> done, HTTP requests
 the cloud got, the peak RSS of the largest worker process (VmHWM), and two checks: every event
@@ -54,10 +56,27 @@ def env_of(settings: Settings) -> dict[str, str]:
             "PYTHONPATH": str(ROOT)}
 
 
-def start_workers(settings: Settings, procs: int, threads: int) -> list[subprocess.Popen]:
+def start_workers(settings: Settings, procs: int, threads: int,
+                  engine: str = "procrastinate") -> list[subprocess.Popen]:
     argv = [sys.executable, "-m", "flask", "--app", "app", "worker", "--engine",
-            "procrastinate", "--inbox-only", "--concurrency", str(threads)]
-    return [subprocess.Popen(argv, env=env_of(settings), cwd=ROOT) for _ in range(procs)]
+            engine, "--inbox-only", "--concurrency", str(threads)]
+    env = {**env_of(settings), "TASKS_NAMESPACE": NAMESPACE}
+    return [subprocess.Popen(argv, env=env, cwd=ROOT) for _ in range(procs)]
+
+
+NAMESPACE = f"bench-engines-{os.getpid()}"  # this run's Redis keys (dropped at the end)
+
+
+def drop_redis_keys(settings: Settings) -> None:
+    """The Dramatiq queues and our mutex/beat keys of this run (the TTL ones expire anyway)."""
+    try:
+        import redis
+
+        client = redis.Redis.from_url(settings.redis_url)
+        for key in client.scan_iter(f"{NAMESPACE}*"):
+            client.delete(key)
+    except Exception as exc:  # Redis away: nothing of ours is left there to drop
+        print(f"  (redis cleanup skipped: {exc})")
 
 
 def peak_rss_mib(proc: subprocess.Popen) -> float:
@@ -99,10 +118,10 @@ def figures(sessions, since: int, fed: int, requests: int, rss: float) -> dict:
 
 
 def run(sessions, settings: Settings, url: str, hits, events: list[Event], rate: float | None,
-        procs: int, threads: int, timeout: float = 900.0) -> dict:
-    """procs == 0: the in-process thread loop; otherwise Procrastinate worker processes."""
+        procs: int, threads: int, timeout: float = 900.0, engine: str = "procrastinate") -> dict:
+    """procs == 0: the in-process thread loop; otherwise worker processes of `engine`."""
     since, before, jobs_before = last_id(sessions), hits(), last_job(sessions)
-    workers = start_workers(settings, procs, threads) if procs else []
+    workers = start_workers(settings, procs, threads, engine) if procs else []
     feeder = multiprocessing.get_context("spawn").Process(
         target=feed, args=(url, events, rate), name="feeder", daemon=True)
     rss = 0.0
@@ -189,6 +208,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--busy-events", type=int, default=50)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--procs", default="1,2,4")
+    parser.add_argument("--engines", default="loop,procrastinate,dramatiq",
+                        help="which of loop, procrastinate, dramatiq (Redis at REDIS_URL)")
     parser.add_argument("--postgres", default=POSTGRES, metavar="URL")
     args = parser.parse_args(argv)
     args.database_url = None
@@ -203,7 +224,10 @@ def main(argv: list[str] | None = None) -> dict:
     logging.getLogger("jobs.inbox").setLevel(logging.CRITICAL)
     forget_buckets()
     cloud = Cloud(round_trip=round_trip(ROUND_TRIP), url=f"http://127.0.0.1:{free_port()}")
-    engines = [("loop", 0)] + [("procrastinate", int(n)) for n in args.procs.split(",")]
+    chosen = args.engines.split(",")
+    engines = [("loop", 0)] if "loop" in chosen else []
+    engines += [(name, int(n)) for name in ("procrastinate", "dramatiq") if name in chosen
+                for n in args.procs.split(",")]
     result: dict = {"round_trip": round_trip_label(ROUND_TRIP), "threads": args.threads}
     with database(args) as url:
         upgrade(url)
@@ -226,10 +250,12 @@ def main(argv: list[str] | None = None) -> dict:
             for name, procs, case, arrivals, rate in plan:
                 label = "thread loop, 1 process" if not procs else f"{name} x{procs}"
                 events = [(fleet.id_of(p), d) for p, d in arrivals]
-                r = run(sessions, settings, url, hits, events, rate, procs, args.threads)
+                r = run(sessions, settings, url, hits, events, rate, procs, args.threads,
+                        engine=name)
                 print(line(case, label, r), flush=True)
                 result[f"{case}_{name}_{procs}"] = r
         engine.dispose()
+        drop_redis_keys(settings)
     return result
 
 
