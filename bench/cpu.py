@@ -106,3 +106,22 @@ class CpuMeter:
         """The most CPU one process of the group used (a worker bound by its one GIL?)."""
         return max((last - self._first[pid] for pid, last in self._last.items()
                     if self._group_of[pid] == group), default=0.0)
+
+
+def wait_settled(pids: list[int], *, step: float = 0.5, quiet: float = 0.05,
+                 timeout: float = 60.0) -> float:
+    """Wait until the processes stop burning CPU (imports done, connected, idle); seconds waited.
+
+    A fixed sleep is not enough on a loaded machine: four workers still importing when the
+    first event arrives count their start-up against the run, and more workers look slower."""
+    import time
+
+    start = time.monotonic()
+    last = [cpu_seconds(p) or 0.0 for p in pids]
+    while time.monotonic() - start < timeout:
+        time.sleep(step)
+        now = [cpu_seconds(p) or 0.0 for p in pids]
+        if all(b - a < quiet for a, b in zip(last, now, strict=True)):
+            break
+        last = now
+    return time.monotonic() - start

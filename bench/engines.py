@@ -30,7 +30,7 @@ from sqlalchemy import make_url, select, text
 
 from b24.ratelimit import forget_buckets
 from bench.common import free_port, percentile, round_trip, round_trip_label
-from bench.cpu import CpuMeter
+from bench.cpu import CpuMeter, wait_settled
 from bench.fleet import (
     ROUND_TRIP,
     Event,
@@ -44,7 +44,7 @@ from bench.fleet import (
     work,
 )
 from bench.many_portals import install_fleet, settings_for
-from config import ROOT, Settings
+from config import DEFAULT_REDIS_URL, ROOT, Settings
 from sandbox import Cloud
 from store.models import InboxEvent
 
@@ -65,6 +65,15 @@ def start_workers(settings: Settings, procs: int, threads: int,
 
 
 NAMESPACE = f"bench-engines-{os.getpid()}"  # this run's Redis keys (dropped at the end)
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_timeout=2).ping())
+    except Exception:
+        return False
 
 
 def drop_redis_keys(settings: Settings) -> None:
@@ -125,8 +134,9 @@ def run(sessions, settings: Settings, url: str, hits, events: list[Event], rate:
     feeder = multiprocessing.get_context("spawn").Process(
         target=feed, args=(url, events, rate), name="feeder", daemon=True)
     rss = 0.0
-    if procs:
-        time.sleep(3)  # the workers import and connect before the first event
+    if procs:  # the workers import and connect before the first event
+        time.sleep(1)
+        wait_settled([w.pid for w in workers])
     meter = CpuMeter({"workers": lambda: [w.pid for w in workers] or [os.getpid()],
                       "cloud": lambda: [hits.pid],
                       "feeder": lambda: [feeder.pid] if feeder.pid else []},
@@ -225,6 +235,10 @@ def main(argv: list[str] | None = None) -> dict:
     forget_buckets()
     cloud = Cloud(round_trip=round_trip(ROUND_TRIP), url=f"http://127.0.0.1:{free_port()}")
     chosen = args.engines.split(",")
+    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    if "dramatiq" in chosen and not redis_answers(redis_url):
+        print("  (no Redis at REDIS_URL: the Dramatiq runs are skipped)", flush=True)
+        chosen.remove("dramatiq")
     engines = [("loop", 0)] if "loop" in chosen else []
     engines += [(name, int(n)) for name in ("procrastinate", "dramatiq") if name in chosen
                 for n in args.procs.split(",")]
@@ -233,7 +247,7 @@ def main(argv: list[str] | None = None) -> dict:
         upgrade(url)
         engine = make_engine(url, pool_size=max(10, args.threads))
         sessions = make_session_factory(engine)
-        settings = settings_for(cloud, url)
+        settings = replace(settings_for(cloud, url), redis_url=redis_url)
         fleet = install_fleet(cloud, sessions, max(args.portals, args.busy * len(engines)))
         plan = []
         for i, (name, procs) in enumerate(engines):
