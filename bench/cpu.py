@@ -109,11 +109,14 @@ class CpuMeter:
 
 
 def wait_settled(pids: list[int], *, step: float = 0.5, quiet: float = 0.05,
-                 timeout: float = 60.0) -> float:
+                 min_cpu: float = 0.8, timeout: float = 60.0) -> float:
     """Wait until the processes stop burning CPU (imports done, connected, idle); seconds waited.
 
     A fixed sleep is not enough on a loaded machine: four workers still importing when the
-    first event arrives count their start-up against the run, and more workers look slower."""
+    first event arrives count their start-up against the run, and more workers look slower.
+    A worker's start-up costs about 1 s of CPU (measured), so each must have spent `min_cpu`
+    before a quiet step counts: on a busy machine a starting process may get no CPU at all
+    for a step."""
     import time
 
     start = time.monotonic()
@@ -121,7 +124,7 @@ def wait_settled(pids: list[int], *, step: float = 0.5, quiet: float = 0.05,
     while time.monotonic() - start < timeout:
         time.sleep(step)
         now = [cpu_seconds(p) or 0.0 for p in pids]
-        if all(b - a < quiet for a, b in zip(last, now, strict=True)):
+        if all(b - a < quiet and b >= min_cpu for a, b in zip(last, now, strict=True)):
             break
         last = now
     return time.monotonic() - start
