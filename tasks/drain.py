@@ -31,6 +31,7 @@ from tasks import engine
 
 logger = logging.getLogger(__name__)
 DRAIN = "drain_portal"
+PRIORITY = 10  # the engine's own short tasks (dispatch, close_stalled) before any drain
 BUDGET_SECONDS = 5.0  # then the drain hands its slot on and queues itself again
 
 
@@ -142,8 +143,11 @@ def register(app: procrastinate.App, settings: Settings) -> None:
         return handled
 
     # lock: two workers never run two seconds' dispatches at once (each would queue the same
-    # portals); queueing_lock: at most one waits
+    # portals); queueing_lock: at most one waits; priority: workers fetch by priority, then
+    # FIFO, so without it the next dispatch waited behind every drain the last one queued
+    # (measured: 4 dispatches in 11 s with 4 workers, and the trickle's p50 doubled)
     @app.periodic(cron="* * * * * *", periodic_id="dispatch")
-    @app.task(name="dispatch", lock="dispatch", queueing_lock="dispatch", pass_context=True)
+    @app.task(name="dispatch", lock="dispatch", queueing_lock="dispatch", priority=PRIORITY,
+              pass_context=True)
     async def dispatch(context: procrastinate.JobContext, timestamp: int) -> int:
         return await defer_drains(context.app, await asyncio.to_thread(due_portals))

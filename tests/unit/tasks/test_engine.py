@@ -143,6 +143,12 @@ def test_two_dispatches_never_run_at_once(engine_app) -> None:
     assert (task.lock, task.queueing_lock) == ("dispatch", "dispatch")
 
 
+def test_the_engines_own_tasks_jump_the_queue_of_drains(engine_app) -> None:
+    drains = engine_app.tasks[drain.DRAIN]
+    for name in ("dispatch", "close_stalled"):
+        assert engine_app.tasks[name].priority > drains.priority
+
+
 def test_the_engine_refuses_sqlite() -> None:
     with pytest.raises(ValueError, match="PostgreSQL"):
         engine.conninfo("sqlite:///instance/app.db")
