@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 NAMESPACE_ENV, NAMESPACE = "TASKS_NAMESPACE", "sales-guard"
 QUEUED_TTL = 60  # s: a waiting flag outlives its message only if that message was lost
 BEAT_SECONDS = 0.2
+JOB_HOLD_MAX = 3600.0  # s: a periodic job's mutex outlives a dead worker at most this long
 RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) " \
           "else return 0 end"
 
@@ -145,7 +146,9 @@ def _register(eng: RedisEngine) -> None:
 
     def job(job_id: str) -> None:
         spec = eng.specs[job_id]
-        token = eng.acquire(f"job:{job_id}", max(60.0, interval_of(spec) * 2.0))
+        # held while it runs, so a slow run never overlaps the next; a killed worker's hold
+        # runs out within the hour (a daily job must not wait two days for it)
+        token = eng.acquire(f"job:{job_id}", min(JOB_HOLD_MAX, max(60.0, interval_of(spec) * 2.0)))
         if token is None:
             return  # the last period's run is still going (max_instances=1)
         try:

@@ -88,3 +88,15 @@ def test_each_period_is_claimed_once_across_workers(eng, settings, monkeypatch) 
 def test_inbox_only_registers_no_periodic_job(settings) -> None:
     built = redis_engine.build(replace(settings), periodic_jobs=False, namespace="unused")
     assert built.specs == {} and set(built.actors) == {drain.DRAIN, "job"}
+
+
+def test_a_periodic_job_never_overlaps_its_last_run(eng, monkeypatch) -> None:
+    ran: list[str] = []
+    monkeypatch.setattr(redis_engine.periodic, "run_spec", lambda spec: ran.append(spec.id))
+    job_id = next(iter(eng.specs))
+    held = eng.acquire(f"job:{job_id}", 60)
+    eng.actors["job"].fn(job_id)
+    assert ran == []  # the last run still holds it
+    eng.release(f"job:{job_id}", held)
+    eng.actors["job"].fn(job_id)
+    assert ran == [job_id] and eng.acquire(f"job:{job_id}", 60)  # released after the run
