@@ -181,6 +181,21 @@ def _run_task_worker(app, ahead: float, engine: str = "procrastinate") -> None:
     print(f"handled {total[0]}", flush=True)
 
 
+def skip_without_redis(engine: str) -> None:
+    """The Dramatiq engine's fault tests need the Redis at REDIS_URL."""
+    import pytest
+    import redis
+
+    from config import DEFAULT_REDIS_URL
+    if engine != "dramatiq":
+        return
+    try:
+        redis.Redis.from_url(os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
+                             socket_timeout=2).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at REDIS_URL")
+
+
 def handled_by(proc: subprocess.Popen) -> int:
     """What a stopped worker reported as handled (its last line)."""
     lines = Path(proc.log_path).read_text().splitlines()  # type: ignore[attr-defined]

@@ -80,8 +80,7 @@ def test_one_of_two_task_workers_killed_mid_chunk(new_day, baseline, task_engine
     dispatch queues the portal. Its drain takes the rows over once their (shortened) lease
     runs out. Nothing is lost, nothing is done twice (the day ends as the fault-free one),
     and the survivor did the work."""
-    if task_engine == "dramatiq" and not redis_answers():
-        pytest.skip("no Redis at REDIS_URL")
+    processes.skip_without_redis(task_engine)
     seen: dict[str, object] = {}
 
     def kill_one_of_two(day: Day) -> None:
@@ -137,17 +136,6 @@ def test_one_of_two_task_workers_killed_mid_chunk(new_day, baseline, task_engine
 
 
 KILL_LEASE = 8.0  # s: the survivor waits this out instead of five minutes
-
-
-def redis_answers() -> bool:
-    import redis
-
-    from config import DEFAULT_REDIS_URL
-    try:
-        return bool(redis.Redis.from_url(os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
-                                         socket_timeout=2).ping())
-    except redis.RedisError:
-        return False
 
 
 def live_task_workers(day: Day) -> int:
