@@ -202,10 +202,14 @@ def line(case: str, engine: str, r: dict) -> str:
 
 def cpu_line(r: dict) -> str:
     cpu = r["cpu"]
-    parts = [f"{name} {cpu.get(name, 0.0):.1f}" for name in ("workers", "cloud", "postgres",
-                                                               "feeder")]
+    parts = [f"{name} {cpu.get(name, 0.0):.1f}" for name in ("workers", "cloud", "postgres")]
     jobs = ", ".join(f"{n} {c}" for n, c in sorted(r.get("jobs", {}).items()))
-    return (", ".join(parts) + f" (busiest worker {r['cpu_busiest_worker']:.1f}); machine "
+    # the stack without the feeder (the web's share): what one event costs us, whatever the load
+    stack = sum(cpu.get(name, 0.0) for name in ("workers", "cloud", "postgres"))
+    per_event = stack / max(1, r["events"]) * 1000
+    return (f"feeder {cpu.get('feeder', 0.0):.1f}; " + ", ".join(parts)
+            + f" = {per_event:.1f} ms/event (busiest worker "
+            f"{r['cpu_busiest_worker']:.1f}); machine "
             f"{r['machine_busy']:.0%} busy of {os.cpu_count()} cores, load {r['load']:.1f}"
             + (f"; jobs: {jobs}" if jobs else ""))
 
