@@ -43,7 +43,7 @@ def start_worker(settings: Settings, *, ahead: float = 0.0, name: str = "worker"
     path = LOG_DIR / f"faults-{name}-{os.getpid()}-{time.monotonic_ns()}.log"
     with path.open("wb") as log:
         env = app_env(settings) | ({"FAULTS_LEASE_SECONDS": str(lease)} if lease else {}) \
-            | {"FAULTS_ENGINE": engine, "TASKS_NAMESPACE": f"faults-{os.getpid()}-{id(settings)}"}
+            | {"FAULTS_ENGINE": engine, "TASKS_NAMESPACE": f"{namespace_prefix()}{id(settings)}"}
         proc = subprocess.Popen([sys.executable, "-m", "tests.faults.processes", "worker",
                                  str(ahead)], env=env, cwd=ROOT, stdout=log,
                                 stderr=subprocess.STDOUT)
@@ -179,6 +179,25 @@ def _run_task_worker(app, ahead: float, engine: str = "procrastinate") -> None:
     else:
         worker.run(app, 4, periodic_jobs=False)
     print(f"handled {total[0]}", flush=True)
+
+
+def namespace_prefix() -> str:
+    """This test process's Redis namespaces (a day's Dramatiq workers share one)."""
+    return f"faults-{os.getpid()}-"
+
+
+def drop_redis_keys() -> None:
+    """What this test process's Dramatiq workers left in Redis (its queues have no TTL)."""
+    import redis
+
+    from config import DEFAULT_REDIS_URL
+    try:
+        client = redis.Redis.from_url(os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
+                                      socket_timeout=2)
+        for key in client.scan_iter(f"{namespace_prefix()}*"):
+            client.delete(key)
+    except redis.RedisError:
+        pass  # no Redis: nothing of ours is there
 
 
 def skip_without_redis(engine: str) -> None:
