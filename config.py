@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'app.db'}"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_OAUTH_URL = "https://oauth.bitrix.info"
 LIMIT_KEYS = {"inbox_quota": "INBOX_QUOTA", "inbox_keep_done_days": "INBOX_KEEP_DONE_DAYS",
               "inbox_keep_dead_days": "INBOX_KEEP_DEAD_DAYS",
@@ -68,6 +69,8 @@ class Settings:
     # Portals one worker process has in flight at once (one chunk per portal at a time): each
     # chunk mostly waits for its round trips, so threads, not cores, set the fleet's pace.
     worker_threads: int = 16
+    # The Redis of `worker --engine dramatiq` (tasks/redis_engine.py); unused by the others.
+    redis_url: str = DEFAULT_REDIS_URL
     sync_interval_seconds: int = 300
     # REST retries on 503/429/5xx/network: attempts and the first backoff step (seconds).
     rest_max_attempts: int = 5
@@ -94,7 +97,7 @@ class Settings:
                 "B24_CLIENT_SECRET": self.b24_client_secret.value,
                 "APP_PUBLIC_URL": self.app_public_url, "SECRET_KEY": self.secret_key.value,
                 "TOKEN_KEYS": ",".join(k.value for k in self.token_keys),
-                "B24_OAUTH_URL": self.b24_oauth_url}
+                "B24_OAUTH_URL": self.b24_oauth_url, "REDIS_URL": self.redis_url}
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -135,6 +138,7 @@ class Settings:
             inbox_max_attempts=attempts,
             worker_poll_seconds=poll,
             worker_threads=threads,
+            redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
             sync_interval_seconds=sync,
             log_level=env.get("LOG_LEVEL", "INFO"),
             **limits,

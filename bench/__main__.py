@@ -166,26 +166,35 @@ def fleet_rows(r: dict, p: dict) -> list[Row]:
 
 
 def engine_rows(r: dict, p: dict) -> list[Row]:
-    """Task engines in one run on PostgreSQL: the thread loop against Procrastinate x1/x2/x4."""
+    """Task engines in one run on PostgreSQL: the thread loop against Procrastinate and Dramatiq
+    (Redis) x1/x2/x4; each figure with the run's CPU split and the machine's load beside it."""
     procs = [int(n) for n in str(p.get("procs", "1,2,4")).split(",")]
     rows: list[Row] = []
     for case in ("trickle", "burst"):
-        one = r[f"{case}_procrastinate_{procs[0]}"]
-        runs = [("thread loop, 1 process", r[f"{case}_loop_0"])] + [
-            (f"Procrastinate x{n}", r[f"{case}_procrastinate_{n}"]) for n in procs]
-        for name, run in runs:
-            checked = run["lost"] == 0 and run["twice"] == 0
-            figure = (f"{run['events_per_s']:,.0f} events/s, p50 {run['p50_ms']:,.0f} ms, "
-                      f"p99 {run['p99_ms']:,.0f} ms, {run['requests']:,} requests, peak RSS "
-                      f"{run['rss_mib']:.0f} MiB, lost {run['lost']}, twice {run['twice']}")
-            target, ok = "lost 0, twice 0", checked
-            if name == "Procrastinate x2":
-                gain = run["events_per_s"] / one["events_per_s"]
-                figure += f" ({gain:.2f}x of x1)"
-                target, ok = ">= 1.7x of x1, lost 0, twice 0", checked and gain >= 1.7
-            rows.append(Row(f"engines {case} @{r['round_trip']}: {name}", figure, target,
-                            verdict(ok)))
+        runs = [("thread loop, 1 process", r[f"{case}_loop_0"], None)]
+        for engine, title in (("procrastinate", "Procrastinate"), ("dramatiq", "Dramatiq")):
+            if f"{case}_{engine}_{procs[0]}" in r:
+                one = r[f"{case}_{engine}_{procs[0]}"]
+                runs += [(f"{title} x{n}", r[f"{case}_{engine}_{n}"], one) for n in procs]
+        for name, run, one in runs:
+            rows.append(_engine_row(r, case, name, run, one))
     return rows
+
+
+def _engine_row(r: dict, case: str, name: str, run: dict, one: dict | None) -> Row:
+    checked = run["lost"] == 0 and run["twice"] == 0
+    cpu = run.get("cpu", {})
+    figure = (f"{run['events_per_s']:,.0f} events/s, p50 {run['p50_ms']:,.0f} ms, "
+              f"p99 {run['p99_ms']:,.0f} ms, {run['requests']:,} requests, peak RSS "
+              f"{run['rss_mib']:.0f} MiB, lost {run['lost']}, twice {run['twice']}; CPU s "
+              f"workers {cpu.get('workers', 0):.1f} / PostgreSQL {cpu.get('postgres', 0):.1f}"
+              f" / cloud {cpu.get('cloud', 0):.1f}, load {run.get('load', 0):.1f}")
+    target, ok = "lost 0, twice 0", checked
+    if name.endswith(" x2") and one is not None:
+        gain = run["events_per_s"] / one["events_per_s"]
+        figure += f" ({gain:.2f}x of x1)"
+        target, ok = ">= 1.7x of x1, lost 0, twice 0", checked and gain >= 1.7
+    return Row(f"engines {case} @{r['round_trip']}: {name}", figure, target, verdict(ok))
 
 
 def kpi_rows(r: dict, p: dict) -> list[Row]:

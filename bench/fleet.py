@@ -59,8 +59,18 @@ ROUND_TRIP = "150"  # milliseconds, unless BENCH_ROUND_TRIP says otherwise
 TICK = 0.02  # the feeder stores what is due every 20 ms, one transaction per tick
 
 
+class Hits:
+    """The served cloud's request count so far (call it); `pid` is the serving child's."""
+
+    def __init__(self, value, pid: int) -> None:
+        self._value, self.pid = value, pid
+
+    def __call__(self) -> int:
+        return self._value.value
+
+
 @contextmanager
-def served_apart(cloud: Cloud) -> Iterator[Callable[[], int]]:
+def served_apart(cloud: Cloud) -> Iterator[Hits]:
     """Serve the prepared cloud on cloud.url from a forked child; yields its request count."""
     fork = multiprocessing.get_context("fork")
     hits, ready = fork.Value("q", 0), fork.Event()
@@ -69,7 +79,7 @@ def served_apart(cloud: Cloud) -> Iterator[Callable[[], int]]:
     try:
         if not ready.wait(30):
             raise RuntimeError("the emulated cloud did not start")
-        yield lambda: hits.value
+        yield Hits(hits, child.pid)
     finally:
         child.terminate()
         child.join(10)

@@ -14,13 +14,15 @@ from jobs import runner
 
 def init_app(app: Flask) -> None:
     @app.cli.command("worker")
-    @click.option("--engine", type=click.Choice(["loop", "procrastinate"]), default="loop",
+    @click.option("--engine", type=click.Choice(["loop", "procrastinate", "dramatiq"]),
+                  default="loop",
                   help="loop: the in-process drain loop; procrastinate: the task engine "
-                  "(PostgreSQL; also runs the periodic jobs, no scheduler process needed)")
+                  "(PostgreSQL; also runs the periodic jobs, no scheduler process needed); "
+                  "dramatiq: the same on Redis (REDIS_URL)")
     @click.option("--concurrency", default=None, type=int,
                   help="portals at once (default WORKER_THREADS)")
     @click.option("--inbox-only", is_flag=True,
-                  help="procrastinate: drain the inbox, run no periodic job (benchmarks)")
+                  help="task engines: drain the inbox, run no periodic job (benchmarks)")
     def worker(engine: str, concurrency: int | None, inbox_only: bool) -> None:
         """Drain the inbox (run one or more next to the web processes)."""
         if engine == "procrastinate":
@@ -28,6 +30,12 @@ def init_app(app: Flask) -> None:
 
             task_worker.run(app, concurrency or app.config["SETTINGS"].worker_threads,
                             periodic_jobs=not inbox_only)
+            return
+        if engine == "dramatiq":
+            from tasks import redis_engine
+
+            redis_engine.run(app, concurrency or app.config["SETTINGS"].worker_threads,
+                             periodic_jobs=not inbox_only)
             return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

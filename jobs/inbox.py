@@ -179,6 +179,14 @@ def _drain(sessions: sessionmaker[Session], settings: Settings, portal: Portal,
     return handled
 
 
+def chunk_limit(settings: Settings) -> int:
+    """Rows one claim takes at most: a handled count that is not a multiple of it means the
+    last claim found the portal's due rows exhausted (tasks/drain.py stops there)."""
+    if settings.inbox_pipeline_chunks > 1:
+        return min(settings.inbox_chunk_size, MAX_COMMANDS - 1)
+    return settings.inbox_chunk_size
+
+
 def _claim(sessions: sessionmaker[Session], settings: Settings, portal: Portal,
            clock: Callable[[], datetime], held: Chunk | None) -> Chunk | None:
     """Lease the next chunk (next to the one we still hold) and name its reads.
@@ -186,9 +194,7 @@ def _claim(sessions: sessionmaker[Session], settings: Settings, portal: Portal,
     With pipelining a chunk is at most 49 events: one write each leaves the batch that
     carries them one command for the next chunk's reads (gets by id share a list command).
     """
-    limit = settings.inbox_chunk_size
-    if settings.inbox_pipeline_chunks > 1:
-        limit = min(limit, MAX_COMMANDS - 1)
+    limit = chunk_limit(settings)
     token = held.rows[0].locked_by if held is not None else None
     with sessions() as session:
         rows = inbox.claim(session, portal.id, clock(), limit, held=token)

@@ -44,6 +44,7 @@ async def close_stalled(app: procrastinate.App) -> int:
 
 def register(app: procrastinate.App) -> None:
     @app.periodic(cron="* * * * * */5", periodic_id="stalled")
-    @app.task(name="close_stalled", queueing_lock="close_stalled", pass_context=True)
+    @app.task(name="close_stalled", queueing_lock="close_stalled", priority=drain.PRIORITY,
+              pass_context=True)
     async def close_stalled_jobs(context: procrastinate.JobContext, timestamp: int) -> int:
         return await close_stalled(context.app)

@@ -14,11 +14,13 @@ _BASELINE: dict[str, Snapshot] = {}
 
 
 @pytest.fixture(scope="session", autouse=True)
-def process_logs(tmp_path_factory: pytest.TempPathFactory) -> None:
+def process_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Logs of the web and worker processes go under pytest's temp dir (kept for a failure)."""
     from tests.faults import processes
 
     processes.LOG_DIR = tmp_path_factory.mktemp("processes")
+    yield
+    processes.drop_redis_keys()
 
 
 @pytest.fixture

@@ -38,11 +38,12 @@ def app_env(settings: Settings) -> dict[str, str]:
 
 def start_worker(settings: Settings, *, ahead: float = 0.0, name: str = "worker",
                  lease: float | None = None, engine: str = "loop") -> subprocess.Popen:
-    """engine: "loop" (jobs.runner.run_worker's loop) or "procrastinate" (tasks/worker.py)."""
+    """engine: "loop" (jobs.runner.run_worker's loop), "procrastinate" (tasks/worker.py) or
+    "dramatiq" (tasks/redis_engine.py: the workers of one day share a Redis namespace)."""
     path = LOG_DIR / f"faults-{name}-{os.getpid()}-{time.monotonic_ns()}.log"
     with path.open("wb") as log:
         env = app_env(settings) | ({"FAULTS_LEASE_SECONDS": str(lease)} if lease else {}) \
-            | {"FAULTS_ENGINE": engine}
+            | {"FAULTS_ENGINE": engine, "TASKS_NAMESPACE": f"{namespace_prefix()}{id(settings)}"}
         proc = subprocess.Popen([sys.executable, "-m", "tests.faults.processes", "worker",
                                  str(ahead)], env=env, cwd=ROOT, stdout=log,
                                 stderr=subprocess.STDOUT)
@@ -135,8 +136,8 @@ def _run_worker(ahead: float) -> None:
     # the emulator's rate limit is off, so is the client's model of it (as in the tests)
     handlers.context.bucket_for = lambda key: LeakyBucket(capacity=10**6, drain=10**6)
     app = create_app()
-    if os.environ.get("FAULTS_ENGINE") == "procrastinate":
-        _run_task_worker(app, ahead)
+    if os.environ.get("FAULTS_ENGINE") in ("procrastinate", "dramatiq"):
+        _run_task_worker(app, ahead, os.environ["FAULTS_ENGINE"])
         return
     stop_flag = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop_flag.set())
@@ -155,12 +156,13 @@ def _run_worker(ahead: float) -> None:
     print(f"handled {total}", flush=True)
 
 
-def _run_task_worker(app, ahead: float) -> None:
-    """The production engine (flask --app app worker --engine procrastinate), its clock moved
-    `ahead` and a dead worker's jobs closed after 3 s without a heartbeat instead of 30 s."""
+def _run_task_worker(app, ahead: float, engine: str = "procrastinate") -> None:
+    """A task engine's worker (flask --app app worker --engine procrastinate|dramatiq), its
+    clock moved `ahead`; Procrastinate closes a dead worker's jobs after 3 s without a
+    heartbeat instead of 30 s (Dramatiq's portal mutex runs out with the lease)."""
     import tasks.drain
     import tasks.stalled
-    from tasks import worker
+    from tasks import redis_engine, worker
 
     shift, total, drain = timedelta(seconds=ahead), [0], tasks.drain.drain
     tasks.drain.clock = lambda: datetime.now(UTC) + shift
@@ -172,8 +174,45 @@ def _run_task_worker(app, ahead: float) -> None:
         return handled, again
 
     tasks.drain.drain = counted
-    worker.run(app, 4, periodic_jobs=False)
+    if engine == "dramatiq":
+        redis_engine.run(app, 4, periodic_jobs=False)
+    else:
+        worker.run(app, 4, periodic_jobs=False)
     print(f"handled {total[0]}", flush=True)
+
+
+def namespace_prefix() -> str:
+    """This test process's Redis namespaces (a day's Dramatiq workers share one)."""
+    return f"faults-{os.getpid()}-"
+
+
+def drop_redis_keys() -> None:
+    """What this test process's Dramatiq workers left in Redis (its queues have no TTL)."""
+    import redis
+
+    from config import DEFAULT_REDIS_URL
+    try:
+        client = redis.Redis.from_url(os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
+                                      socket_timeout=2)
+        for key in client.scan_iter(f"{namespace_prefix()}*"):
+            client.delete(key)
+    except redis.RedisError:
+        pass  # no Redis: nothing of ours is there
+
+
+def skip_without_redis(engine: str) -> None:
+    """The Dramatiq engine's fault tests need the Redis at REDIS_URL."""
+    import pytest
+    import redis
+
+    from config import DEFAULT_REDIS_URL
+    if engine != "dramatiq":
+        return
+    try:
+        redis.Redis.from_url(os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
+                             socket_timeout=2).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at REDIS_URL")
 
 
 def handled_by(proc: subprocess.Popen) -> int:

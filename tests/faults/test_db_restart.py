@@ -25,8 +25,9 @@ FAULT_AT = 4
 LEASE = 3.0  # the worker's lease, in seconds: its own abandoned chunk comes back quickly
 
 
-@pytest.mark.parametrize("task_engine", ["loop", "procrastinate"])
+@pytest.mark.parametrize("task_engine", ["loop", "procrastinate", "dramatiq"])
 def test_database_restart_mid_drain_loses_nothing(baseline, monkeypatch, task_engine: str) -> None:
+    processes.skip_without_redis(task_engine)
     no_client_limit(monkeypatch)
     seen: dict[str, object] = {}
 

@@ -35,8 +35,9 @@ def wait_drained(day: Day) -> None:
     day.portal.pause_delivery()
 
 
-@pytest.mark.parametrize("task_engine", ["loop", "procrastinate"])
+@pytest.mark.parametrize("task_engine", ["loop", "procrastinate", "dramatiq"])
 def test_two_webs_and_two_workers_on_postgres(new_day, baseline, task_engine: str) -> None:
+    processes.skip_without_redis(task_engine)
     fronts: list[processes.RoundRobin] = []
     workers: list = []
 

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from procrastinate.testing import InMemoryConnector
+from sqlalchemy import text
 
 from config import Settings
 from jobs.runner import JobSpec, job_specs
@@ -78,15 +79,24 @@ def scripted_chunks(monkeypatch):
         return script.pop(0)
 
     monkeypatch.setattr(drain, "process_chunk", chunk)
-    engine.bind(SimpleNamespace(extensions={"db_sessions": None}, config={"SETTINGS": None}))
+    settings = SimpleNamespace(inbox_chunk_size=50, inbox_pipeline_chunks=1)
+    engine.bind(SimpleNamespace(extensions={"db_sessions": None}, config={"SETTINGS": settings}))
     return script, calls
 
 
 def test_drain_runs_chunks_until_none_is_due(scripted_chunks) -> None:
     script, calls = scripted_chunks
-    script += [(50, 0.0), (50, 0.0), (3, 0.0), (0, 0.0)]
-    assert drain.drain(5) == (103, None)
-    assert calls == [5, 5, 5, 5]
+    script += [(50, 0.0), (100, 0.0), (0, 0.0)]
+    assert drain.drain(5) == (150, None)
+    assert calls == [5, 5, 5]
+
+
+def test_drain_stops_after_a_short_chunk(scripted_chunks) -> None:
+    """A chunk short of full took every due row: no empty claim after it."""
+    script, calls = scripted_chunks
+    script += [(50, 0.0), (3, 0.0), (0, 0.0)]
+    assert drain.drain(5) == (53, None)
+    assert calls == [5, 5]
 
 
 def test_drain_at_the_rate_limit_comes_back_when_a_request_is_free(scripted_chunks) -> None:
@@ -120,6 +130,25 @@ def test_dispatch_queues_every_due_portal_once(engine_app, monkeypatch) -> None:
     assert sorted(r["queueing_lock"] for r in jobs_of(engine_app)) == ["drain:3", "drain:4"]
 
 
+def test_dispatch_batch_falls_back_when_a_drain_slipped_in(engine_app, monkeypatch) -> None:
+    assert run_async(drain.defer_drain(engine_app, 3))  # e.g. a drain queueing itself again
+    monkeypatch.setattr(drain, "due_portals", lambda: [3, 4])
+    task = engine_app.tasks["dispatch"]
+    assert run_async(task.func(SimpleNamespace(app=engine_app), timestamp=0)) == 1
+    assert sorted(r["queueing_lock"] for r in jobs_of(engine_app)) == ["drain:3", "drain:4"]
+
+
+def test_two_dispatches_never_run_at_once(engine_app) -> None:
+    task = engine_app.tasks["dispatch"]
+    assert (task.lock, task.queueing_lock) == ("dispatch", "dispatch")
+
+
+def test_the_engines_own_tasks_jump_the_queue_of_drains(engine_app) -> None:
+    drains = engine_app.tasks[drain.DRAIN]
+    for name in ("dispatch", "close_stalled"):
+        assert engine_app.tasks[name].priority > drains.priority
+
+
 def test_the_engine_refuses_sqlite() -> None:
     with pytest.raises(ValueError, match="PostgreSQL"):
         engine.conninfo("sqlite:///instance/app.db")
@@ -133,3 +162,19 @@ def test_a_periodic_task_runs_its_job_against_the_bound_app(engine_app, app, mon
     run_async(engine_app.tasks[periodic.PREFIX + spec.id].func(timestamp=0))
     assert ran == [("planner_statistics", app)]
     assert periodic.run_spec is not None and spec.func(app) in {"analyzed", "autovacuum"}
+
+
+def test_dispatch_skips_portals_whose_drain_waits_or_runs(migrated: str, sessions) -> None:
+    """On the real tables (PostgreSQL): a portal with a drain `todo` or `doing` is not queued
+    again (with two workers each such defer became one more, empty, drain)."""
+    if not migrated.startswith("postgresql"):
+        pytest.skip("the Procrastinate tables exist on PostgreSQL only")
+    with sessions() as session:
+        for portal_id, status in ((1, "todo"), (2, "doing"), (3, "succeeded")):
+            session.execute(text(
+                "INSERT INTO procrastinate_jobs (queue_name, task_name, lock, args, status) "
+                "VALUES ('default', 'drain_portal', :lock, '{}', :status)"),
+                {"lock": drain.lock_of(portal_id), "status": status})
+        session.commit()
+        assert drain.without_drains(session, [1, 2, 3, 4]) == [3, 4]
+        assert drain.without_drains(session, []) == []
