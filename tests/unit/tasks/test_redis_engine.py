@@ -1,4 +1,4 @@
-"""The Dramatiq/Redis engine's own logic on a real Redis (REDIS_URL, skipped without one), each
+"""The Dramatiq/Redis engine's own logic on a real Redis (REDIS_URL; failing without one), each
 test under a namespace of its own: the per-portal mutex, one waiting drain per portal, dispatch
 skipping running portals, and each periodic job's period claimed once across workers."""
 
@@ -20,7 +20,8 @@ def eng(settings: Settings):
     try:
         client.ping()
     except redis.RedisError:
-        pytest.skip(f"no Redis at {settings.redis_url}")
+        pytest.fail(f"no Redis at {settings.redis_url} (start redis-server, or set REDIS_URL)",
+                    pytrace=False)
     namespace = f"test-{uuid.uuid4().hex[:10]}"
     built = redis_engine.build(settings, namespace=namespace)
     yield built
