@@ -30,6 +30,9 @@ from store.types import UTCDateTime
 
 NAMES = ("incoming", "answered", "answer_timed", "answer_seconds", "within_rings", "talked",
          "talk_seconds", "outgoing", "outgoing_answered", "long_outgoing")
+# What the report's people section counts per manager besides (handlers/report/people.py,
+# counters.py): conversations (CALL_TYPE 1-3) and the duration of every call.
+PEOPLE = ("conversations", "duration_seconds")
 GRAINS = ("all", "user", "line")
 _DIRTY = "call_hours_dirty"  # session.info key: {portal_id: {hour, ...}}
 
@@ -72,9 +75,35 @@ def measures(ring_seconds: int, long_call_seconds: int) -> list[Any]:
     ]
 
 
+def _people_measures() -> list[Any]:
+    return [func.count().filter(Call.call_type.in_((1, 2, 3))).label("conversations"),
+            func.sum(Call.duration).label("duration_seconds")]
+
+
 def sums() -> list[Any]:
     """The same measures summed over rollup rows (for handlers.telephony.kpi_sql.aggregate)."""
     return [func.sum(getattr(CallHour, name)).label(name) for name in NAMES]
+
+
+def per_user(session: Session, portal_id: int, since: datetime, until: datetime,
+             users: list[int], long_call_seconds: int) -> dict[int | None, dict[str, int]] | None:
+    """{user: every measure summed} over [since, until) for the users with calls there, or
+    None when the rollup cannot answer exactly (not built, counted with another long-call
+    threshold, or a bound inside an hour): the caller reads `calls` then."""
+    found = rules_of(session, portal_id)
+    if found is None or found.long_call_seconds != long_call_seconds or any(
+            hour(t) != t.astimezone(UTC) for t in (since, until)):
+        return None
+    flush(session)
+    names = (*NAMES, *PEOPLE)
+    rows = session.execute(
+        select(CallHour.user_id, *(func.sum(getattr(CallHour, n)) for n in names))
+        .where(CallHour.portal_id == portal_id, CallHour.grain == "user",
+               CallHour.start_at >= since, CallHour.start_at < until,
+               CallHour.user_id.in_(users))
+        .group_by(CallHour.user_id)).all()
+    return {row[0]: {n: int(v or 0) for n, v in zip(names, row[1:], strict=True)}
+            for row in rows}
 
 
 def hour(moment: datetime) -> datetime:
@@ -147,7 +176,8 @@ def rebuild(session: Session, portal_id: int, *, ring_seconds: int,
 def _insert(session: Session, portal_id: int, ring_seconds: int, long_call_seconds: int,
             span: tuple) -> None:
     """INSERT ... SELECT of every grain over the portal's calls in `span` (conditions)."""
-    values = [func.coalesce(m, 0) for m in measures(ring_seconds, long_call_seconds)]
+    values = [func.coalesce(m, 0) for m in
+              [*measures(ring_seconds, long_call_seconds), *_people_measures()]]
     at = hour_of(Call.start_at)
     keys = {"all": (None, None), "user": (Call.user_id, None), "line": (None, Call.line)}
     for grain in GRAINS:
@@ -158,7 +188,7 @@ def _insert(session: Session, portal_id: int, ring_seconds: int, long_call_secon
                 .where(Call.portal_id == portal_id, *span)
                 .group_by(at, *(k for k in (user, line) if k is not None)))
         session.execute(insert(CallHour).from_select(
-            ["portal_id", "grain", "start_at", "user_id", "line", *NAMES], rows))
+            ["portal_id", "grain", "start_at", "user_id", "line", *NAMES, *PEOPLE], rows))
 
 
 @event.listens_for(Session, "before_commit")

@@ -170,6 +170,8 @@ class CallHour(Base):
     outgoing: Mapped[int] = mapped_column(Integer, default=0)
     outgoing_answered: Mapped[int] = mapped_column(Integer, default=0)
     long_outgoing: Mapped[int] = mapped_column(Integer, default=0)
+    conversations: Mapped[int] = mapped_column(Integer, default=0)  # CALL_TYPE 1-3
+    duration_seconds: Mapped[int] = mapped_column(BigInteger, default=0)  # every call's
 
 
 class CallHourRules(Base):

@@ -15,6 +15,7 @@ from handlers.audits import stats as audits
 from handlers.lead_rules import stats as leads
 from handlers.report import counters as seed
 from handlers.report.period import Period
+from store import call_hours
 from store.db import is_postgres
 from store.models import Call, Deal, DealStageHistory, ExchangeEvent, User
 
@@ -43,17 +44,8 @@ def activity(session: Session, portal_id: int, period: Period, managers: list[in
     for user in session.scalars(select(User).where(User.portal_id == portal_id,
                                                    User.b24_user_id.in_(managers))):
         rows[user.b24_user_id].name = user.full_name
-    in_period = and_(Call.portal_id == portal_id, Call.start_at >= period.since,
-                     Call.start_at < period.until, Call.user_id.in_(managers))
-    calls = session.execute(select(
-        Call.user_id,
-        func.sum(case((Call.call_type == 1, 1), else_=0)),
-        func.sum(case((and_(Call.call_type == 1, Call.answered.is_(True),
-                            Call.duration >= long_call), 1), else_=0)),
-        func.sum(case((and_(Call.call_type.in_((2, 3)), Call.answered.is_(True)), 1),
-                      else_=0)),
-        func.sum(Call.duration)).where(in_period).group_by(Call.user_id)).all()
-    for uid, out, out_long, answered, talk in calls:
+    for uid, out, out_long, answered, talk in _calls(session, portal_id, period, managers,
+                                                     long_call):
         rows[uid].counters.update(calls_out=int(out or 0), calls_out_long=int(out_long or 0),
                                   calls_in_answered=int(answered or 0),
                                   talk_minutes=int((talk or 0) // 60))
@@ -77,6 +69,27 @@ def activity(session: Session, portal_id: int, period: Period, managers: list[in
             if uid in rows:
                 rows[uid].counters["overdue_leads"] = n
     return [rows[m] for m in managers]
+
+
+def _calls(session: Session, portal_id: int, period: Period, managers: list[int],
+           long_call: int) -> list[tuple]:
+    """(manager, outgoing, long outgoing, answered incoming, seconds of every call) for the
+    managers with calls: from the hourly rollup when it can answer, else from `calls`."""
+    rolled = call_hours.per_user(session, portal_id, period.since, period.until, managers,
+                                 long_call)
+    if rolled is not None:
+        return [(uid, v["outgoing"], v["long_outgoing"], v["answered"], v["duration_seconds"])
+                for uid, v in rolled.items()]
+    in_period = and_(Call.portal_id == portal_id, Call.start_at >= period.since,
+                     Call.start_at < period.until, Call.user_id.in_(managers))
+    return [tuple(row) for row in session.execute(select(
+        Call.user_id,
+        func.sum(case((Call.call_type == 1, 1), else_=0)),
+        func.sum(case((and_(Call.call_type == 1, Call.answered.is_(True),
+                            Call.duration >= long_call), 1), else_=0)),
+        func.sum(case((and_(Call.call_type.in_((2, 3)), Call.answered.is_(True)), 1),
+                      else_=0)),
+        func.sum(Call.duration)).where(in_period).group_by(Call.user_id)).all()]
 
 
 def _stage_entries(session: Session, portal_id: int, period: Period,

@@ -38,6 +38,8 @@ def upgrade() -> None:
         *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS[3:5]),
         sa.Column('talk_seconds', sa.BigInteger(), nullable=False),
         *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS[5:]),
+        sa.Column('conversations', sa.Integer(), nullable=False),
+        sa.Column('duration_seconds', sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(['portal_id'], ['portals.id'],
                                 name=op.f('fk_call_hours_portal_id_portals'),
                                 ondelete='CASCADE'),
