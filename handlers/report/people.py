@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from handlers.audits import stats as audits
 from handlers.lead_rules import stats as leads
 from handlers.report import counters as seed
+from handlers.report.moves import Moves
 from handlers.report.period import Period
 from store import call_hours
 from store.db import is_postgres
@@ -38,8 +39,10 @@ class ManagerDay:
 
 
 def activity(session: Session, portal_id: int, period: Period, managers: list[int], *,
-             long_call: int = LONG_CALL, now: datetime | None = None) -> list[ManagerDay]:
-    """One row per manager; `now` adds the leads overdue at that moment."""
+             long_call: int = LONG_CALL, now: datetime | None = None,
+             moves: Moves | None = None) -> list[ManagerDay]:
+    """One row per manager; `now` adds the leads overdue at that moment. `moves`: the
+    period's stage figures already read in one pass (handlers.report.moves), else read here."""
     rows = {m: ManagerDay(m, f"#{m}") for m in managers}
     for user in session.scalars(select(User).where(User.portal_id == portal_id,
                                                    User.b24_user_id.in_(managers))):
@@ -49,7 +52,8 @@ def activity(session: Session, portal_id: int, period: Period, managers: list[in
         rows[uid].counters.update(calls_out=int(out or 0), calls_out_long=int(out_long or 0),
                                   calls_in_answered=int(answered or 0),
                                   talk_minutes=int((talk or 0) // 60))
-    entries = session.execute(_stage_entries(session, portal_id, period, managers)).all()
+    entries = moves.entries if moves is not None else session.execute(
+        _stage_entries(session, portal_id, period, managers)).all()
     for uid, stage, semantic, n in entries:
         rows[uid].stage_entries[stage] = int(n)
         key = {"S": "won", "F": "lost"}.get(semantic)
@@ -62,7 +66,7 @@ def activity(session: Session, portal_id: int, period: Period, managers: list[in
         .group_by(ExchangeEvent.user_id, ExchangeEvent.kind)).all()
     for uid, kind, n in journal:
         rows[uid].counters[f"exchange_{kind}"] = int(n)
-    _seed_counters(session, portal_id, period, rows)
+    _seed_counters(session, portal_id, period, rows, moves)
     _audits(session, portal_id, period, rows)
     if now is not None:
         for uid, n in leads.overdue_by_manager(session, portal_id, now).items():
@@ -121,9 +125,10 @@ def _stage_entries(session: Session, portal_id: int, period: Period,
 
 
 def _seed_counters(session: Session, portal_id: int, period: Period,
-                   rows: dict[int, ManagerDay]) -> None:
+                   rows: dict[int, ManagerDay], moves: Moves | None = None) -> None:
     managers = list(rows)
     for found in (seed.client_calls(session, portal_id, period, managers),
+                  moves.counters if moves is not None else
                   seed.stage_counters(session, portal_id, period, managers)):
         for uid, values in found.items():
             rows[uid].counters.update(values)

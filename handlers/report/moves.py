@@ -1,0 +1,90 @@
+"""The period's stage transitions read once for three report figures.
+
+Stage entries per manager (people.py), the proposal/invoice/payment counters (counters.py)
+and the won/lost outcomes (build.py) each grouped the period's transitions per deal and looked
+the deals up: three passes over a month's ~700 000 rows. Here one statement groups them per
+(deal, stage) once, joins each group to its deal once, and answers all three from that; the
+definitions are those of the three functions, which remain the reference (and what a caller
+of people.activity alone gets): tests/unit/report/test_moves.py holds them equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import (
+    Integer,
+    Numeric,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from handlers.report import stages
+from handlers.report.period import Period
+from store.models import Deal, DealStageHistory
+
+
+@dataclass(frozen=True)
+class Moves:
+    entries: list[tuple[int, str, str, int]] = field(default_factory=list)
+    counters: dict[int, dict[str, int]] = field(default_factory=dict)
+    won: int = 0
+    won_amount: float = 0.0
+    lost: int = 0
+
+
+def period_moves(session: Session, portal_id: int, period: Period,
+                 managers: list[int]) -> Moves:
+    """entries: (manager, stage, semantic, transitions) as people._stage_entries; counters:
+    {manager: {counter: distinct deals}} as counters.stage_counters; won/lost: distinct deals
+    reaching S / F with the won deals' amounts, as build.outcomes."""
+    hist = DealStageHistory
+    per = (select(hist.b24_deal_id.label("deal"), hist.stage_id.label("stage"),
+                  hist.stage_semantic.label("sem"), func.count().label("n"))
+           .where(hist.portal_id == portal_id, hist.created_at >= period.since,
+                  hist.created_at < period.until)
+           .group_by(hist.b24_deal_id, hist.stage_id, hist.stage_semantic)
+           .cte("per").prefix_with("MATERIALIZED"))
+    joined = (select(per.c.deal, per.c.stage, per.c.sem, per.c.n,
+                     Deal.assigned_by_id.label("m"), Deal.opportunity.label("amount"))
+              .select_from(per)
+              .join(Deal, and_(Deal.portal_id == portal_id, Deal.b24_deal_id == per.c.deal))
+              .cte("joined").prefix_with("MATERIALIZED"))
+    mine = joined.c.m.in_(managers)
+    parts = [select(literal("e").label("kind"), joined.c.m, joined.c.stage.label("key"),
+                    joined.c.sem, func.sum(joined.c.n).label("v"),
+                    cast(null(), Numeric).label("amount"))
+             .where(mine).group_by(joined.c.m, joined.c.stage, joined.c.sem)]
+    mapping = stages.resolve(session, portal_id, stages.load(session, portal_id))
+    if mapping:
+        counter = case(mapping, value=joined.c.stage)
+        parts.append(select(literal("c"), joined.c.m, counter, cast(null(), String),
+                            func.count(distinct(joined.c.deal)), cast(null(), Numeric))
+                     .where(mine, joined.c.stage.in_(list(mapping)))
+                     .group_by(joined.c.m, counter))
+    reached = (select(joined.c.deal, joined.c.sem, joined.c.amount).distinct()
+               .where(joined.c.sem.in_(("S", "F"))).subquery())
+    parts.append(select(literal("o"), cast(null(), Integer), reached.c.sem,
+                        cast(null(), String), func.count(),
+                        func.coalesce(func.sum(reached.c.amount), 0))
+                 .group_by(reached.c.sem))
+    moves = Moves()
+    outcome: dict[str, tuple[int, float]] = {}
+    for kind, manager, key, semantic, value, amount in session.execute(union_all(*parts)):
+        if kind == "e":
+            moves.entries.append((manager, key, semantic, int(value)))
+        elif kind == "c":
+            moves.counters.setdefault(manager, {})[key] = int(value)
+        else:
+            outcome[key] = (int(value), float(amount))
+    won, lost = outcome.get("S", (0, 0.0)), outcome.get("F", (0, 0.0))
+    return Moves(sorted(moves.entries), moves.counters, won[0], won[1], lost[0])
