@@ -83,8 +83,7 @@ def receive_event() -> tuple[Response, int]:
         raise OverQuota(portal.member_id)
     stored = inbox.record(session, portal_id=portal.id, code=event.code,
                           payload=storable(event),
-                          event_ts=None if event.ts is None else str(event.ts), now=now,
-                          at_once=True)
+                          event_ts=None if event.ts is None else str(event.ts), now=now)
     session.commit()
     return jsonify(ok=True, duplicate=not stored), 200
 

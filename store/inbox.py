@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -35,58 +34,26 @@ def coalesce_key(code: str, data: Any) -> str:
 
 
 def record(session: Session, *, portal_id: int, code: str, payload: dict[str, Any],
-           event_ts: str | None, now: datetime, at_once: bool = False) -> bool:
-    """Insert the event unless an identical one is already pending; False means merged.
-
-    at_once (the webhook): on SQLite, when this transaction has written nothing yet, the
-    INSERT commits by itself, so the database's write lock is held only inside that one
-    C call and never across Python code of this thread (see `_autocommit`)."""
+           event_ts: str | None, now: datetime) -> bool:
+    """Insert the event unless an identical one is already pending; False means merged."""
     values = {
         "portal_id": portal_id, "code": code.upper(), "payload": payload, "event_ts": event_ts,
         "coalesce_key": coalesce_key(code, payload.get("data")), "status": "pending",
         "attempts": 0, "next_attempt_at": now, "received_at": now,
     }
-    dialect, connection = session.get_bind().dialect.name, session.connection()
-    if not (at_once and dialect == "sqlite"):
-        return connection.execute(_record_statement(dialect), values).first() is not None
-    # No RETURNING here: SQLite commits a RETURNING statement only when its rows are read
-    # out; a plain INSERT runs to the end (and commits) inside the one step.
-    with _autocommit(connection.connection.dbapi_connection):
-        return connection.execute(_record_statement(dialect, returning=False),
-                                  values).rowcount == 1
-
-
-@contextmanager
-def _autocommit(dbapi_connection: Any) -> Iterator[None]:
-    """pysqlite without its implicit BEGIN for one statement, unless a transaction is open.
-
-    With the implicit BEGIN the write lock is taken at the INSERT and released at COMMIT,
-    two calls apart: a thread that loses the interpreter lock in between (16 threads per
-    gunicorn worker, two workers on one core) keeps every other writer in SQLite's busy
-    handler, which sleeps 1, 2, 5, 10, 15, 20, 25... ms between tries: the acknowledgement's
-    p99 tail. In autocommit the lock lives inside sqlite3_step, which runs without the
-    interpreter lock; WAL with synchronous=NORMAL makes that commit an append, no fsync."""
-    if dbapi_connection.in_transaction:
-        yield
-        return
-    before = dbapi_connection.isolation_level
-    dbapi_connection.isolation_level = None
-    try:
-        yield
-    finally:
-        dbapi_connection.isolation_level = before
+    stmt = _record_statement(session.get_bind().dialect.name)
+    return session.connection().execute(stmt, values).first() is not None
 
 
 @cache
-def _record_statement(dialect: str, *, returning: bool = True) -> Any:
+def _record_statement(dialect: str) -> Any:
     """The INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once per backend and run on the
     session's connection (Core, not the ORM's bulk path): building it per event (values(),
     on_conflict, returning) cost more CPU than executing it, and every acknowledged webhook
     pays it (bench/ack.py: 3.5 ms of CPU per request before, most of it statement building).
     """
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(InboxEvent).on_conflict_do_nothing()
-    return stmt.returning(InboxEvent.id) if returning else stmt
+    return insert(InboxEvent).on_conflict_do_nothing().returning(InboxEvent.id)
 
 
 def _claimable(now: datetime):  # noqa: ANN202 - SQL expression

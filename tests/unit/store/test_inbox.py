@@ -95,31 +95,3 @@ def test_events_of_a_portal_whose_directory_is_owed_wait(session) -> None:
     directory.save(session, owed.id, directory.Directory([], [], [], []), NOW)
     session.commit()
     assert set(inbox.due_portals(session, NOW)) == {owed.id, ready.id}
-
-
-def _at_once(session, portal, deal_id: str) -> bool:
-    return inbox.record(session, portal_id=portal.id, code="ONCRMDEALUPDATE", event_ts="1",
-                        payload={"event": "x", "data": {"FIELDS": {"ID": deal_id}}}, now=NOW,
-                        at_once=True)
-
-
-def test_webhook_record_commits_by_itself_and_still_coalesces(session, sessions) -> None:
-    """The webhook's INSERT holds SQLite's write lock only inside its own statement."""
-    portal = make_portal(session)
-    assert _at_once(session, portal, "7") is True
-    assert _at_once(session, portal, "7") is False  # the duplicate is still a no-op
-    if session.get_bind().dialect.name == "sqlite":  # PostgreSQL: the usual transaction
-        dbapi = session.connection().connection.dbapi_connection
-        assert not dbapi.in_transaction  # nothing left holding the write lock
-        with sessions() as other:  # another connection sees it before any commit
-            assert other.query(InboxEvent).count() == 1
-    session.commit()
-    assert session.query(InboxEvent).count() == 1
-
-
-def test_webhook_record_inside_an_open_transaction_stays_in_it(session) -> None:
-    portal = make_portal(session)
-    _record(session, portal, deal_id="1")  # this transaction has written already
-    assert _at_once(session, portal, "2") is True
-    session.rollback()
-    assert session.query(InboxEvent).count() == 0
