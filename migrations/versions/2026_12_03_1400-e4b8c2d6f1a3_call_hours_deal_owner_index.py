@@ -1,11 +1,14 @@
-"""telephony: the call_hours rollup (calls per UTC hour) and its per-portal thresholds
+"""speed: the call_hours rollup (calls per UTC hour), its per-portal thresholds, and a
+covering index on deals for the report's per-deal owner lookups
 
 Revision ID: e4b8c2d6f1a3
 Revises: d3a9f5c1e7b2
 Create Date: 2026-12-03 14:00:00
 
-Empty at first: a portal's rollup is built by the telephony_missed job (store.call_hours
-.rebuild), and until then the KPIs read the calls themselves.
+call_hours is empty at first: a portal's rollup is built by the telephony_missed job
+(store.call_hours.rebuild), and until then the KPIs read the calls themselves.
+ix_deals_owner lets the report's one pass over a month's transitions (handlers/report/moves.py)
+find each deal's manager and amount in the index alone (SQLite: 2.0 -> 1.6 s CPU).
 """
 from __future__ import annotations
 
@@ -60,7 +63,15 @@ def upgrade() -> None:
     )
 
 
+    with op.batch_alter_table('deals', schema=None) as batch_op:
+        batch_op.create_index('ix_deals_owner',
+                              ['portal_id', 'b24_deal_id', 'assigned_by_id', 'opportunity'],
+                              unique=False)
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('deals', schema=None) as batch_op:
+        batch_op.drop_index('ix_deals_owner')
     op.drop_table('call_hour_rules')
     with op.batch_alter_table('call_hours', schema=None) as batch_op:
         batch_op.drop_index('ix_call_hours_grain')
