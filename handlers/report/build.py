@@ -84,11 +84,13 @@ def outcomes(session: Session, portal_id: int, period: Period) -> tuple[int, flo
 def build(session: Session, portal_id: int, period: Period, now: datetime) -> Report:
     cfg = exchange_config.load(session, portal_id)
     managers = sales_managers(session, portal_id, cfg)
-    moved = moves.period_moves(session, portal_id, period, managers)  # one pass, 3 figures
+    pipelines = {c: funnels.pipeline(session, portal_id, c)
+                 for c in funnels.categories(session, portal_id)}
+    moved = moves.period_moves(session, portal_id, period, managers, pipelines)  # one pass
     return Report(
         period=period,
-        funnels=main_first([funnels.funnel(session, portal_id, c, period)
-                            for c in funnels.categories(session, portal_id)]),
+        funnels=main_first([funnels.assemble(c, found, moved.tops.get(c, {}))
+                            for c, found in pipelines.items()]),
         won_count=moved.won, won_amount=moved.won_amount, lost_count=moved.lost,
         managers=people.activity(session, portal_id, period, managers, now=now,
                                  long_call=_long_call(session, portal_id), moves=moved),

@@ -11,6 +11,7 @@ of people.activity alone gets): tests/unit/report/test_moves.py holds them equal
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import (
     Integer,
@@ -26,11 +27,11 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from handlers.report import stages
 from handlers.report.period import Period
-from store.models import Deal, DealStageHistory
+from store.models import Deal, DealStageHistory, Stage
 
 
 @dataclass(frozen=True)
@@ -40,19 +41,24 @@ class Moves:
     won: int = 0
     won_amount: float = 0.0
     lost: int = 0
+    # {pipeline: {furthest stage's SORT or None: cohort deals}}, as funnel.funnel counts them
+    tops: dict[int, dict[int | None, int]] = field(default_factory=dict)
 
 
 def period_moves(session: Session, portal_id: int, period: Period,
-                 managers: list[int]) -> Moves:
+                 managers: list[int],
+                 pipelines: dict[int, list[Stage]] | None = None) -> Moves:
     """entries: (manager, stage, semantic, transitions) as people._stage_entries; counters:
     {manager: {counter: distinct deals}} as counters.stage_counters; won/lost: distinct deals
-    reaching S / F with the won deals' amounts, as build.outcomes."""
+    reaching S / F with the won deals' amounts, as build.outcomes; tops: for each pipeline
+    given ({category: its P and S stages}), the cohort's furthest stages as funnel.funnel."""
     hist = DealStageHistory
     per = (select(hist.b24_deal_id.label("deal"), hist.stage_id.label("stage"),
-                  hist.stage_semantic.label("sem"), func.count().label("n"))
+                  hist.stage_semantic.label("sem"), hist.category_id.label("cat"),
+                  func.count().label("n"))
            .where(hist.portal_id == portal_id, hist.created_at >= period.since,
                   hist.created_at < period.until)
-           .group_by(hist.b24_deal_id, hist.stage_id, hist.stage_semantic)
+           .group_by(hist.b24_deal_id, hist.stage_id, hist.stage_semantic, hist.category_id)
            .cte("per").prefix_with("MATERIALIZED"))
     joined = (select(per.c.deal, per.c.stage, per.c.sem, per.c.n,
                      Deal.assigned_by_id.label("m"), Deal.opportunity.label("amount"))
@@ -77,6 +83,8 @@ def period_moves(session: Session, portal_id: int, period: Period,
                         cast(null(), String), func.count(),
                         func.coalesce(func.sum(reached.c.amount), 0))
                  .group_by(reached.c.sem))
+    parts += _funnel_part(portal_id, period, per, {c: s for c, s in (pipelines or {}).items()
+                                                   if s})
     moves = Moves()
     outcome: dict[str, tuple[int, float]] = {}
     for kind, manager, key, semantic, value, amount in session.execute(union_all(*parts)):
@@ -84,7 +92,33 @@ def period_moves(session: Session, portal_id: int, period: Period,
             moves.entries.append((manager, key, semantic, int(value)))
         elif kind == "c":
             moves.counters.setdefault(manager, {})[key] = int(value)
+        elif kind == "f":
+            top = None if amount is None else int(amount)
+            moves.tops.setdefault(manager, {})[top] = int(value)
         else:
             outcome[key] = (int(value), float(amount))
     won, lost = outcome.get("S", (0, 0.0)), outcome.get("F", (0, 0.0))
-    return Moves(sorted(moves.entries), moves.counters, won[0], won[1], lost[0])
+    return Moves(sorted(moves.entries), moves.counters, won[0], won[1], lost[0], moves.tops)
+
+
+def _funnel_part(portal_id: int, period: Period, per: Any,
+                 pipelines: dict[int, list[Stage]]) -> list[Any]:
+    """("f", pipeline, -, -, deals, furthest SORT): funnel.funnel's cohort and furthest stage
+    from the pass's own groups instead of a second scan of the period. Rows: (kind, cat in
+    the manager column, ..., count, top in the amount column)."""
+    if not pipelines:
+        return []
+    past = aliased(DealStageHistory)
+    sort_of = case(*[(and_(past.category_id == c, past.stage_id == st.status_id), st.sort)
+                     for c, found in pipelines.items() for st in found], else_=None)
+    cohort = (select(per.c.deal, per.c.cat).distinct()
+              .where(per.c.cat.in_(list(pipelines))).subquery())
+    top = (select(func.max(case((past.created_at < period.until, sort_of), else_=None)))
+           .where(past.portal_id == portal_id, past.b24_deal_id == cohort.c.deal,
+                  past.category_id == cohort.c.cat)
+           .scalar_subquery())
+    reach = (select(cohort.c.cat, top.label("top")).cte("reach")
+             .prefix_with("MATERIALIZED"))  # `top` computed once per deal
+    return [select(literal("f"), reach.c.cat, cast(null(), String), cast(null(), String),
+                   func.count(), cast(reach.c.top, Numeric))
+            .group_by(reach.c.cat, reach.c.top)]

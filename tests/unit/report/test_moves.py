@@ -12,13 +12,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from handlers.report import counters, people
+from handlers.report import counters, funnel, people
 from handlers.report.build import build, outcomes
 from handlers.report.moves import period_moves
 from handlers.report.period import Period
 from jobs.telephony import keep_call_hours
 from store import mirror
 from store.calls import upsert_call
+from store.models import Stage
 from store.telephony_models import CallHourRules
 from tests.factories import make_portal
 
@@ -35,8 +36,14 @@ def generated_month(session, pid: int, seed: int = 4) -> None:
     """Deals of four managers and one outsider, moving forward, back and again; history of
     deals never mirrored; a month of calls of every kind (some corrected later)."""
     rng = random.Random(seed)
+    for sort, (stage, sem) in enumerate(STAGES):  # two pipelines: the general one and "C2"
+        for cat, prefix in ((0, ""), (2, "C2:")):
+            session.add(Stage(portal_id=pid, entity_id="DEAL_STAGE" + (f"_{cat}" if cat else ""),
+                              status_id=prefix + stage, name=stage, sort=10 * (sort + 1),
+                              semantics=sem, category_id=cat))
     hist_id = 0
     for d in range(1, 121):
+        cat, prefix = (2, "C2:") if d % 5 == 0 else (0, "")
         if d % 17:  # every 17th deal's history arrives without the deal
             mirror.upsert_deal(session, pid, {
                 "ID": str(d), "TITLE": f"D{d}", "STAGE_ID": "NEW", "CATEGORY_ID": "0",
@@ -49,7 +56,7 @@ def generated_month(session, pid: int, seed: int = 4) -> None:
             stage, sem = STAGES[min(k, 6)] if rng.random() < 0.7 else rng.choice(STAGES)
             mirror.add_stage_history(session, pid, [{
                 "ID": str(hist_id), "OWNER_ID": str(d), "TYPE_ID": "1" if k == 0 else "2",
-                "CATEGORY_ID": "0", "STAGE_ID": stage, "STAGE_SEMANTIC_ID": sem,
+                "CATEGORY_ID": str(cat), "STAGE_ID": prefix + stage, "STAGE_SEMANTIC_ID": sem,
                 "CREATED_TIME": at.isoformat()}])
     for i in range(500):
         answered = rng.random() < 0.7
@@ -80,8 +87,16 @@ def test_one_pass_equals_the_three_scans(session, pid, period) -> None:
     assert moved.entries == sorted(tuple(row) for row in entries)
     assert moved.counters == counters.stage_counters(session, pid, period, MANAGERS)
     assert (moved.won, moved.won_amount, moved.lost) == outcomes(session, pid, period)
+    pipelines = {c: funnel.pipeline(session, pid, c) for c in funnel.categories(session, pid)}
+    assert sorted(pipelines) == [0, 2]
+    with_tops = period_moves(session, pid, period, MANAGERS, pipelines)
+    for c, found in pipelines.items():
+        assert funnel.assemble(c, found, with_tops.tops.get(c, {})) == funnel.funnel(
+            session, pid, c, period)
+    assert with_tops.entries == moved.entries and with_tops.counters == moved.counters
     if period.days > 20:  # not an empty comparison
         assert moved.entries and moved.counters and moved.won and moved.lost
+        assert all(with_tops.tops.get(c) for c in pipelines)
 
 
 @pytest.mark.parametrize("period", PERIODS, ids=lambda p: f"{p.start}-{p.end}")
