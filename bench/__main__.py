@@ -62,10 +62,10 @@ WHY = {
            "in Flask + SQLAlchemy + SQLite commit, plus gunicorn's HTTP parsing; the tail is "
            "the shared core's scheduling, not SQLite's write lock (paced inserts from 2 x 16 "
            "threads on that core: p99 2.6-4 ms with or without a transaction per insert)",
-    "report": "one pass over the month's ~740 000 transitions grouped per deal and stage "
-              "(stage entries, counters, outcomes: ~1.6 s CPU on SQLite), the funnel's cohort "
-              "and furthest stages (~1.1 s), hygiene over all 200 000 deals (~0.5 s); on a "
-              "loaded machine the wall time is a multiple of the CPU time",
+    "report": "one pass over the month's ~740 000 transitions, grouped per deal and stage "
+              "and looked up per deal (entries, counters, outcomes, funnel cohorts: ~2.2 s "
+              "CPU on SQLite), hygiene over all 200 000 deals (~1 s); SQLite month 3.3-3.4 s "
+              "CPU when quiet, and wall time grows with the machine's load",
     "call_kpis": "five breakdowns over the hourly rollup (call_hours) and missed_calls; "
                  "when it misses, it is the machine's load (CPU time is printed too)",
 }
