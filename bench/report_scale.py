@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, insert, select
 from bench.common import prepared_database, temp_sqlite_url
 from handlers.report.build import build
 from handlers.report.period import Period
+from store import call_hours
 from store.calls import rebuild_first_calls
 from store.db import analyze, make_engine, make_session_factory
 from store.models import Call, Deal, DealStageHistory, Department, Portal, Stage, User
@@ -122,6 +123,7 @@ def seed(url: str, deals: int, transitions: int, calls: int) -> int:
                                          "owner_type_id": 2, "owner_id": rng.randint(1, deals),
                                          "completed": False} for a in range(1, deals // 4)))
         rebuild_first_calls(session, pid)  # upsert_call keeps it as calls arrive one by one
+        call_hours.rebuild(session, pid, ring_seconds=6, long_call_seconds=180)  # so does this
         session.commit()
         vacuum_analyze(engine, ["deals", "deal_stage_history", "calls", "contact_keys",
                                 "open_activities", "first_calls"])

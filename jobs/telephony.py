@@ -12,7 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.exchange.actions import ActionContext
+from handlers.telephony import config as telephony_config
 from handlers.telephony import work
+from store import call_hours
 from store import telephony as store
 from store.db import write_lock
 from store.models import SyncCursor
@@ -57,5 +59,19 @@ def catch_up_missed(ctx: ActionContext) -> int:
     cursor.last_id, cursor.updated_at = store.catch_up_missed(session, ctx.portal.id,
                                                               before), ctx.now
     store.forget_work_before(session, ctx.portal.id, ctx.now)
+    keep_call_hours(session, ctx.portal.id)
     session.commit()
     return cursor.last_id - before
+
+
+def keep_call_hours(session: Session, portal_id: int) -> bool:
+    """Build the portal's hourly call rollup when it is missing (a portal from before it, or
+    calls loaded in bulk) or counted with thresholds the settings no longer have; True if
+    rebuilt. Until then the KPIs read the calls themselves, so figures never go wrong."""
+    cfg = telephony_config.load(session, portal_id)
+    if call_hours.matches(session, portal_id, cfg.ring_seconds, cfg.long_call_seconds):
+        return False
+    call_hours.rebuild(session, portal_id, ring_seconds=cfg.ring_seconds,
+                       long_call_seconds=cfg.long_call_seconds)
+    logger.info("job.telephony.call_hours_rebuilt", extra={"portal_id": portal_id})
+    return True

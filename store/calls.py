@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from store import call_hours
 from store.db import upsert_insert
 from store.models import Call
 from store.report_models import FirstCall
@@ -19,6 +20,7 @@ def upsert_call(session: Session, portal_id: int, values: Mapping[str, Any]) -> 
                                             Call.call_id == values["call_id"]))
     created = row is None
     before = None if created else _first_call_facts(row)
+    counted = None if created else _counted_facts(row)
     if created:
         row = Call(portal_id=portal_id, call_id=values["call_id"])
         session.add(row)
@@ -29,7 +31,15 @@ def upsert_call(session: Session, portal_id: int, values: Mapping[str, Any]) -> 
     if before != _first_call_facts(row):
         for phone in {row.phone} | ({before[0]} if before else set()):
             refresh_first_call(session, portal_id, phone)
+    if counted != _counted_facts(row):  # its old and new hour are recomputed at commit
+        call_hours.note(session, portal_id, (row.start_at, counted[0] if counted else None))
     return row, created
+
+
+def _counted_facts(row: Call) -> tuple:
+    """What the hourly rollup (store.call_hours) sums from a call, its start first."""
+    return (row.start_at, row.call_type, row.answered, row.answer_seconds, row.duration,
+            row.user_id, row.line)
 
 
 def _first_call_facts(row: Call) -> tuple:

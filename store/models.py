@@ -171,6 +171,8 @@ class Deal(Base):
         UniqueConstraint("portal_id", "b24_deal_id"),
         Index("ix_deals_open_by_manager", "portal_id", "stage_semantic", "assigned_by_id"),
         Index("ix_deals_contact", "portal_id", "contact_id", "stage_semantic"),
+        # The report's per-deal lookups (manager, amount) from the index alone.
+        Index("ix_deals_owner", "portal_id", "b24_deal_id", "assigned_by_id", "opportunity"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from handlers.exchange import config as exchange_config
 from handlers.exchange.caps import sales_managers
 from handlers.report import funnel as funnels
-from handlers.report import hygiene, people
+from handlers.report import hygiene, moves, people
 from handlers.report.period import Period
 from store import exchange as journal
 from store.models import Deal, DealStageHistory
@@ -85,14 +85,16 @@ def outcomes(session: Session, portal_id: int, period: Period) -> tuple[int, flo
 def build(session: Session, portal_id: int, period: Period, now: datetime) -> Report:
     cfg = exchange_config.load(session, portal_id)
     managers = sales_managers(session, portal_id, cfg)
-    won, amount, lost = outcomes(session, portal_id, period)
+    pipelines = {c: funnels.pipeline(session, portal_id, c)
+                 for c in funnels.categories(session, portal_id)}
+    moved = moves.period_moves(session, portal_id, period, managers, pipelines)  # one pass
     return Report(
         period=period,
-        funnels=main_first([funnels.funnel(session, portal_id, c, period)
-                            for c in funnels.categories(session, portal_id)]),
-        won_count=won, won_amount=amount, lost_count=lost,
+        funnels=main_first([funnels.assemble(c, found, moved.tops.get(c, {}))
+                            for c, found in pipelines.items()]),
+        won_count=moved.won, won_amount=moved.won_amount, lost_count=moved.lost,
         managers=people.activity(session, portal_id, period, managers, now=now,
-                                 long_call=_long_call(session, portal_id)),
+                                 long_call=_long_call(session, portal_id), moves=moved),
         exchange=journal.counts(session, portal_id, period.since, period.until),
         hygiene={"never_moved": hygiene.never_moved(session, portal_id, now, STALE_DAYS),
                  "no_next_step": hygiene.no_next_step(session, portal_id),

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from handlers.report import stages
 from handlers.report.period import Period
+from store import call_hours
 from store.models import Call, Deal, DealStageHistory
 from store.report_models import ContactKey, FirstCall
 
@@ -62,7 +63,9 @@ def client_calls(session: Session, portal_id: int, period: Period,
         return {uid: int(n) for uid, n in session.execute(
             stmt.add_columns(func.count()).group_by(Call.user_id)).all()}
 
-    every = per_manager(select(Call.user_id).where(conversation))
+    every = _conversations(session, portal_id, period, managers)
+    if every is None:
+        every = per_manager(select(Call.user_id).where(conversation))
     # Over all time through the phone index, then the period: a time range in WHERE made
     # SQLite read every call row of the period to find the few without a number.
     numberless = dict(session.execute(
@@ -88,6 +91,18 @@ def client_calls(session: Session, portal_id: int, period: Period,
                     "repeat_calls": talked - firsts.get(uid, 0),
                     "feedback_calls": fed.get(uid, 0)}
     return out
+
+
+def _conversations(session: Session, portal_id: int, period: Period,
+                   managers: list[int]) -> dict[int, int] | None:
+    """{manager: calls of CALL_TYPE 1-3} from the hourly rollup (store.call_hours), or None
+    when it cannot answer; the threshold it was counted with does not matter here."""
+    rules = call_hours.rules_of(session, portal_id)
+    rolled = None if rules is None else call_hours.per_user(
+        session, portal_id, period.since, period.until, managers, rules.long_call_seconds)
+    if rolled is None:
+        return None
+    return {uid: v["conversations"] for uid, v in rolled.items() if v["conversations"]}
 
 
 def stage_counters(session: Session, portal_id: int, period: Period,

@@ -80,6 +80,13 @@ def funnel(session: Session, portal_id: int, category_id: int, period: Period, *
     # One CASE per stage over `reach` instead made both databases evaluate it once per stage.
     per_top = dict(session.execute(
         select(reach.c.top, func.count()).group_by(reach.c.top)).all())
+    return assemble(category_id, stages, per_top)
+
+
+def assemble(category_id: int, stages: list[Stage], per_top: dict[int | None, int]) -> Funnel:
+    """The funnel from its cohort's furthest stages ({SORT or None: deals})."""
+    if not stages:
+        return Funnel(category_id, [])
     counts = [sum(n for top, n in per_top.items() if top is not None and top >= s.sort)
               for s in stages]
     rows = []

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from handlers.audits import stats as audits
 from handlers.lead_rules import stats as leads
 from handlers.report import counters as seed
+from handlers.report.moves import Moves
 from handlers.report.period import Period
+from store import call_hours
 from store.db import is_postgres
 from store.models import Call, Deal, DealStageHistory, ExchangeEvent, User
 
@@ -37,27 +39,21 @@ class ManagerDay:
 
 
 def activity(session: Session, portal_id: int, period: Period, managers: list[int], *,
-             long_call: int = LONG_CALL, now: datetime | None = None) -> list[ManagerDay]:
-    """One row per manager; `now` adds the leads overdue at that moment."""
+             long_call: int = LONG_CALL, now: datetime | None = None,
+             moves: Moves | None = None) -> list[ManagerDay]:
+    """One row per manager; `now` adds the leads overdue at that moment. `moves`: the
+    period's stage figures already read in one pass (handlers.report.moves), else read here."""
     rows = {m: ManagerDay(m, f"#{m}") for m in managers}
     for user in session.scalars(select(User).where(User.portal_id == portal_id,
                                                    User.b24_user_id.in_(managers))):
         rows[user.b24_user_id].name = user.full_name
-    in_period = and_(Call.portal_id == portal_id, Call.start_at >= period.since,
-                     Call.start_at < period.until, Call.user_id.in_(managers))
-    calls = session.execute(select(
-        Call.user_id,
-        func.sum(case((Call.call_type == 1, 1), else_=0)),
-        func.sum(case((and_(Call.call_type == 1, Call.answered.is_(True),
-                            Call.duration >= long_call), 1), else_=0)),
-        func.sum(case((and_(Call.call_type.in_((2, 3)), Call.answered.is_(True)), 1),
-                      else_=0)),
-        func.sum(Call.duration)).where(in_period).group_by(Call.user_id)).all()
-    for uid, out, out_long, answered, talk in calls:
+    for uid, out, out_long, answered, talk in _calls(session, portal_id, period, managers,
+                                                     long_call):
         rows[uid].counters.update(calls_out=int(out or 0), calls_out_long=int(out_long or 0),
                                   calls_in_answered=int(answered or 0),
                                   talk_minutes=int((talk or 0) // 60))
-    entries = session.execute(_stage_entries(session, portal_id, period, managers)).all()
+    entries = moves.entries if moves is not None else session.execute(
+        _stage_entries(session, portal_id, period, managers)).all()
     for uid, stage, semantic, n in entries:
         rows[uid].stage_entries[stage] = int(n)
         key = {"S": "won", "F": "lost"}.get(semantic)
@@ -70,13 +66,34 @@ def activity(session: Session, portal_id: int, period: Period, managers: list[in
         .group_by(ExchangeEvent.user_id, ExchangeEvent.kind)).all()
     for uid, kind, n in journal:
         rows[uid].counters[f"exchange_{kind}"] = int(n)
-    _seed_counters(session, portal_id, period, rows)
+    _seed_counters(session, portal_id, period, rows, moves)
     _audits(session, portal_id, period, rows)
     if now is not None:
         for uid, n in leads.overdue_by_manager(session, portal_id, now).items():
             if uid in rows:
                 rows[uid].counters["overdue_leads"] = n
     return [rows[m] for m in managers]
+
+
+def _calls(session: Session, portal_id: int, period: Period, managers: list[int],
+           long_call: int) -> list[tuple]:
+    """(manager, outgoing, long outgoing, answered incoming, seconds of every call) for the
+    managers with calls: from the hourly rollup when it can answer, else from `calls`."""
+    rolled = call_hours.per_user(session, portal_id, period.since, period.until, managers,
+                                 long_call)
+    if rolled is not None:
+        return [(uid, v["outgoing"], v["long_outgoing"], v["answered"], v["duration_seconds"])
+                for uid, v in rolled.items()]
+    in_period = and_(Call.portal_id == portal_id, Call.start_at >= period.since,
+                     Call.start_at < period.until, Call.user_id.in_(managers))
+    return [tuple(row) for row in session.execute(select(
+        Call.user_id,
+        func.sum(case((Call.call_type == 1, 1), else_=0)),
+        func.sum(case((and_(Call.call_type == 1, Call.answered.is_(True),
+                            Call.duration >= long_call), 1), else_=0)),
+        func.sum(case((and_(Call.call_type.in_((2, 3)), Call.answered.is_(True)), 1),
+                      else_=0)),
+        func.sum(Call.duration)).where(in_period).group_by(Call.user_id)).all()]
 
 
 def _stage_entries(session: Session, portal_id: int, period: Period,
@@ -108,9 +125,10 @@ def _stage_entries(session: Session, portal_id: int, period: Period,
 
 
 def _seed_counters(session: Session, portal_id: int, period: Period,
-                   rows: dict[int, ManagerDay]) -> None:
+                   rows: dict[int, ManagerDay], moves: Moves | None = None) -> None:
     managers = list(rows)
     for found in (seed.client_calls(session, portal_id, period, managers),
+                  moves.counters if moves is not None else
                   seed.stage_counters(session, portal_id, period, managers)):
         for uid, values in found.items():
             rows[uid].counters.update(values)

@@ -35,23 +35,24 @@ EPOCH_DAY = date(1970, 1, 1)
 def aggregate(session: Session, table: Any, columns: list[Any], dims: list[str], *,
               portal_id: int, start: datetime, end: datetime, offset: int,
               active_days: bool = False, sliced: bool | None = None,
-              operator: int | None = None) -> dict[tuple, dict]:
+              operator: int | None = None, where: Any = None) -> dict[tuple, dict]:
     """{(dim values...): {column label: value}} over the portal's rows in [start, end).
 
     active_days adds "active_days": the local days with at least one row in the group;
     sliced chooses the statement's shape (default: per day on SQLite, plain elsewhere);
-    operator keeps one user's rows only."""
+    operator keeps one user's rows only; where is one more condition (a rollup's grain)."""
     if sliced is None:
         sliced = session.get_bind().dialect.name == "sqlite"
     if dims and sliced:
         return _sqlite_sliced(session, table, columns, dims, portal_id=portal_id, start=start,
                               end=end, offset=offset, active_days=active_days,
-                              operator=operator)
+                              operator=operator, where=where)
     keys = [DIMS[d](table, offset).label(d) for d in dims]
     if active_days:  # per (group, day) first, then per group: the days are its row count
         keys.append(DIMS["day"](table, offset).label("_day"))
     stmt = select(*keys, *columns).where(table.portal_id == portal_id, table.start_at >= start,
-                                         table.start_at < end, _of(table, operator))
+                                         table.start_at < end, _of(table, operator),
+                                         true() if where is None else where)
     if keys:
         stmt = stmt.group_by(*keys)
     if not active_days:
@@ -89,7 +90,8 @@ def slices(start: datetime, end: datetime, offset: int) -> list[list]:
 
 def _sqlite_sliced(session: Session, table: Any, columns: list[Any], dims: list[str], *,
                    portal_id: int, start: datetime, end: datetime, offset: int,
-                   active_days: bool, operator: int | None) -> dict[tuple, dict[str, int]]:
+                   active_days: bool, operator: int | None,
+                   where: Any = None) -> dict[tuple, dict[str, int]]:
     days = func.json_each(bindparam("slices", json.dumps(slices(start, end, offset)))) \
         .table_valued("value").alias("d")
     part = [func.json_extract(days.c.value, f"$[{i}]") for i in range(3)]
@@ -97,7 +99,8 @@ def _sqlite_sliced(session: Session, table: Any, columns: list[Any], dims: list[
     keys = [(const[d] if d in const else DIMS[d](table, offset)).label(d) for d in dims]
     per_slice = (select(*keys, *columns)  # a slice's day is a constant: not grouped by
                  .where(table.portal_id == portal_id, table.start_at >= part[0],
-                        table.start_at < part[1], _of(table, operator))
+                        table.start_at < part[1], _of(table, operator),
+                        true() if where is None else where)
                  .group_by(*(k for k, d in zip(keys, dims, strict=True) if d not in const))
                  .having(func.count() > 0)
                  .correlate(days).subquery())  # SQLite lets it see the outer slice row

@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from handlers.telephony.config import TelephonyConfig
 from handlers.telephony.kpi_sql import aggregate
+from store import call_hours
 from store.models import Call, Deal
-from store.telephony_models import CallDeal, MissedCall
+from store.telephony_models import CallDeal, CallHour, MissedCall
 
 EPOCH_DAY = date(1970, 1, 1)
 
@@ -119,19 +120,7 @@ def _count(cond: Any) -> Any:
 
 
 def _call_columns(rules: Rules) -> list[Any]:
-    inc = Call.call_type.in_((2, 3))
-    out = Call.call_type == 1
-    ok = Call.answered.is_(True)
-    timed = and_(inc, ok, Call.answer_seconds.is_not(None))
-    return [
-        _count(inc).label("incoming"), _count(and_(inc, ok)).label("answered"),
-        _count(timed).label("answer_timed"),
-        func.sum(Call.answer_seconds).filter(timed).label("answer_seconds"),
-        _count(and_(timed, Call.answer_seconds <= rules.ring_seconds)).label("within_rings"),
-        _count(ok).label("talked"), func.sum(Call.duration).filter(ok).label("talk_seconds"),
-        _count(out).label("outgoing"), _count(and_(out, ok)).label("outgoing_answered"),
-        _count(and_(out, ok, Call.duration >= rules.long_call_seconds)).label("long_outgoing"),
-    ]
+    return call_hours.measures(rules.ring_seconds, rules.long_call_seconds)
 
 
 def lost_condition(rules: Rules) -> Any:
@@ -158,15 +147,42 @@ def _missed_columns(rules: Rules) -> list[Any]:
 
 
 def _breakdown(session: Session, portal_id: int, period: Period, rules: Rules,
-               dims: list[str], *, active_days: bool = False) -> dict[tuple, Kpis]:
-    """Calls aggregated by `dims` (day, hour, user, line), with the lost counts merged in."""
+               dims: list[str], *, active_days: bool = False,
+               rollup: bool = True) -> dict[tuple, Kpis]:
+    """Calls aggregated by `dims` (day, hour, user, line), with the lost counts merged in.
+
+    The call sums come from the hourly rollup when it can answer exactly (`_grain`), else
+    from `calls` (rollup=False forces that: the tests compare the two)."""
     span = {"portal_id": portal_id, "start": period.start, "end": period.end,
             "offset": rules.utc_offset, "operator": rules.operator}
-    calls = aggregate(session, Call, _call_columns(rules), dims, active_days=active_days,
-                      **span)
+    grain = _grain(session, portal_id, period, rules, dims) if rollup else None
+    if grain is None:
+        calls = aggregate(session, Call, _call_columns(rules), dims, active_days=active_days,
+                          **span)
+    else:
+        calls = aggregate(session, CallHour, call_hours.sums(), dims, active_days=active_days,
+                          sliced=False, where=CallHour.grain == grain, **span)
     missed = aggregate(session, MissedCall, _missed_columns(rules), dims, **span)
     return {key: Kpis(key=key, **calls.get(key, {}), **missed.get(key, {}))
             for key in calls.keys() | missed.keys()}
+
+
+def _grain(session: Session, portal_id: int, period: Period, rules: Rules,
+           dims: list[str]) -> str | None:
+    """The rollup grain that answers `dims` exactly, or None (read `calls`).
+
+    Exact when the period starts and ends on whole UTC hours and the zone is a whole number
+    of hours from UTC (every local day and hour is then a set of whole UTC hours), and the
+    rollup is built with the rules' thresholds. No grain splits by both user and line."""
+    by_user = "user" in dims or rules.operator is not None
+    if by_user and "line" in dims:
+        return None
+    if rules.utc_offset % 3600 or any(
+            t.astimezone(UTC) != call_hours.hour(t) for t in (period.start, period.end)):
+        return None
+    if not call_hours.matches(session, portal_id, rules.ring_seconds, rules.long_call_seconds):
+        return None
+    return "user" if by_user else "line" if "line" in dims else "all"
 
 
 def summary(session: Session, portal_id: int, period: Period, rules: Rules) -> Kpis:

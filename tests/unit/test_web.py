@@ -127,3 +127,26 @@ def test_oversized_body_is_rejected_without_500(client) -> None:
 
 def test_healthz(client) -> None:
     assert client.get("/healthz").json["ok"] is True
+
+
+def test_acknowledgements_run_one_at_a_time_per_process(app, sessions) -> None:
+    """An event waits while another acknowledgement holds the process's turn (web.py), and is
+    stored as soon as it is released: its CPU is not shared with the other threads'."""
+    import threading
+
+    import web
+
+    with sessions() as s:
+        make_portal(s)
+    answers: list[int] = []
+
+    def post() -> None:
+        answers.append(app.test_client().post("/b24/events", data=event_form()).status_code)
+
+    with web._ACKNOWLEDGING:
+        waiting = threading.Thread(target=post)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive() and rows(sessions) == 0  # queued behind the holder
+    waiting.join(10)
+    assert answers == [200] and rows(sessions) == 1
