@@ -2,7 +2,7 @@
 covering index on deals for the report's per-deal owner lookups
 
 Revision ID: e4b8c2d6f1a3
-Revises: d3a9f5c1e7b2
+Revises: e4b18c2f7a90
 Create Date: 2026-12-03 14:00:00
 
 call_hours is empty at first: a portal's rollup is built by the telephony_missed job
@@ -18,7 +18,7 @@ from alembic import op
 import store.types
 
 revision = 'e4b8c2d6f1a3'
-down_revision = 'd3a9f5c1e7b2'
+down_revision = 'e4b18c2f7a90'
 branch_labels = None
 depends_on = None
 
