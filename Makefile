@@ -105,7 +105,7 @@ bench-quick: venv spelling
 i18n-from-dicts: venv
 	$(PY) -m tools.dicts_to_po
 
-# The keys the code names literally (k.t("…")); keys built at run time (f"err.{key}") are not
+# The keys the code names literally (k.t with a literal); keys built at run time (f"err.{key}") are not
 # seen, which is why i18n-update merges from messages.pot (every key) and not from this file.
 i18n-extract: venv
 	PYTHONPATH=. $(PYBABEL) extract -F babel.cfg -k t --no-location --sort-output \

@@ -93,3 +93,17 @@ def test_texts_format_names_and_fall_back() -> None:
     assert i18n.t("en", "msg.claimed", open=2, cap=5) == "The deal is yours. Load: 2 of 5."
     assert i18n.t("en", "no.such.key") == "no.such.key"
     assert i18n.has("msg.done") and not i18n.has("msg.no_such_answer")
+
+
+@pytest.mark.parametrize(("lang", "text"), [("ru", "Сделки на бирже"),
+                                            ("en", "Deals on the exchange")])
+def test_flask_babel_reads_the_same_catalogs_in_the_viewers_language(app, lang, text) -> None:
+    from types import SimpleNamespace
+
+    from flask import g, render_template_string
+    from flask_babel import gettext, refresh
+    with app.test_request_context("/app/"):
+        g.viewer = SimpleNamespace(lang=lang)
+        refresh()
+        assert gettext("board.title") == text
+        assert render_template_string('{{ _("board.title") }}') == text
