@@ -9,7 +9,9 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= 4
 XDIST := -n $(TEST_WORKERS)
 
-.PHONY: venv spelling demo test test-dates test-postgres test-long test-pbx pbx-tools bench bench-quick lint browser clean
+PYBABEL := $(VENV)/bin/pybabel
+
+.PHONY: i18n-from-dicts i18n-extract i18n-update i18n-compile venv spelling demo test test-dates test-postgres test-long test-pbx pbx-tools bench bench-quick lint browser clean
 
 venv: $(VENV)/.installed
 
@@ -95,6 +97,27 @@ bench: venv spelling
 # The same table at smoke sizes (a minute or two): shows every benchmark still runs.
 bench-quick: venv spelling
 	$(PY) -m bench --quick
+
+# Page texts: translations/{ru,en}/LC_MESSAGES/messages.po, msgid = the key (pages/i18n.py).
+# The compiled .mo files are committed, so a checkout runs (tests, gunicorn, demo) with no build
+# step; tests/unit/test_i18n_catalogs.py fails when a .mo is older than its .po.
+# While pages/i18n*.py dicts are still the source: edit them, then `make i18n-from-dicts`.
+i18n-from-dicts: venv
+	$(PY) -m tools.dicts_to_po
+
+# The keys the code names literally (k.t with a literal); keys built at run time (f"err.{key}") are not
+# seen, which is why i18n-update merges from messages.pot (every key) and not from this file.
+i18n-extract: venv
+	PYTHONPATH=. $(PYBABEL) extract -F babel.cfg -k t --no-location --sort-output \
+	  -o translations/extracted.pot .
+
+# New keys of messages.pot land in both catalogs empty (the catalog test then names them).
+i18n-update: venv
+	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching \
+	  --no-location --width 100
+
+i18n-compile: venv
+	$(PYBABEL) compile -d translations --statistics
 
 lint: venv
 	$(VENV)/bin/ruff check .

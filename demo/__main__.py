@@ -34,6 +34,7 @@ from config import ROOT, Secret, Settings
 from demo import history, myday, report
 from demo.clock import DEMO_DAY, TravelClock, start_of
 from jobs import runner
+from pages import i18n
 from sandbox import conversations, running_cloud
 from sandbox.clock import PORTAL_TZ
 from sandbox.latency import RoundTrip
@@ -187,9 +188,9 @@ def run(args: argparse.Namespace, clock: TravelClock) -> int:
         if response is None or response.status_code != 200 or not portal.installed:
             say(f"ошибка установки / install failed: {response and response.text}")
             return 1
-        say(f"3/6 Установлено / installed: привязано "
-            f"{report.count(len(portal.bindings), 'событие', 'события', 'событий')} и "
-            f"{report.count(len(portal.placements), 'вкладка', 'вкладки', 'вкладок')}")
+        say(f"3/6 Установлено / installed: "
+            f"{i18n.nt('ru', len(portal.bindings), 'bound_events')}, "
+            f"{i18n.nt('ru', len(portal.placements), 'bound_tabs')}")
 
         started = time.monotonic()
         first_sync(app, portal.member_id)  # the 30 days come in through the app's own import

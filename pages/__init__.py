@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, Response, g, jsonify, redirect, request, url_for
+from flask_babel import Babel
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
@@ -250,3 +251,14 @@ def init_pages(app: Flask) -> None:
     )
 
     app.register_blueprint(bp)
+    Babel(app, locale_selector=request_lang, default_locale="ru",
+          default_translation_directories=str(i18n.TRANSLATIONS))
+
+
+def request_lang() -> str:
+    """Flask-Babel's locale for this request: the viewer's language (Bitrix24's LANG at entry),
+    Russian before a viewer is known. The same catalogs as pages.i18n.t, so `_(key)` in a
+    template or flask_babel.gettext in a view says what `k.t(key)` says — without the
+    `{name:gent}` cases and `{x}` fields, which only k.t fills."""
+    current = g.get("viewer")
+    return current.lang if current is not None else g.get("lang", "ru")

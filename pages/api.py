@@ -41,7 +41,7 @@ def _answer(result: actions.ActionResult) -> tuple[Response, int]:
     params = dict(result.params)
     if key == "already_taken" and not params.get("name"):
         key = "already_taken_anon"
-    if f"msg.{key}" in i18n.RU:
+    if i18n.has(f"msg.{key}"):
         message = k.t(f"msg.{key}", **params)
     else:  # a new domain answer without words yet: say something true, and log it
         logger.warning("web.page.missing_text", extra={"key": key})

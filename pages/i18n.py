@@ -1,14 +1,23 @@
-"""Every word the app pages show: Russian (the default) and English, as two flat dicts.
+"""Every word the app pages show: Russian (the default) and English, from gettext catalogs.
 
-Flat dicts keep the translation reviewable side by side. A key missing in English falls back to
-Russian; a key missing everywhere shows itself (a visible bug, never a crash). Action answers
-use the domain's `ActionResult.message_key` under `msg.`.
+`t()` and `plural()` read translations/{ru,en}/LC_MESSAGES/messages.mo (msgid = the key), loaded
+once per process. The flat dicts below (and in the i18n_* area modules) are, for now, the
+*source* of those catalogs: `make i18n-from-dicts` (tools/dicts_to_po.py) rewrites the .po/.mo
+from them, and tests/unit/test_i18n_catalogs.py fails when the two disagree. They stay until the
+other branches' new keys are merged; then the .po files become the source and the dicts go.
+
+A key missing in English falls back to Russian; a key missing everywhere shows itself (a visible
+bug, never a crash). Action answers use the domain's `ActionResult.message_key` under `msg.`.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from babel.support import Translations
+
+from config import ROOT
 from pages import (
     i18n_audits,
     i18n_calls,
@@ -21,6 +30,8 @@ from pages import (
     i18n_routing,
 )
 from quality.name_cases import FORMATTER
+
+TRANSLATIONS = ROOT / "translations"
 
 RU: dict[str, str] = {
     "app_name": "Контроль продаж",
@@ -361,8 +372,38 @@ for _area in (i18n_audits, i18n_calls, i18n_comm, i18n_leads, i18n_money, i18n_m
 
 PLURALS = {
     "deals": {"ru": ("сделка", "сделки", "сделок"), "en": ("deal", "deals")},
+    # whole phrases, the verb agreeing with the number: «2 вкладки привязаны» (demo install)
+    "bound_events": {"ru": ("{n}\u00a0событие привязано", "{n}\u00a0события привязаны",
+                            "{n}\u00a0событий привязано"),
+                     "en": ("{n}\u00a0event bound", "{n}\u00a0events bound")},
+    "bound_tabs": {"ru": ("{n}\u00a0вкладка привязана", "{n}\u00a0вкладки привязаны",
+                          "{n}\u00a0вкладок привязано"),
+                   "en": ("{n}\u00a0tab bound", "{n}\u00a0tabs bound")},
     **i18n_myday.PLURALS,
 }
+
+
+@cache
+def catalog(lang: str) -> Translations:
+    """The compiled catalog of `lang` ("ru" for anything else); English falls back to Russian."""
+    russian = Translations.load(str(TRANSLATIONS), ["ru"])
+    if lang != "en":
+        return russian
+    english = Translations.load(str(TRANSLATIONS), ["en"])
+    english.add_fallback(russian)
+    return english
+
+
+def texts(lang: str) -> dict[str, str]:
+    """Every key's text in `lang` alone (no fallback), as compiled: for the tests that scan all
+    texts (brand spelling, case specs). Plural entries are left out."""
+    own = Translations.load(str(TRANSLATIONS), [lang])
+    return {k: v for k, v in own._catalog.items() if isinstance(k, str) and k}
+
+
+def has(key: str) -> bool:
+    """Whether `key` has a text (in Russian, which every key must have)."""
+    return catalog("ru").gettext(key) != key
 
 
 def t(lang: str, key: str, **params: Any) -> str:
@@ -370,18 +411,17 @@ def t(lang: str, key: str, **params: Any) -> str:
 
     `{name:gent}` (datv, ablt…) puts a person's name in the case the sentence needs.
     """
-    text = (EN.get(key) if lang == "en" else None) or RU.get(key) or key
+    text = catalog(lang).gettext(key)
     return FORMATTER.format(text, **params) if params else text
 
 
 def plural(lang: str, n: int, key: str = "deals") -> str:
-    """'1 сделка', '2 сделки', '5 сделок', '11 сделок'; English has two forms."""
-    forms = PLURALS[key]["en" if lang == "en" else "ru"]
-    if lang == "en":
-        return forms[0] if n == 1 else forms[1]
-    n10, n100 = n % 10, n % 100
-    if n10 == 1 and n100 != 11:
-        return forms[0]
-    if 2 <= n10 <= 4 and not 12 <= n100 <= 14:
-        return forms[1]
-    return forms[2]
+    """'1 сделка', '2 сделки', '5 сделок', '11 сделок'; English has two forms (the catalogs'
+    Plural-Forms decide; msgid plural.<key>)."""
+    msgid = f"plural.{key}"
+    return catalog(lang).ngettext(msgid, msgid, abs(n))
+
+
+def nt(lang: str, n: int, key: str, **params: Any) -> str:
+    """A whole phrase agreeing with `n` («2 вкладки привязаны»), `{n}` and params filled in."""
+    return FORMATTER.format(plural(lang, n, key), n=n, **params)

@@ -111,16 +111,10 @@ EN: dict[str, str] = {
 
 
 def form(lang: str, n: int, key: str) -> str:
-    """The word for `n` of `key`: 1 звонок, 2 звонка, 5 звонков, 11 звонков, 21 звонок."""
-    forms = PLURALS[key]["en" if lang == "en" else "ru"]
-    if lang == "en":
-        return forms[0] if n == 1 else forms[1]
-    n10, n100 = abs(n) % 10, abs(n) % 100
-    if n10 == 1 and n100 != 11:
-        return forms[0]
-    if 2 <= n10 <= 4 and not 12 <= n100 <= 14:
-        return forms[1]
-    return forms[2]
+    """The word for `n` of `key`: 1 звонок, 2 звонка, 5 звонков, 11 звонков, 21 звонок (the
+    catalogs' plural.<key>, built from PLURALS above)."""
+    from pages import i18n  # pages.i18n imports this module for its texts
+    return i18n.plural(lang, n, key)
 
 
 def grouped(value: float | Decimal, lang: str) -> str:

@@ -13,7 +13,8 @@ CYRILLIC = re.compile(r"битрикс\s*24", re.I)
 
 
 @pytest.mark.parametrize(("texts", "wrong", "right"), [
-    (i18n.RU, LATIN, "Битрикс24"), (i18n.EN, CYRILLIC, "Bitrix24")], ids=["ru", "en"])
+    (i18n.texts("ru"), LATIN, "Битрикс24"), (i18n.texts("en"), CYRILLIC, "Bitrix24"),
+], ids=["ru", "en"])
 def test_each_language_spells_the_brand_its_own_way(texts, wrong, right) -> None:
     bad = {key: text for key, text in texts.items() if wrong.search(text)}
     assert bad == {}, f"use «{right}» in these"
