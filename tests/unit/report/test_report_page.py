@@ -17,17 +17,18 @@ from pages.auth import Viewer
 from store import mirror
 from store.settings import load_section, save_section
 from tests.factories import make_portal, page_session
-from tests.unit.report.world import NOW, PERIOD, generate
+from tests.unit.report.world import PERIOD, generate
 
 OWNER = 1
+READ_AT = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # Tuesday 11:00 in Moscow
 
 
 @pytest.fixture
 def portal(sessions):
-    """The generated department, read on the Monday after its days (world.NOW), whatever
+    """The generated department, read on the Tuesday after its days (READ_AT), whatever
     TEST_NOW is: at an earlier moment (CI's October DST replay) its November days are still to
     come, and a report rightly shows no trend and no lost calls for days that have not been."""
-    with time_machine.travel(NOW, tick=True):
+    with time_machine.travel(READ_AT, tick=True):
         with sessions() as s:
             row = make_portal(s)
             generate(s, row.id)
