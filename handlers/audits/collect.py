@@ -54,6 +54,16 @@ def collect(ctx: ActionContext, limit: int = PER_BATCH) -> int:
     return done
 
 
+def call_back_if_due(ctx: ActionContext, cfg: config.AuditConfig, row: Rejection,
+                     controller: int | None) -> None:
+    """A suspicious or sampled rejection gets the controller's callback (once, however often
+    it is scored)."""
+    if row.score >= cfg.suspicious_score or row.sampled:
+        audits.schedule_callback(ctx.session, ctx.portal.id, row.id,
+                                 due_at=row.rejected_at + timedelta(days=cfg.callback_days),
+                                 responsible_id=controller)
+
+
 def finish(ctx: ActionContext, cfg: config.AuditConfig, row: Rejection, *, activities: object,
            comments: object, controller: int | None) -> None:
     """Evidence, score and sample are derived from stored facts, so a rerun agrees."""
@@ -70,10 +80,7 @@ def finish(ctx: ActionContext, cfg: config.AuditConfig, row: Rejection, *, activ
     row.reasons, row.score, row.evidence = found, score.score(found, cfg), ev.as_json()
     row.sampled = score.sampled(row.entity_type, row.b24_entity_id, cfg.sample_percent)
     row.state = "open"
-    if row.score >= cfg.suspicious_score or row.sampled:
-        audits.schedule_callback(ctx.session, ctx.portal.id, row.id,
-                                 due_at=row.rejected_at + timedelta(days=cfg.callback_days),
-                                 responsible_id=controller)
+    call_back_if_due(ctx, cfg, row, controller)
     logger.info("audits.rejection.scored", extra={
         "member_id": ctx.portal.member_id, "rejection": row.id, "score": row.score,
         "reasons": found, "sampled": row.sampled})

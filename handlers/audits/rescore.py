@@ -13,10 +13,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from handlers.audits import config, score
+from handlers.audits import collect, config, score
 from handlers.comm.talks import transcript_talks
 from handlers.exchange.actions import ActionContext
-from store import audits
 from store.audits_models import Rejection
 
 logger = logging.getLogger(__name__)
@@ -64,12 +63,9 @@ def after_transcripts(ctx: ActionContext, activity_ids: Iterable[int],
         ev.talks = talks
         found = score.reasons(ev, row.reason, cfg)
         row.reasons, row.score, row.evidence = found, score.score(found, cfg), ev.as_json()
-        if row.score >= cfg.suspicious_score:
-            if controller is None:
-                controller = config.controller(ctx.session, ctx.portal.id, cfg)
-            audits.schedule_callback(ctx.session, ctx.portal.id, row.id,
-                                     due_at=row.rejected_at + timedelta(days=cfg.callback_days),
-                                     responsible_id=controller)
+        if controller is None:
+            controller = config.controller(ctx.session, ctx.portal.id, cfg)
+        collect.call_back_if_due(ctx, cfg, row, controller)
         changed += 1
         logger.info("audits.rejection.rescored", extra={
             "member_id": ctx.portal.member_id, "rejection": row.id, "score": row.score,
