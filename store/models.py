@@ -21,11 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from store.crypto import EncryptedText
 from store.db import Base
-from store.types import BigId, UTCDateTime
-
-
-def portal_fk() -> ForeignKey:
-    return ForeignKey("portals.id", ondelete="CASCADE")
+from store.types import BigId, UTCDateTime, portal_fk
 
 
 class Portal(Base):
