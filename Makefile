@@ -120,8 +120,11 @@ i18n-update: venv
 	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching \
 	  --no-location --width 100
 
+# Two domains: `messages` (the pages) and `portal` (what the app writes into Bitrix24:
+# handlers/catalog.py; tests/unit/test_portal_catalog.py checks its .mo the same way).
 i18n-compile: venv
 	$(PYBABEL) compile -d translations --statistics
+	$(PYBABEL) compile -d translations -D portal --statistics
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from b24.client import B24Client
+from handlers import catalog
 from handlers.exchange.config import KEEP_FIELD
 
-LABEL = {"ru": "Оставить за мной", "en": "Keep this deal"}
+# Bitrix24 keeps a label per language (crm.*.userfield.add, EDIT_FORM_LABEL by language id).
+LABEL = {lang: catalog.text(lang, "field.keep") for lang in ("ru", "en")}
 
 
 def ensure_keep_field(b24: B24Client) -> bool:

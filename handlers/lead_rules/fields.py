@@ -7,9 +7,11 @@ it only when a lead goes to a failure status, in "field" reason mode (§8.8).
 from __future__ import annotations
 
 from b24.client import B24Client
+from handlers import catalog
 from handlers.lead_rules.config import REASON_FIELD
 
-LABEL = {"ru": "Причина отказа", "en": "Rejection reason"}
+# Bitrix24 keeps a label per language (crm.*.userfield.add, EDIT_FORM_LABEL by language id).
+LABEL = {lang: catalog.text(lang, "field.rejection_reason") for lang in ("ru", "en")}
 
 
 def ensure_reason_field(b24: B24Client) -> bool:
