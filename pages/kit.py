@@ -108,7 +108,7 @@ class Kit:
         return i18n.plural(self.lang, n, "deals")
 
     def plural(self, n: int, key: str) -> str:
-        """The word for `n` of `key` (pages.i18n.PLURALS): «1 рабочий день», «5 рабочих дней»."""
+        """The word for `n` of `key` (plural.<key>): «1 рабочий день», «5 рабочих дней»."""
         return i18n.plural(self.lang, n, key)
 
     def num(self, value: int | float | Decimal) -> str:
