@@ -99,10 +99,10 @@ def calls_page() -> tuple[str, int]:
         lost=kpis.lost_calls(session, pid, period, rules, limit=100),
         **_recordings(period, mine),
         hour_chart=charts.by_hour(hours, names),
-        day_chart=charts.answered_vs_missed(days, labels),
+        day_chart=charts.answered_vs_missed(days, labels, k.lang),
         trend_chart=charts.lcr_trend(kpis.by_day(session, pid, trend,
                                                  kpis.Rules.of(cfg, trend, as_of=k.now,
-                                                               operator=mine))),
+                                                               operator=mine)), k.lang),
         notice=notice if notice in NOTICES else None, notice_name=request.args.get("name", ""),
         local=lambda moment: moment.astimezone(cfg.tz), timedelta=timedelta)
 

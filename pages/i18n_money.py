@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pages import i18n
+from pages import formats, i18n
 
 NBSP = "\u00a0"
 
@@ -16,18 +16,12 @@ def form(lang: str, n: int, key: str) -> str:
     return i18n.plural(lang, n, key)
 
 
-def grouped(value: float | Decimal, lang: str) -> str:
-    """540 000 (no-break spaces) or 540,000."""
-    text = f"{round(value):,}"
-    return text if lang == "en" else text.replace(",", NBSP)
-
-
 def lost_money(lang: str, n: int, amount: float | Decimal, sign: str = "₽") -> str:
     """«Потеряно 6 звонков ≈ 540 000 ₽», «Потерян 1 звонок ≈ 90 000 ₽»; no-break spaces keep
     the number with its word and the sum with ₽."""
     if n == 0:
         return "No lost calls" if lang == "en" else "Потерянных звонков нет"
-    money = f"≈{NBSP}{grouped(amount, lang)}{NBSP}{sign}"
+    money = f"≈{NBSP}{formats.number(amount, lang)}{NBSP}{sign}"
     if lang == "en":
         return f"{n}{NBSP}{form(lang, n, 'calls')} lost {money}"
     return f"{form(lang, n, 'lost_verb')} {n}{NBSP}{form(lang, n, 'calls')} {money}"

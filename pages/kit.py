@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -129,12 +129,32 @@ class Kit:
     def hours(self, since: datetime | None) -> float:
         return 0.0 if since is None else (self.now - since).total_seconds() / 3600
 
-    def stamp(self, value: datetime | None) -> str:
+    def elapsed(self, seconds: float | None) -> str:
+        """A call's length, a talk or a wait: «8 мин 25 с» (pages.formats.elapsed)."""
+        return formats.elapsed(seconds, self.lang)
+
+    def stamp(self, value: datetime | None, *, year: bool = True) -> str:
         """A moment in the portal's time zone (not UTC, not the viewer's browser)."""
-        return formats.local_stamp(value, self.zone, self.lang)
+        return formats.local_stamp(value, self.zone, self.lang, year=year)
 
     def at(self, value: datetime | None, zone: tzinfo) -> str:
         return formats.local_stamp(value, zone, self.lang)
+
+    def day(self, value: date | None) -> str:
+        """«02.12.2026» / "Dec 2, 2026"."""
+        return formats.day(value, self.lang)
+
+    def dm(self, value: date) -> str:
+        """«02.12» / "Dec 2": a day of the period shown, without the year."""
+        return formats.day_month(value, self.lang)
+
+    def clock(self, value: datetime | None) -> str:
+        """«14:07» in the portal's zone."""
+        return formats.clock(value, self.zone, self.lang)
+
+    def zone_name(self) -> str:
+        """The portal's zone, shown once: «Москва (UTC+3)»."""
+        return formats.zone_name(self.zone, self.now, self.lang)
 
     def phone(self, value: str | None) -> str:
         return formats.phone(value)

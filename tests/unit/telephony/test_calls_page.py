@@ -193,15 +193,17 @@ def test_recordings_table_heads_the_call_duration_and_says_when_it_cuts(client, 
         assert got.status_code == 200
 
 
-def test_hours_are_written_with_a_decimal_comma_in_russian(client, app, portal) -> None:
+def test_talk_times_use_the_one_duration_format(client, app, portal) -> None:
+    """Talk in total (90 + 240 + 30 s), the recorded call's length and the workday hours."""
     html = client.get("/app/calls", query_string={"s": token(app, portal, HEAD, admin=True),
                                                   **span()}).get_data(as_text=True)
     body = text(html)
-    assert re.search(r"всего \d+(,\d)? ч разговоров", body), body
-    assert "рабочего дня (8 ч)" in body and not re.search(r"\d\.\d ч", body)
+    assert "всего 6 мин разговоров" in body and "6\u00a0мин" in html
+    assert re.search(r'<td class="num">1\u00a0мин 30\u00a0с</td>', html)  # the recording
+    assert "рабочего дня (8 ч)" in body and not re.search(r">\d:\d\d<", html)  # no m:ss
     english = text(client.get("/app/calls", query_string={
         "s": token(app, portal, HEAD, admin=True, lang="en"), **span()}).get_data(as_text=True))
-    assert re.search(r"\d+(\.\d)? h of talk in total", english)
+    assert "6 min of talk in total" in english and "1 min 30 s" in english
 
 
 @pytest.mark.parametrize(("value", "ru", "en"), [
