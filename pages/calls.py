@@ -17,7 +17,7 @@ from sqlalchemy import select
 from handlers.exchange.actions import action_context
 from handlers.telephony import callback, kpis
 from handlers.telephony import config as telephony_config
-from pages import bp, rights
+from pages import bp, formats, rights
 from pages import calls_charts as charts
 from pages import money as money_page
 from pages.calls_forms import REGIONS, ZONES, parse_settings, pbx_section
@@ -52,9 +52,8 @@ def _period(cfg: telephony_config.TelephonyConfig) -> tuple[date, date]:
     today = datetime.now(cfg.tz).date()
 
     def day(name: str, default: date) -> date:
-        try:
-            picked = date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
+        picked = formats.parse_day(request.args.get(name))  # «23.11.2026» or ISO
+        if picked is None:
             return default
         # 0001-01-01 or 9999-12-31 would overflow `date` in the period and trend arithmetic.
         return picked if FIRST_DAY <= picked <= LAST_DAY else default

@@ -100,6 +100,31 @@ def day(value: date | None, lang: str) -> str:
                              locale=locale(lang))
 
 
+def day_field(value: date, lang: str) -> str:
+    """A day in a typed field: «23.11.2026» in Russian, ISO '2026-11-23' in English (never
+    the browser's own '11/23/2026', which a date input shows in an English Chromium)."""
+    return dates.format_date(value, "dd.MM.y", locale="ru") if locale(lang) == "ru" \
+        else value.isoformat()
+
+
+def parse_day(text: str | None) -> date | None:
+    """A typed day: ISO '2026-11-23' (links, English), '23.11.2026' or '23.11.26'; None when
+    it is no date."""
+    raw = (text or "").strip()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        pass
+    parts = raw.split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[2]) not in (2, 4):
+        return None
+    year = int(parts[2]) + (2000 if len(parts[2]) == 2 else 0)
+    try:
+        return date(year, int(parts[1]), int(parts[0]))
+    except ValueError:
+        return None
+
+
 def day_month(value: date, lang: str) -> str:
     """A day of this period without the year: '02.12' / 'Dec 2' (table heads, chart axes)."""
     return dates.format_date(value, DAY_MONTH[locale(lang)], locale=locale(lang))

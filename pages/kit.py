@@ -144,6 +144,10 @@ class Kit:
         """«02.12.2026» / "Dec 2, 2026"."""
         return formats.day(value, self.lang)
 
+    def day_field(self, value: date) -> str:
+        """A typed day field's value: «23.11.2026» / '2026-11-23' (pages.formats.parse_day)."""
+        return formats.day_field(value, self.lang)
+
     def dm(self, value: date) -> str:
         """«02.12» / "Dec 2": a day of the period shown, without the year."""
         return formats.day_month(value, self.lang)

@@ -72,3 +72,13 @@ def test_the_zone_is_shown_once_with_its_offset() -> None:
     summer = datetime(2026, 7, 1, tzinfo=UTC)  # DST counts
     assert formats.utc_offset(ZoneInfo("America/New_York"), summer) == "UTC−4"
     assert formats.utc_offset(ZoneInfo("Europe/London"), MOMENT) == "UTC"
+
+
+def test_a_typed_day_is_shown_and_read_the_local_way() -> None:
+    day = date(2026, 11, 23)
+    assert (formats.day_field(day, "ru"), formats.day_field(day, "en")) == (
+        "23.11.2026", "2026-11-23")
+    for typed in ("23.11.2026", "2026-11-23", " 23.11.26 "):
+        assert formats.parse_day(typed) == day, typed
+    for wrong in ("11/23/2026", "31.02.2026", "23.11", "nonsense", "", None, "2026-13-45"):
+        assert formats.parse_day(wrong) is None, wrong

@@ -232,3 +232,17 @@ def test_percent_has_the_local_mark_and_a_no_break_space_in_russian(share, place
                                                                      en) -> None:
     from pages.formats import percent
     assert (percent(share, "ru", places), percent(share, "en", places)) == (ru, en)
+
+
+def test_the_period_fields_show_and_read_days_the_local_way(client, app, portal) -> None:
+    """Not a date input: an English Chromium shows those as 11/23/2026 on a Russian page."""
+    today = NOW.astimezone(MOSCOW).date()
+    typed = {"from": f"{today - timedelta(days=1):%d.%m.%Y}", "to": f"{today:%d.%m.%Y}"}
+    html = client.get("/app/calls", query_string={"s": token(app, portal, HEAD, admin=True),
+                                                  **typed}).get_data(as_text=True)
+    assert f'name="from" value="{typed["from"]}"' in html and 'type="date"' not in html
+    assert f'name="to" value="{typed["to"]}"' in html and 'placeholder="дд.мм.гггг"' in html
+    assert f"Звонки · {typed['from']} – {typed['to']}" in text(html)
+    english = client.get("/app/calls", query_string={
+        "s": token(app, portal, HEAD, admin=True, lang="en"), **span()}).get_data(as_text=True)
+    assert f'name="to" value="{today.isoformat()}"' in english
