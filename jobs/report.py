@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -27,6 +28,8 @@ from store.settings import load_section, save_section
 logger = logging.getLogger(__name__)
 SECTION, STATE = "report", "report_state"
 DEFAULTS = {"send_at": "08:30", "tz": "Europe/Moscow", "enabled": True}
+
+
 def recipients(ctx: ActionContext) -> list[int]:
     """The owner (head of the top department) and the head of sales."""
     cfg = exchange_config.load(ctx.session, ctx.portal.id)
@@ -80,7 +83,7 @@ def reported_day(clock: WorkClock, today: date) -> date | None:
     return today - timedelta(days=1)  # a calendar of holidays only: yesterday, as before
 
 
-def text(head: dict, *, lang: str, day: date, link: str) -> str:
+def text(head: dict[str, Any], *, lang: str, day: date, link: str) -> str:
     """The notice: «выиграно 3 сделки на 2 409 000 ₽», numbers and money through
     pages.formats, the wait for an answer in the one duration format («12 с»)."""
     neck = head["bottleneck"]
