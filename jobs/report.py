@@ -12,14 +12,13 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from sqlalchemy import select
 
-from handlers import catalog, notify
+from handlers import catalog, formats, notify
 from handlers.exchange import config as exchange_config
 from handlers.exchange.actions import ActionContext
 from handlers.exchange.caps import head_of_sales
 from handlers.myday import config as myday_config
 from handlers.report.build import Report, build
 from handlers.report.period import Period
-from pages import formats
 from store.models import Department
 from store.settings import load_section, save_section
 
@@ -113,7 +112,7 @@ def compose(head: dict[str, Any], lang: str, period: Period, *, myday: str = "",
             calls += say("at_risk", money=formats.money(head["money_at_risk"], None, lang))
         parts.append(calls + ".")
     if head.get("avg_answer") is not None:
-        parts.append(say("answer", seconds=formats.number(head["avg_answer"], lang)))
+        parts.append(say("answer", answer=formats.elapsed(head["avg_answer"], lang)))
     if head.get("escalations"):
         parts.append(say_n("escalations", head["escalations"]))
     neck = head.get("bottleneck")

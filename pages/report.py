@@ -71,7 +71,7 @@ def report_page() -> tuple[str, int]:
                   names=names(session, portal().id), domain=portal().domain, people=people,
                   line_name=line_label(session, portal().id),
                   tcfg=telephony_config.load(session, portal().id),
-                  trend_chart=charts.lcr_trend(report.sections["trend"]),
+                  trend_chart=charts.lcr_trend(report.sections["trend"], k.lang),
                   hour_chart=charts.by_hour(report.sections["hours"], people),
                   load=header_load(session, portal().id, cfg, who.user_id, who.is_admin, k.now),
                   active="report")

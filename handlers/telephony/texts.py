@@ -7,7 +7,7 @@ from typing import Any
 
 import phonenumbers
 
-from handlers import catalog
+from handlers import catalog, formats
 from store.models import Call
 
 
@@ -27,22 +27,22 @@ def pretty(phone: str | None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def talk(seconds: int, lang: str) -> str:
-    minutes, rest = divmod(max(0, int(seconds)), 60)
-    return (f"{minutes} мин {rest} с" if lang != "en" else f"{minutes} min {rest} s") \
-        if minutes else (f"{rest} с" if lang != "en" else f"{rest} s")
+def talk(seconds: int, lang: str | None) -> str:
+    """A talk time in the app's one duration format: «8 мин 25 с» (handlers.formats.elapsed)."""
+    return formats.elapsed(seconds, lang or "ru")
 
 
 def call_comment(call: Call, *, lang: str, tz: tzinfo, operator: str | None) -> str:
     """The timeline comment: the call's facts and the link to its recording."""
     kind = "outgoing" if call.call_type == 1 else ("incoming" if call.answered else "missed")
-    at = call.start_at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+    at = formats.local_stamp(call.start_at, tz, lang or "ru")
     lines = [text("facts", lang, kind=text(kind, lang), line=call.line or "—", at=at,
                   phone=pretty(call.phone or call.phone_raw))]
     if operator:
         lines.append(text("operator", lang, name=operator))
     if call.answered and call.answer_seconds is not None:
-        lines.append(text("talk", lang, talk=talk(call.duration, lang), answer=call.answer_seconds))
+        lines.append(text("talk", lang, talk=talk(call.duration, lang),
+                          answer=talk(call.answer_seconds, lang)))
     elif call.answered:
         lines.append(text("talk_only", lang, talk=talk(call.duration, lang)))
     else:
