@@ -125,7 +125,9 @@ def report_rows(r: dict, p: dict) -> list[Row]:
     where = "PostgreSQL" if p.get("postgres") else "SQLite"
     worst = max(r[k] for k in ("day", "week", "month"))
     return [Row(f"owner's report, {deals:,} deals, 10 transitions, 5 calls each ({where})",
-                ", ".join(f"{k} {r[k]:.2f} s" for k in ("day", "week", "month")),
+                ", ".join(f"{k} {r[k]:.2f} s" + (f" ({r[k + '_cpu']:.2f} s CPU)"
+                                                  if k + "_cpu" in r else "")
+                          for k in ("day", "week", "month")),
                 "each < 3 s", missed(worst < 3, f"{worst - 3:.2f} s", WHY["report"]))]
 
 
