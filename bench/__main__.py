@@ -63,9 +63,10 @@ WHY = {
            "the shared core's scheduling, not SQLite's write lock (paced inserts from 2 x 16 "
            "threads on that core: p99 2.6-4 ms with or without a transaction per insert)",
     "report": "one pass over the month's ~740 000 transitions, grouped per deal and stage "
-              "and looked up per deal (entries, counters, outcomes, funnel cohorts: ~2.2 s "
-              "CPU on SQLite), hygiene over all 200 000 deals (~1 s); SQLite month 3.3-3.4 s "
-              "CPU when quiet, and wall time grows with the machine's load",
+              "and looked up per deal (entries, counters, outcomes, funnel cohorts: ~1.8-2 s "
+              "CPU on SQLite, mostly SQLite's sorts); hygiene is index-only since 4 December "
+              "(~0.5 s CPU at load 8); SQLite month 3.44 s CPU in this benchmark at load 5 "
+              "that day, and wall time grows with the machine's load",
     "call_kpis": "five breakdowns over the hourly rollup (call_hours) and missed_calls; "
                  "when it misses, it is the machine's load (CPU time is printed too)",
 }

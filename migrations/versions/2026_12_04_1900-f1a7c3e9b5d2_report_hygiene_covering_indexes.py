@@ -8,7 +8,7 @@ The hygiene checks (handlers/report/hygiene.py) count every open deal of the por
 the report's period. ix_deals_open holds what three of them read (open, not deleted, id,
 manager, moved_time, date_create) and ix_deals_contact now also holds `deleted`, the manager
 and the deal id, so the passes over 200 000 deals never visit the table
-(SQLite: ~0.97 -> ~0.2 s CPU for the four checks).
+(SQLite, 200 000 deals, load 8.5: 1.14-1.73 -> 0.33-0.77 s CPU for the four checks).
 """
 from __future__ import annotations
 
