@@ -19,7 +19,7 @@ from handlers.telephony import config as telephony_config
 from pages import bp
 from pages import calls_charts as charts
 from pages.data import header_load, line_label, names, users
-from pages.kit import Forbidden, kit, portal, render, viewer, viewer_required
+from pages.kit import Forbidden, kit, portal, render, sessions, viewer, viewer_required
 from store.db import get_session
 
 KINDS = ("day", "week", "month")
@@ -63,7 +63,7 @@ def report_page() -> tuple[str, int]:
     _allowed()
     session, k, who = get_session(), kit(), viewer()
     period = _period()
-    report = build(session, portal().id, period, k.now)
+    report = build(session, portal().id, period, k.now, sessions=sessions())
     cfg = config.load(session, portal().id)
     people = {u.b24_user_id: u.full_name for u in users(session, portal().id)}
     return render("report.html", report=report, period=period,
@@ -84,7 +84,7 @@ def report_csv() -> Response:
     _allowed()
     session, k = get_session(), kit()
     period = _period()
-    report = build(session, portal().id, period, k.now)
+    report = build(session, portal().id, period, k.now, sessions=sessions())
     out = io.StringIO()
     _write_csv(SafeCsv(csv.writer(out)), report)
     stamp = datetime.now().strftime("%Y%m%d")
