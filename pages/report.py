@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import Response, g, redirect, request
@@ -87,9 +87,8 @@ def report_csv() -> Response:
     report = build(session, portal().id, period, k.now, sessions=sessions())
     out = io.StringIO()
     _write_csv(SafeCsv(csv.writer(out)), report)
-    stamp = datetime.now().strftime("%Y%m%d")
     return Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=report-{period.start}-{stamp}.csv"})
+        "Content-Disposition": f"attachment; filename=report-{period.start}-{period.end}.csv"})
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -13,6 +13,7 @@ import time_machine
 from handlers.report import stages
 from handlers.report.build import build
 from handlers.report.people import COLUMNS
+from handlers.report.period import Period
 from pages.auth import Viewer
 from store import mirror
 from store.settings import load_section, save_section
@@ -80,6 +81,9 @@ def test_csv_has_every_counter_and_the_calls_sections(client, app, portal) -> No
     got = client.get(f"/app/report.csv?s={token(app, portal)}&period=week"
                      f"&date={PERIOD.end.isoformat()}")
     assert got.status_code == 200
+    week = Period.of("week", PERIOD.end)  # named by its days, not by the server's today
+    assert got.headers["Content-Disposition"] == (
+        f"attachment; filename=report-{week.start}-{week.end}.csv")
     rows = list(csv.reader(io.StringIO(got.data.decode("utf-8-sig"))))
     assert rows[0] == ["section", "manager", *COLUMNS, "rejection_categories"]
     sections = {r[0] for r in rows}
