@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from handlers import notify
+from handlers import formats, notify
 from handlers.exchange.actions import ActionContext
 from handlers.exchange.caps import head_of_sales
 from handlers.exchange.reactions import name_of
@@ -132,7 +132,8 @@ def _step(ctx: ActionContext, rules: Rules, track: LeadTrack, lead: Lead,
     key = f"{lid}:{track.status_id}:{track.status_since.isoformat()}"
     who = lead.assigned_by_id if lead.assigned_by_id not in (None, rules.exchange_user) else None
     params = {"title": lead.title, "status": rules.statuses.name(track.status_id),
-              "since": _local(rules, track.status_since), "due": _local(rules, track.due_at)}
+              "since": _local(rules, track.status_since, ctx.portal.lang),
+              "due": _local(rules, track.due_at, ctx.portal.lang)}
     if track.notified_at is None:
         track.notified_at = now
         store.journal(ctx.session, ctx.portal.id, lead_id=lid, kind="overdue", user_id=who,
@@ -152,12 +153,14 @@ def _step(ctx: ActionContext, rules: Rules, track: LeadTrack, lead: Lead,
                   detail={"due": track.due_at.isoformat(), "responsible": who})
     name = name_of(ctx, who) if who else "—"
     run.commands[f"e{lid}"] = notify.notify(rules.head, texts.text(
-        "escalated", ctx.portal.lang, name=name, notified=_local(rules, track.notified_at),
+        "escalated", ctx.portal.lang, name=name,
+        notified=_local(rules, track.notified_at, ctx.portal.lang),
         **params), tag=f"lead-escalated-{lid}")
     run.escalated += 1
     logger.info("lead_rules.deadline.escalated", extra={
         "member_id": ctx.portal.member_id, "lead": lid, "head": rules.head})
 
 
-def _local(rules: Rules, moment: datetime) -> str:
-    return moment.astimezone(rules.clock.zone).strftime("%d.%m %H:%M")
+def _local(rules: Rules, moment: datetime, lang: str | None = None) -> str:
+    """«24.11, 14:07» in the working calendar's zone (handlers.formats, no year)."""
+    return formats.local_stamp(moment, rules.clock.zone, lang or "ru", year=False)

@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from b24.errors import B24ApiError, B24Error
 from b24.values import to_int
+from handlers import formats
 from handlers.exchange.actions import ActionContext
 from handlers.myday import texts
 from handlers.myday.prefill import COUNTERS, SENIOR
@@ -152,7 +153,7 @@ def _name(ctx: ActionContext, user_id: int | None) -> str:
 def _title(ctx: ActionContext, row: DayReport) -> str:
     lang = "en" if ctx.portal.lang == "en" else "ru"
     return texts.text("title", lang, id=row.id, name=_name(ctx, row.user_id),
-                      day=row.day.strftime("%d.%m.%Y"))
+                      day=formats.day(row.day, lang))
 
 
 def comment_text(ctx: ActionContext, row: DayReport) -> str:

@@ -12,6 +12,7 @@ import logging
 from sqlalchemy import select
 
 from b24.errors import B24Error
+from handlers import formats
 from handlers.exchange.actions import ActionContext, ActionResult
 from handlers.telephony import config as telephony_config
 from handlers.telephony import texts
@@ -50,7 +51,7 @@ def request_callback(ctx: ActionContext, viewer_id: int, call_id: str) -> Action
     owner = ctx.session.scalar(select(User).where(User.portal_id == ctx.portal.id,
                                                   User.b24_user_id == responsible))
     lang = ctx.portal.lang
-    at = call.start_at.astimezone(cfg.tz).strftime("%d.%m.%Y %H:%M")
+    at = formats.local_stamp(call.start_at, cfg.tz, lang or "ru")
     try:
         created = callback_todo(
             ctx, deal.b24_deal_id, responsible, call_id=call.call_id, origin="manual",

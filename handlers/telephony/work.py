@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, update
 
 from b24.errors import B24ApiError, B24Error, PortalGone
 from b24.values import iso, to_int
-from handlers import origins
+from handlers import formats, origins
 from handlers.exchange import config as exchange_config
 from handlers.exchange.actions import ActionContext
 from handlers.lead_rules.statuses import Statuses
@@ -219,7 +219,8 @@ def _run_todo(ctx: ActionContext, item: CallWork) -> str:
     if call is None:
         raise LookupError(f"call {item.call_id} is gone")
     cfg = telephony_config.load(ctx.session, ctx.portal.id)
-    lang, at = ctx.portal.lang, call.start_at.astimezone(cfg.tz).strftime("%d.%m.%Y %H:%M")
+    lang = ctx.portal.lang
+    at = formats.local_stamp(call.start_at, cfg.tz, lang or "ru")
     created = callback_todo(ctx, item.b24_deal_id, item.responsible_id, call_id=call.call_id,
                             origin="missed", minutes=cfg.callback_minutes,
                             title=texts.text("todo_title", lang, phone=texts.pretty(call.phone)),
