@@ -83,7 +83,9 @@ def ack_rows(r: dict, p: dict) -> list[Row]:
              f"{0.95 * rate - r['rps']:.0f} req/s" if r["rps"] < 0.95 * rate else "",
              f"{r['lost']} lost" if r["lost"] else ""]
     pinned = "app CPU 0, generator CPU 1" if r.get("pinned", False) else "not pinned"
-    return [Row(f"webhook ack @{rate:.0f} req/s (gunicorn -w 2, SQLite, {pinned})",
+    workers = r.get("workers", "?")
+    return [Row(f"webhook ack @{rate:.0f} req/s (gunicorn.conf.py: {workers} worker(s), "
+                f"SQLite, {pinned})",
                 f"{r['rps']:.0f} req/s, p99 {r['p99_ms']:.1f} ms, lost {r['lost']}",
                 f">= {0.95 * rate:.0f} req/s, p99 < 25 ms, 0 lost",
                 missed(ok, ", ".join(x for x in short if x), WHY["ack"]))]

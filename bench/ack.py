@@ -33,6 +33,7 @@ from bench.common import (
     start_gunicorn,
     summary_ms,
     temp_sqlite_url,
+    worker_count,
 )
 from store.db import make_engine, make_session_factory
 from store.models import InboxEvent
@@ -81,7 +82,8 @@ def main(argv: list[str] | None = None) -> dict:
             os.sched_setaffinity(0, {int(c) for c in args.load_cpus.split(",")})
         where = (f"app on CPU {args.app_cpus}, generator on CPU {args.load_cpus}" if pinned
                  else "one core: not pinned")
-        shape = (f"-w {args.workers or 'conf'} --threads {args.threads or 'conf'}")
+        workers = worker_count(proc.pid)
+        shape = f"{workers} worker(s) x {args.threads or 'conf'} threads"
         print(f"ack: {args.rate:.0f} req/s for {args.seconds:.0f} s, gunicorn {shape}, "
               f"{url.split(':')[0]}, {where}, load {loadavg()}", flush=True)
         app0, load0, t0 = process_cpu(proc.pid), time.process_time(), time.perf_counter()
@@ -97,8 +99,8 @@ def main(argv: list[str] | None = None) -> dict:
         stored = session.scalar(select(func.count()).select_from(InboxEvent))
     engine.dispose()
     ok = len(latencies) - failures
-    result = {"pinned": pinned, "sent": len(latencies), "ok": ok, "stored": stored,
-              "lost": ok - stored,
+    result = {"pinned": pinned, "workers": workers, "sent": len(latencies), "ok": ok,
+              "stored": stored, "lost": ok - stored,
               "rps": len(latencies) / wall, "p50_ms": sorted(latencies)[len(latencies) // 2] * 1000,
               "p99_ms": sorted(latencies)[int(len(latencies) * 0.99) - 1] * 1000,
               "app_cpu_ms": app_cpu / len(latencies) * 1000, "load_cpu": load_cpu / wall,

@@ -130,6 +130,14 @@ def process_cpu(pid: int) -> float:
     return (own or 0.0) + sum(process_cpu(int(child)) for child in children)
 
 
+def worker_count(pid: int) -> int:
+    """How many workers a gunicorn master runs (its child processes)."""
+    try:
+        return len(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+    except OSError:
+        return 0
+
+
 def open_loop(total: int, rate: float, send: Callable[[requests.Session, int], bool], *,
               senders: int = 16) -> tuple[list[float], int]:
     """Open loop: request i is due at start + i/rate whatever the previous answers took.
