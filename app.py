@@ -78,11 +78,15 @@ def configure_logging(level: str) -> None:
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {"werkzeug": {"level": "WARNING", "filters": ["sessions"]},
-                    "gunicorn.access": {"filters": ["sessions"]},
                     "apscheduler": {"level": "WARNING"},
                     "urllib3": {"level": "WARNING"},
                     "alembic.runtime.plugins": {"level": "WARNING"}},
     })
+    # gunicorn's access logger is masked but not configured here: dictConfig drops the handlers
+    # of every logger it names, and gunicorn set this one's (ACCESS_LOG) before loading the app.
+    access = logging.getLogger("gunicorn.access")
+    if not any(isinstance(f, SessionRedactor) for f in access.filters):
+        access.addFilter(SessionRedactor())
 
 
 def create_app(settings: Settings | None = None, *, manifest_path: Path = MANIFEST) -> Flask:

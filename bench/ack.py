@@ -1,7 +1,7 @@
 """Webhook acknowledgement under gunicorn on loopback: rate, p50/p99, and zero lost.
 
     python -m bench.ack [--rate 300] [--seconds 10] [--workers N] [--threads N]
-                        [--database-url URL] [--app-cpus 0] [--load-cpus 1]
+                        [--database-url URL] [--app-cpus 0] [--load-cpus 1] [--server-times]
 
 An open-loop generator sends event posts at a fixed rate (each a distinct deal, so nothing
 coalesces); afterwards the inbox rows are counted: every 200 must be a stored row.
@@ -11,7 +11,9 @@ same core; on a machine with one core nothing is pinned (and the output says so)
 gunicorn runs with the shipped gunicorn.conf.py, so workers and threads are production's
 unless --workers / --threads override them. Printed with the figures: the CPU the app and the
 generator spent per request and the machine's load average (/proc/loadavg), because the core
-is shared with whatever else runs there.
+is shared with whatever else runs there. --server-times also prints gunicorn's own request
+time (its access log, `%(D)s`: from the parsed request to the written response, so without
+the wait for a thread and the generator's side); the log costs the app some CPU.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
@@ -68,12 +71,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--app-cpus", default="0", help="taskset list for gunicorn")
     parser.add_argument("--load-cpus", default="1", help="cores of the load generator")
+    parser.add_argument("--server-times", action="store_true",
+                        help="gunicorn's request times too (access log)")
     args = parser.parse_args(argv)
     url = args.database_url or temp_sqlite_url()
     prepared_database(url)
     port = free_port()
     pinned = (os.cpu_count() or 1) >= 2
     env = {} if args.threads is None else {"WEB_THREADS": str(args.threads)}
+    access = Path(url.removeprefix("sqlite:///")).with_name("access.log") \
+        if args.server_times and url.startswith("sqlite:///") else None
+    if access is not None:
+        env |= {"ACCESS_LOG": str(access), "GUNICORN_CMD_ARGS": "--access-logformat %(D)s"}
     proc = start_gunicorn(url, port, args.workers, cpus=args.app_cpus if pinned else None,
                           env=env)
     before = os.sched_getaffinity(0)
@@ -108,6 +117,10 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"  sent {len(latencies)}, 200 OK {ok}, inbox rows {stored}, lost {ok - stored}, "
           f"achieved {result['rps']:.0f} req/s")
     print(f"  latency: {summary_ms(latencies)}")
+    if access is not None and access.exists():
+        served = [int(line) / 1e6 for line in access.read_text().split() if line.isdigit()]
+        result["server_p99_ms"] = sorted(served)[int(len(served) * 0.99) - 1] * 1000
+        print(f"  gunicorn's own time ({len(served)} requests): {summary_ms(served)}")
     print(f"  CPU: app {result['app_cpu_ms']:.2f} ms per request, generator "
           f"{result['load_cpu']:.0%} of its core; load {result['loadavg']}")
     return result
