@@ -58,10 +58,11 @@ class Spec:
 # 2 December 2026, and speed branch, 3 December 2026, 2 shared cores): printed next to the
 # margin so a MISS explains itself.
 WHY = {
-    "ack": "app pinned to one core shared with other processes; ~1.4-1.7 ms CPU per event "
-           "in Flask + SQLAlchemy + SQLite commit, plus gunicorn's HTTP parsing; the tail is "
-           "the shared core's scheduling, not SQLite's write lock (paced inserts from 2 x 16 "
-           "threads on that core: p99 2.6-4 ms with or without a transaction per insert)",
+    "ack": "app pinned to one core shared with other processes; ~0.9-1.1 ms CPU per event "
+           "in Flask + SQLAlchemy + SQLite commit, ~1.4-2 ms with gunicorn's HTTP parsing; "
+           "the tail is the shared core's scheduling when others load it (4 December: p99 "
+           "14-25 ms at load 7-8, 60-130 ms at load 15-20, the same code), not SQLite's "
+           "write lock",
     "report": "one pass over the month's ~740 000 transitions, grouped per deal and stage "
               "and looked up per deal (entries, counters, outcomes, funnel cohorts: ~2.2 s "
               "CPU on SQLite), hygiene over all 200 000 deals (~1 s); SQLite month 3.3-3.4 s "
