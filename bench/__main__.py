@@ -61,7 +61,7 @@ WHY = {
     "ack": "app pinned to one core shared with other processes; ~0.9-1.1 ms CPU per event "
            "in Flask + SQLAlchemy + SQLite commit, ~1.4-2 ms with gunicorn's HTTP parsing; "
            "the tail is the shared core's scheduling when others load it (4 December, the "
-           "same code: p99 14-93 ms at load 7-9, under 25 ms in 2 of 13 runs), not SQLite's "
+           "same code: p99 14-93 ms at load 7-10, under 25 ms in 3 of 16 runs), not SQLite's "
            "write lock",
     "report": "one pass over the month's ~740 000 transitions, grouped per deal and stage "
               "and looked up per deal (entries, counters, outcomes, funnel cohorts: ~2.2 s "
