@@ -42,8 +42,8 @@ errorlog = "-"
 def post_worker_init(worker) -> None:  # noqa: ANN001 - gunicorn's Worker
     """The app is loaded: its ~140 000 long-lived objects (modules, routes, mappers, catalogs)
     leave the collector's reach (gc.freeze), so a full collection no longer walks them. The
-    first full collection after start-up paused a worker for 60-250 ms, long enough to queue
-    every event arriving meanwhile (bench/ack.py; with the freeze none came in 3 000 posts).
+    first full collection after start-up paused a worker for ~250 ms (at load 17), long
+    enough to queue every event arriving meanwhile (with the freeze none came in 3 000 posts).
     gc.collect first, so start-up garbage is freed rather than frozen."""
     gc.collect()
     gc.freeze()
