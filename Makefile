@@ -11,7 +11,7 @@ XDIST := -n $(TEST_WORKERS)
 
 PYBABEL := $(VENV)/bin/pybabel
 
-.PHONY: i18n-from-dicts i18n-extract i18n-update i18n-compile venv spelling demo test test-dates test-postgres test-long test-pbx pbx-tools bench bench-quick lint browser clean
+.PHONY: i18n-extract i18n-update i18n-compile venv spelling demo test test-dates test-postgres test-long test-pbx pbx-tools bench bench-quick lint browser clean
 
 venv: $(VENV)/.installed
 
@@ -102,26 +102,29 @@ bench: venv spelling
 bench-quick: venv spelling
 	$(PY) -m bench --quick
 
-# Page texts: translations/{ru,en}/LC_MESSAGES/messages.po, msgid = the key (pages/i18n.py).
-# The compiled .mo files are committed, so a checkout runs (tests, gunicorn, demo) with no build
-# step; tests/unit/test_i18n_catalogs.py fails when a .mo is older than its .po.
-# While pages/i18n*.py dicts are still the source: edit them, then `make i18n-from-dicts`.
-i18n-from-dicts: venv
-	$(PY) -m tools.dicts_to_po
+# Page texts: translations/{ru,en}/LC_MESSAGES/messages.po are the source, msgid = the key
+# (pages/i18n.py). To add a text: add the entry to both .po files, then `make i18n-compile`. The
+# compiled .mo files are committed, so a checkout runs (tests, gunicorn, demo) with no build
+# step; tests/unit/test_i18n_catalogs.py fails when a .mo is not what its .po compiles to.
 
-# The keys the code names literally (k.t with a literal); keys built at run time (f"err.{key}") are not
-# seen, which is why i18n-update merges from messages.pot (every key) and not from this file.
+# The keys the code names literally (k.t with a literal) into translations/extracted.pot.
 i18n-extract: venv
 	PYTHONPATH=. $(PYBABEL) extract -F babel.cfg -k t --no-location --sort-output \
 	  -o translations/extracted.pot .
 
-# New keys of messages.pot land in both catalogs empty (the catalog test then names them).
-i18n-update: venv
+# Keys new in the code land in both catalogs empty (the catalog test then names them). The
+# template is extracted.pot plus every key the ru catalog holds: keys built at run time
+# (f"err.{key}") are invisible to extract and would otherwise be made obsolete.
+i18n-update: i18n-extract
+	$(PY) -m tools.i18n_extract
 	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching \
-	  --no-location --width 100
+	  --width 100 --ignore-pot-creation-date
 
+# Two domains: `messages` (the pages) and `portal` (what the app writes into Bitrix24:
+# handlers/catalog.py; tests/unit/test_portal_catalog.py checks its .mo the same way).
 i18n-compile: venv
 	$(PYBABEL) compile -d translations --statistics
+	$(PYBABEL) compile -d translations -D portal --statistics
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -33,7 +33,9 @@ from bench.common import free_port
 from config import ROOT, Secret, Settings
 from demo import history, myday, report
 from demo.clock import DEMO_DAY, TravelClock, start_of
+from handlers.report.period import Period
 from jobs import runner
+from jobs.report import compose
 from pages import i18n
 from sandbox import conversations, running_cloud
 from sandbox.clock import PORTAL_TZ
@@ -239,18 +241,8 @@ def run(args: argparse.Namespace, clock: TravelClock) -> int:
     for kind, head in heads.items():
         say(report.line(kind, head, log.day))
     head = heads["day"]
-    neck = head["bottleneck"]
-    say(f"Отчёт руководителя за {log.day:%d.%m.%Y} / owner's report: выиграно {head['won']} "
-        f"на {report.money(head['won_amount'])}, проиграно {head['lost']}, узкое место: "
-        + (f"«{neck[0]}» в воронке «{head['pipeline_name']}» ({report.pct(neck[1])} проходят "
-           "дальше)" if neck else "нет данных")
-        + f"; потерянные звонки {report.pct(head['lcr'] or 0)} ({head['lost_calls']} из "
-        f"{head['incoming']}), время ответа "
-        + (f"{head['avg_answer']:.0f} с" if head.get("avg_answer") is not None else "—")
-        + f", исходящих от 3 мин {head['long_outgoing']}"
-        f", эскалаций {head['escalations']}, отказов {head['rejections']}"
-        f"; без движения {head['never_moved']}, без следующего шага {head['no_next_step']}, "
-        f"клиент у нескольких менеджеров {head['shared_clients']}")
+    notice = compose(head, "ru", Period.of("day", log.day)).replace("[B]", "").replace("[/B]", "")
+    say(f"Утреннее уведомление руководителю / the owner's morning notice: {notice}")
     say(f"Отчёт / report: {page}")
     say(f"«Мой день» в отчёте руководителя / my day in the owner's report: {days_page}")
     say(f"Снимки / screenshots ({shot_seconds:.1f} s): " + (

@@ -83,8 +83,7 @@ def alert_head(ctx: ActionContext) -> bool:
     hours = (ctx.now - oldest).total_seconds() / 3600 if oldest else 0.0
     if len(deals) <= cfg.alert_waiting_over and hours <= cfg.alert_wait_hours:
         return False
-    message = notify.text("exchange_alert", ctx.portal.lang, waiting=len(deals),
-                          hours=int(hours))
+    message = notify.counted("exchange_alert", len(deals), ctx.portal.lang, hours=int(hours))
     method, params = notify.notify(head, notify.with_link(
         message, ctx.portal.domain, ctx.app_code, "board", ctx.portal.lang), tag="exchange-alert")
     ctx.b24.call(method, params)

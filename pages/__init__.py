@@ -14,7 +14,6 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
 from handlers.exchange import config, priority, queries
-from handlers.telephony import config as telephony_config
 from pages import i18n, rights
 from pages.auth import (
     SESSION_HEADER,
@@ -94,9 +93,8 @@ def board() -> tuple[str, int]:
     oldest = min((r.waiting_since for r in rows if r.waiting_since), default=None)
     late = sum(1 for r in rows if k.hours(r.waiting_since) >= cfg.alert_wait_hours)
     best = priority.best(session, portal().id, cfg, k.now)
-    zone = telephony_config.load(session, portal().id).tz
     shown = rows[first:first + PAGE_SIZE]
-    held = {r.deal_id: until.astimezone(zone).strftime("%H:%M") for r in shown
+    held = {r.deal_id: k.clock(until) for r in shown
             if (until := priority.closed_until(cfg, best, who.user_id, r.waiting_since, k.now))}
     return render("board.html", cfg=cfg, rows=shown, total=len(rows),
                   best=best, held_for_best=held,

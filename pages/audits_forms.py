@@ -15,7 +15,7 @@ from store.models import User
 INT_FIELDS = {"suspicious_score": (1, 100), "sample_percent": (0, 100),
               "short_call_seconds": (1, 3600), "quick_reject_minutes": (0, 10080),
               "rate_window_days": (1, 365), "rate_min_closed": (1, 1000),
-              "callback_days": (1, 60), "followup_days": (1, 60), "utc_offset_hours": (-12, 14)}
+              "callback_days": (1, 60), "followup_days": (1, 60)}
 CHOICES = {"callback_kind": ("task", "todo"), "reengage_to": ("exchange", "controller")}
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Response, redirect, request
 from sqlalchemy import select
 
+from handlers import formats
 from handlers.exchange.actions import action_context
 from handlers.telephony import callback, kpis
 from handlers.telephony import config as telephony_config
@@ -52,9 +53,8 @@ def _period(cfg: telephony_config.TelephonyConfig) -> tuple[date, date]:
     today = datetime.now(cfg.tz).date()
 
     def day(name: str, default: date) -> date:
-        try:
-            picked = date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
+        picked = formats.parse_day(request.args.get(name))  # «23.11.2026» or ISO
+        if picked is None:
             return default
         # 0001-01-01 or 9999-12-31 would overflow `date` in the period and trend arithmetic.
         return picked if FIRST_DAY <= picked <= LAST_DAY else default
@@ -99,10 +99,10 @@ def calls_page() -> tuple[str, int]:
         lost=kpis.lost_calls(session, pid, period, rules, limit=100),
         **_recordings(period, mine),
         hour_chart=charts.by_hour(hours, names),
-        day_chart=charts.answered_vs_missed(days, labels),
+        day_chart=charts.answered_vs_missed(days, labels, k.lang),
         trend_chart=charts.lcr_trend(kpis.by_day(session, pid, trend,
                                                  kpis.Rules.of(cfg, trend, as_of=k.now,
-                                                               operator=mine))),
+                                                               operator=mine)), k.lang),
         notice=notice if notice in NOTICES else None, notice_name=request.args.get("name", ""),
         local=lambda moment: moment.astimezone(cfg.tz), timedelta=timedelta)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from handlers import formats
 from handlers.telephony.kpis import Kpis
 
 PALETTE = ("#2f80ed", "#27ae60", "#f2994a", "#9b51e0", "#eb5757", "#56ccf2", "#219653",
@@ -47,10 +48,9 @@ def scale(top: float) -> float:
     return (HEIGHT - BOTTOM - 10) / top if top > 0 else 0.0
 
 
-def grid(chart: Chart, top: float, fmt: str = "{:.0f}") -> None:
+def grid(chart: Chart, top: float, label: Callable[[float], str] = lambda v: f"{v:.0f}") -> None:
     for share in (0, 0.5, 1):
-        chart.grid.append((HEIGHT - BOTTOM - share * (HEIGHT - BOTTOM - 10), fmt.format(
-            top * share)))
+        chart.grid.append((HEIGHT - BOTTOM - share * (HEIGHT - BOTTOM - 10), label(top * share)))
 
 
 def calls_of(row: Kpis) -> int:
@@ -92,7 +92,7 @@ Segment = tuple[str, str]  # (colour, label key)
 
 
 def stacked_days(keys: list, stacks: list[tuple[int, ...]], segments: list[Segment],
-                 labels: Mapping[str, str]) -> Chart:
+                 labels: Mapping[str, str], lang: str) -> Chart:
     """One stacked bar per day (bottom segment first); the calls and the leads pages share it
     so both read the same way (same geometry, tooltips, thinned day labels, legend)."""
     totals = [sum(stack) for stack in stacks]
@@ -108,22 +108,22 @@ def stacked_days(keys: list, stacks: list[tuple[int, ...]], segments: list[Segme
             if n:
                 y -= n * unit
                 chart.rects.append(Rect(x, y, width, n * unit, fill,
-                                        f"{day_label(key)} · {labels[name]}: {n}"))
+                                        f"{day_label(key, lang)} · {labels[name]}: {n}"))
         if len(keys) <= 16 or i % max(1, len(keys) // 12) == 0:
-            chart.labels.append((x + width / 2, HEIGHT - 6, day_label(key)))
+            chart.labels.append((x + width / 2, HEIGHT - 6, day_label(key, lang)))
     chart.legend = [(fill, labels[name]) for fill, name in segments]
     return chart
 
 
-def answered_vs_missed(days: list[Kpis], labels: Mapping[str, str]) -> Chart:
+def answered_vs_missed(days: list[Kpis], labels: Mapping[str, str], lang: str) -> Chart:
     """Incoming calls per day: answered, missed but called back in time, lost."""
     return stacked_days([d.key for d in days],
                         [(d.answered, d.missed - d.lost, d.lost) for d in days],
                         [(ANSWERED, "answered"), (CALLED_BACK, "called_back"), (LOST, "lost")],
-                        labels)
+                        labels, lang)
 
 
-def lcr_trend(days: list[Kpis]) -> Chart:
+def lcr_trend(days: list[Kpis], lang: str) -> Chart:
     """Lost Call Rate per day; a day without incoming calls (a quiet day, or one still to
     come) has no rate, so the line breaks there instead of drawing a false 0 %."""
     chart = Chart(empty=not any(d.incoming for d in days))
@@ -131,18 +131,19 @@ def lcr_trend(days: list[Kpis]) -> Chart:
         return chart
     top = max(0.1, *(d.lcr or 0 for d in days))
     step, unit = (WIDTH - LEFT) / max(1, len(days) - 1), scale(top)
-    grid(chart, top * 100, "{:.0f}%")
+    grid(chart, top, lambda share: formats.percent(share, lang, 0))
     segment: list[str] = []
     for i, d in enumerate(days):
         x = LEFT + i * step
-        chart.labels.append((x, HEIGHT - 6, day_label(d.key)))
+        chart.labels.append((x, HEIGHT - 6, day_label(d.key, lang)))
         if d.lcr is None:
             _close(chart, segment)
             segment = []
             continue
         y = HEIGHT - BOTTOM - d.lcr * unit
         segment.append(f"{x:.1f},{y:.1f}")
-        chart.dots.append((x, y, f"{day_label(d.key)}: {d.lcr * 100:.1f}% ({d.lost}/{d.incoming})"))
+        chart.dots.append((x, y, f"{day_label(d.key, lang)}: {formats.percent(d.lcr, lang)} "
+                                 f"({d.lost}/{d.incoming})"))
     _close(chart, segment)
     return chart
 
@@ -168,5 +169,6 @@ def channels(lines: list[Kpis], label: Callable[[Any], str] = str) -> Chart:
     return chart
 
 
-def day_label(value: object) -> str:
-    return value.strftime("%d.%m") if isinstance(value, date) else str(value)
+def day_label(value: object, lang: str) -> str:
+    """«02.12» / "Dec 2" for a day; anything else (an hour, a name) as it is."""
+    return formats.day_month(value, lang) if isinstance(value, date) else str(value)

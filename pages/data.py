@@ -13,10 +13,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers import formats
 from handlers.exchange import caps, queries
 from handlers.exchange.config import ExchangeConfig
 from handlers.telephony import lines
-from pages import formats
 from store.models import Category, Deal, Stage, User
 
 

@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -19,9 +19,9 @@ from flask import current_app, g, render_template, request, url_for
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
-from handlers import directory
+from handlers import directory, formats
 from handlers.telephony import config as telephony_config
-from pages import formats, i18n
+from pages import i18n
 from pages.auth import SESSION_HEADER, Forbidden, Viewer, active_portal, issue, viewer_from
 from pages.rights import require_admin_now
 from store.db import get_session
@@ -108,7 +108,7 @@ class Kit:
         return i18n.plural(self.lang, n, "deals")
 
     def plural(self, n: int, key: str) -> str:
-        """The word for `n` of `key` (pages.i18n.PLURALS): «1 рабочий день», «5 рабочих дней»."""
+        """The word for `n` of `key` (plural.<key>): «1 рабочий день», «5 рабочих дней»."""
         return i18n.plural(self.lang, n, key)
 
     def num(self, value: int | float | Decimal) -> str:
@@ -129,12 +129,36 @@ class Kit:
     def hours(self, since: datetime | None) -> float:
         return 0.0 if since is None else (self.now - since).total_seconds() / 3600
 
-    def stamp(self, value: datetime | None) -> str:
+    def elapsed(self, seconds: float | None) -> str:
+        """A call's length, a talk or a wait: «8 мин 25 с» (handlers.formats.elapsed)."""
+        return formats.elapsed(seconds, self.lang)
+
+    def stamp(self, value: datetime | None, *, year: bool = True) -> str:
         """A moment in the portal's time zone (not UTC, not the viewer's browser)."""
-        return formats.local_stamp(value, self.zone, self.lang)
+        return formats.local_stamp(value, self.zone, self.lang, year=year)
 
     def at(self, value: datetime | None, zone: tzinfo) -> str:
         return formats.local_stamp(value, zone, self.lang)
+
+    def day(self, value: date | None) -> str:
+        """«02.12.2026» / "Dec 2, 2026"."""
+        return formats.day(value, self.lang)
+
+    def day_field(self, value: date) -> str:
+        """A typed day field's value: «23.11.2026» / '2026-11-23' (handlers.formats.parse_day)."""
+        return formats.day_field(value, self.lang)
+
+    def dm(self, value: date) -> str:
+        """«02.12» / "Dec 2": a day of the period shown, without the year."""
+        return formats.day_month(value, self.lang)
+
+    def clock(self, value: datetime | None) -> str:
+        """«14:07» in the portal's zone."""
+        return formats.clock(value, self.zone, self.lang)
+
+    def zone_name(self) -> str:
+        """The portal's zone, shown once: «Москва (UTC+3)»."""
+        return formats.zone_name(self.zone, self.now, self.lang)
 
     def phone(self, value: str | None) -> str:
         return formats.phone(value)

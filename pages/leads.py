@@ -105,7 +105,7 @@ def _render(cfg: config.LeadRulesConfig, errors: dict[str, str], *, status: int 
         day_chart=leads_charts.by_day(
             stats.by_day(session, pid, since=since, until=k.now,
                          zone=config.load(session, pid).zone()),  # saved, not as typed
-            {key: k.t(f"leads.col.{key}") for key in ("converted", "open", "junked")}),
+            {key: k.t(f"leads.col.{key}") for key in ("converted", "open", "junked")}, k.lang),
         by_manager=[r for r in stats.quality(session, pid, since=since, by="manager")
                     if r.key != service],
         reasons=stats.junk_reasons(session, pid, since=since),

@@ -10,7 +10,7 @@ from pages.calls_charts import ANSWERED, LOST, Chart, stacked_days
 OPEN = "#2f80ed"
 
 
-def by_day(days: list[QualityRow], labels: Mapping[str, str]) -> Chart:
+def by_day(days: list[QualityRow], labels: Mapping[str, str], lang: str) -> Chart:
     """New leads per day, stacked: converted, still open, junked."""
     return stacked_days([d.key for d in days], [(d.converted, d.open, d.junked) for d in days],
-                        [(ANSWERED, "converted"), (OPEN, "open"), (LOST, "junked")], labels)
+                        [(ANSWERED, "converted"), (OPEN, "open"), (LOST, "junked")], labels, lang)

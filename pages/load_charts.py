@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from handlers import formats
 from handlers.telephony.kpis import Kpis
 from pages.calls_charts import PALETTE, WIDTH, Chart, Rect, by_hour
 
@@ -13,11 +14,7 @@ IN, OUT = "#2f80ed", "#9b51e0"
 ROW, TOP_ROWS = 28, 12
 
 
-def hm(seconds: int) -> str:
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
-
-
-def talk_by_line(lines: list[Kpis], label: Callable[[Any], str]) -> Chart:
+def talk_by_line(lines: list[Kpis], label: Callable[[Any], str], lang: str) -> Chart:
     """Total talk time per tracking number, longest first."""
     shown = sorted((r for r in lines if r.talk_seconds), key=lambda r: -r.talk_seconds)
     shown = shown[:TOP_ROWS]
@@ -29,9 +26,9 @@ def talk_by_line(lines: list[Kpis], label: Callable[[Any], str]) -> Chart:
         name = label(row.key) if row.key else "—"
         w = (WIDTH - 260) * row.talk_seconds / top
         chart.rects.append(Rect(180, 8 + ROW * i, max(w, 1), 18, PALETTE[i % len(PALETTE)],
-                                f"{name}: {hm(row.talk_seconds)}"))
+                                f"{name}: {formats.elapsed(row.talk_seconds, lang)}"))
         chart.labels.append((176, 21 + ROW * i, name))
-        chart.dots.append((186 + w, 21 + ROW * i, hm(row.talk_seconds)))
+        chart.dots.append((186 + w, 21 + ROW * i, formats.elapsed(row.talk_seconds, lang)))
     return chart
 
 

@@ -61,8 +61,9 @@ def view(session: Session, portal_id: int, period: kpis.Period, rules: kpis.Rule
 
 def calls_charts(lines: list[kpis.Kpis], operators: list[kpis.Kpis],
                  hours: list[kpis.Kpis], names: dict, line: Any) -> dict[str, Any]:
-    t = kit().t
-    return {"talk_line_chart": charts.talk_by_line(lines, line),
+    k = kit()
+    t = k.t
+    return {"talk_line_chart": charts.talk_by_line(lines, line, k.lang),
             "operator_chart": charts.calls_by_operator(
                 operators, names, {"in": t("charts.in"), "out": t("charts.out")}),
             "talk_hour_chart": charts.talk_by_hour(hours, names)}

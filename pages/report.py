@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import Response, g, redirect, request
@@ -19,7 +19,7 @@ from handlers.telephony import config as telephony_config
 from pages import bp
 from pages import calls_charts as charts
 from pages.data import header_load, line_label, names, users
-from pages.kit import Forbidden, kit, portal, render, viewer, viewer_required
+from pages.kit import Forbidden, kit, portal, render, sessions, viewer, viewer_required
 from store.db import get_session
 
 KINDS = ("day", "week", "month")
@@ -63,7 +63,7 @@ def report_page() -> tuple[str, int]:
     _allowed()
     session, k, who = get_session(), kit(), viewer()
     period = _period()
-    report = build(session, portal().id, period, k.now)
+    report = build(session, portal().id, period, k.now, sessions=sessions())
     cfg = config.load(session, portal().id)
     people = {u.b24_user_id: u.full_name for u in users(session, portal().id)}
     return render("report.html", report=report, period=period,
@@ -71,7 +71,7 @@ def report_page() -> tuple[str, int]:
                   names=names(session, portal().id), domain=portal().domain, people=people,
                   line_name=line_label(session, portal().id),
                   tcfg=telephony_config.load(session, portal().id),
-                  trend_chart=charts.lcr_trend(report.sections["trend"]),
+                  trend_chart=charts.lcr_trend(report.sections["trend"], k.lang),
                   hour_chart=charts.by_hour(report.sections["hours"], people),
                   load=header_load(session, portal().id, cfg, who.user_id, who.is_admin, k.now),
                   active="report")
@@ -84,12 +84,11 @@ def report_csv() -> Response:
     _allowed()
     session, k = get_session(), kit()
     period = _period()
-    report = build(session, portal().id, period, k.now)
+    report = build(session, portal().id, period, k.now, sessions=sessions())
     out = io.StringIO()
     _write_csv(SafeCsv(csv.writer(out)), report)
-    stamp = datetime.now().strftime("%Y%m%d")
     return Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=report-{period.start}-{stamp}.csv"})
+        "Content-Disposition": f"attachment; filename=report-{period.start}-{period.end}.csv"})
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -25,11 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.db import Base
-from store.types import BigId, UTCDateTime
-
-
-def _portal_fk() -> ForeignKey:
-    return ForeignKey("portals.id", ondelete="CASCADE")
+from store.types import BigId, UTCDateTime, portal_fk
 
 
 class Leased:
@@ -58,7 +54,7 @@ class Rejection(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
     entity_type: Mapped[str] = mapped_column(String(8))  # deal | lead
     b24_entity_id: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(512), default="")
@@ -93,7 +89,7 @@ class AuditCallback(Leased, Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
     rejection_id: Mapped[int] = mapped_column(ForeignKey("rejections.id", ondelete="CASCADE"))
     responsible_id: Mapped[int | None] = mapped_column(Integer)
     b24_task_id: Mapped[int | None] = mapped_column(Integer)
@@ -109,7 +105,7 @@ class ClientHandoff(Leased, Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
     entity_type: Mapped[str] = mapped_column(String(8))  # CONTACT | COMPANY
     b24_client_id: Mapped[int] = mapped_column(Integer)
     b24_deal_id: Mapped[int] = mapped_column(Integer)  # the first won deal
@@ -128,7 +124,7 @@ class SeniorDayCounter(Base):
     __table_args__ = (UniqueConstraint("portal_id", "user_id", "day"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
     user_id: Mapped[int] = mapped_column(Integer)
     day: Mapped[date] = mapped_column(Date)
     first_calls: Mapped[int] = mapped_column(Integer, default=0)

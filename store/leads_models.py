@@ -9,15 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.db import Base
-from store.types import BigId, UTCDateTime
-
-
-def _portal_fk() -> ForeignKey:
-    return ForeignKey("portals.id", ondelete="CASCADE")
+from store.types import BigId, UTCDateTime, portal_fk
 
 
 class LeadTrack(Base):
@@ -31,7 +27,7 @@ class LeadTrack(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
     b24_lead_id: Mapped[int] = mapped_column(Integer)
     status_id: Mapped[str] = mapped_column(String(64), default="")
     status_semantic: Mapped[str] = mapped_column(String(1), default="P")
@@ -60,7 +56,7 @@ class LeadRuleEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
     b24_lead_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[int | None] = mapped_column(Integer)  # whom it concerns (manager, head)
@@ -81,7 +77,7 @@ class LeadJunkAudit(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
     b24_lead_id: Mapped[int] = mapped_column(Integer)
     status_id: Mapped[str] = mapped_column(String(64))  # the failure status = reason category
     reason: Mapped[str | None] = mapped_column(String(255))
@@ -103,7 +99,7 @@ class LeadConversion(Base):
     __table_args__ = (UniqueConstraint("portal_id", "b24_lead_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
     b24_lead_id: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(12), default="running")  # running|done|failed
     user_id: Mapped[int | None] = mapped_column(Integer)

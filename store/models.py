@@ -21,11 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from store.crypto import EncryptedText
 from store.db import Base
-from store.types import BigId, UTCDateTime
-
-
-def portal_fk() -> ForeignKey:
-    return ForeignKey("portals.id", ondelete="CASCADE")
+from store.types import BigId, UTCDateTime, portal_fk
 
 
 class Portal(Base):
@@ -170,7 +166,12 @@ class Deal(Base):
     __table_args__ = (
         UniqueConstraint("portal_id", "b24_deal_id"),
         Index("ix_deals_open_by_manager", "portal_id", "stage_semantic", "assigned_by_id"),
-        Index("ix_deals_contact", "portal_id", "contact_id", "stage_semantic"),
+        # The report's hygiene checks read open deals from these two alone (index-only): the
+        # contact's open deals with their managers, and every open deal's dates and manager.
+        Index("ix_deals_contact", "portal_id", "contact_id", "stage_semantic", "deleted",
+              "assigned_by_id", "b24_deal_id"),
+        Index("ix_deals_open", "portal_id", "stage_semantic", "deleted", "b24_deal_id",
+              "assigned_by_id", "moved_time", "date_create"),
         # The report's per-deal lookups (manager, amount) from the index alone.
         Index("ix_deals_owner", "portal_id", "b24_deal_id", "assigned_by_id", "opportunity"),
     )

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.db import Base
-from store.types import BigId, UTCDateTime
-
-
-def _portal_fk() -> ForeignKey:
-    return ForeignKey("portals.id", ondelete="CASCADE")
+from store.types import BigId, UTCDateTime, portal_fk
 
 
 class OpenActivity(Base):
@@ -23,7 +19,7 @@ class OpenActivity(Base):
                       Index("ix_open_activities_owner", "portal_id", "owner_type_id", "owner_id"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
     b24_activity_id: Mapped[int] = mapped_column(Integer)
     owner_type_id: Mapped[int] = mapped_column(Integer)  # 2 = deal (§8.1)
     owner_id: Mapped[int] = mapped_column(Integer)
@@ -43,7 +39,7 @@ class DealTouch(Base):
                       Index("ix_deal_touches_deal", "portal_id", "b24_deal_id"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
     kind: Mapped[str] = mapped_column(String(8))  # activity | comment | portal (LAST_ACTIVITY)
     b24_id: Mapped[int] = mapped_column(Integer)
     b24_deal_id: Mapped[int] = mapped_column(Integer)
@@ -59,7 +55,7 @@ class ContactKey(Base):
                       Index("ix_contact_keys_key", "portal_id", "key"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
     entity_type: Mapped[str] = mapped_column(String(8))
     b24_id: Mapped[int] = mapped_column(Integer)
     key: Mapped[str] = mapped_column(String(255))
@@ -79,7 +75,7 @@ class FirstCall(Base):
                             "call_type"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk(), index=True)
+    portal_id: Mapped[int] = mapped_column(portal_fk(), index=True)
     phone: Mapped[str] = mapped_column(String(32))
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     call_row_id: Mapped[int] = mapped_column(BigId)  # calls.id of that first call

@@ -9,7 +9,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -19,11 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.db import Base
-from store.types import BigId, UTCDateTime
-
-
-def _portal_fk() -> ForeignKey:
-    return ForeignKey("portals.id", ondelete="CASCADE")
+from store.types import BigId, UTCDateTime, portal_fk
 
 
 class PbxSecret(Base):
@@ -38,7 +33,7 @@ class PbxSecret(Base):
     __table_args__ = (UniqueConstraint("portal_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk())
+    portal_id: Mapped[int] = mapped_column(portal_fk())
     secret_hash: Mapped[str] = mapped_column(String(64))
     hint: Mapped[str] = mapped_column(String(8), default="")  # last characters, to recognise it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -61,7 +56,7 @@ class RoutingCall(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk())
+    portal_id: Mapped[int] = mapped_column(portal_fk())
     routing_id: Mapped[str] = mapped_column(String(32))
     caller: Mapped[str] = mapped_column(String(32), default="")  # E.164 when parseable
     line: Mapped[str | None] = mapped_column(String(64))
@@ -109,7 +104,7 @@ class RoutingPresence(Base):
     __table_args__ = (UniqueConstraint("portal_id", "b24_user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    portal_id: Mapped[int] = mapped_column(_portal_fk())
+    portal_id: Mapped[int] = mapped_column(portal_fk())
     b24_user_id: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(16))
     until: Mapped[date | None] = mapped_column(Date)

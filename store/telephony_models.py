@@ -28,8 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.db import Base
-from store.models import Call, portal_fk
-from store.types import BigId, UTCDateTime
+from store.models import Call
+from store.types import BigId, UTCDateTime, portal_fk
 
 # Finds "the first answered call with this number after t" by one index seek (lost calls), and
 # every call of a number (the page's call history).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer
 from sqlalchemy.types import TypeDecorator
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a real bigint.
@@ -26,3 +26,8 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ANN001
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def portal_fk() -> ForeignKey:
+    """Every per-portal row goes when its portal does (uninstall, §0): one definition."""
+    return ForeignKey("portals.id", ondelete="CASCADE")

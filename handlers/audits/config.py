@@ -58,7 +58,6 @@ class AuditConfig:
     proposal_stages: list[str] = field(default_factory=lambda: ["PREPARATION"])
     invoice_stages: list[str] = field(default_factory=lambda: ["PREPAYMENT_INVOICE",
                                                                "FINAL_INVOICE"])
-    utc_offset_hours: int = 3  # the senior's working day for the counters (Moscow)
 
     def weight(self, reason: str) -> int:
         return int(self.weights.get(reason, DEFAULT_WEIGHTS.get(reason, 0)))

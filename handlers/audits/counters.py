@@ -1,6 +1,7 @@
 """The senior specialist's daily counters, recomputed from the mirror (today and yesterday).
 
-Definitions (a "day" is the senior's local day, settings utc_offset_hours):
+Definitions (a "day" is a day in the portal's time zone, the telephony setting every page and
+report counts days in; there is no zone of the audits' own):
 - first_calls: the first answered call of the senior with a handed-off client after the
   hand-off (by the client's phones or the call's CRM binding), counted on the day it happened;
 - repeat_calls: his later answered calls with a client who has a deal created after the
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from handlers.audits import config
 from handlers.exchange.actions import ActionContext
+from handlers.telephony import config as telephony_config
 from store import audits
 from store.audits_models import ClientHandoff
 from store.db import write_lock
@@ -43,15 +45,15 @@ class Client:
 def recount(ctx: ActionContext) -> int:
     """Rows written: one per senior and day (yesterday and today)."""
     cfg = config.load(ctx.session, ctx.portal.id)
-    offset = timedelta(hours=cfg.utc_offset_hours)
-    today = (ctx.now + offset).date()
+    zone = telephony_config.load(ctx.session, ctx.portal.id).tz
+    today = ctx.now.astimezone(zone).date()
     write_lock(ctx.session)
     written = 0
     for senior, clients in handed_off(ctx.session, ctx.portal.id).items():
         for day in (today - timedelta(days=1), today):
-            start = datetime.combine(day, time(), tzinfo=UTC) - offset
-            values = count_day(ctx.session, ctx.portal.id, cfg, senior, clients,
-                               start, start + timedelta(days=1))
+            start = datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+            end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
+            values = count_day(ctx.session, ctx.portal.id, cfg, senior, clients, start, end)
             audits.save_counters(ctx.session, ctx.portal.id, senior, day, values, ctx.now)
             written += 1
     ctx.session.commit()

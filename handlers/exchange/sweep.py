@@ -157,7 +157,7 @@ def _close(ctx: ActionContext, sweep: Sweep, moved: list[SweepItem], lang: str) 
         SweepItem.previous_assigned_id.in_({i.previous_assigned_id for i in moved}))))
     if per_manager:
         _send(ctx, {f"n{m}": notify.notify(m, notify.with_link(
-            notify.text("swept_notice", lang, count=n), ctx.portal.domain, ctx.app_code,
+            notify.counted("swept_notice", n, lang), ctx.portal.domain, ctx.app_code,
             "board", lang), tag=f"exchange-sweep-{sweep.id}-{m}")
                     for m, n in per_manager.items()})
     logger.info("exchange.sweep.sent", extra={"member_id": ctx.portal.member_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -82,25 +84,61 @@ def outcomes(session: Session, portal_id: int, period: Period) -> tuple[int, flo
     return by.get("S", (0, 0.0))[0], by.get("S", (0, 0.0))[1], by.get("F", (0, 0.0))[0]
 
 
-def build(session: Session, portal_id: int, period: Period, now: datetime) -> Report:
+def build(session: Session, portal_id: int, period: Period, now: datetime, *,
+          sessions: Callable[[], Session] | None = None) -> Report:
+    """The whole report. With `sessions` (a factory of sessions that read committed data: the
+    page, the morning job, the benchmark), the half that does not depend on the stage pass
+    (hygiene, the exchange journal, the areas' figures) is read on a second connection in a
+    thread while this one runs the pass: a database connection runs one query at a time, and
+    SQLite's module and psycopg release the GIL while a query runs, so on two cores the month
+    costs the longer half, not the sum. Without it (tests that build on uncommitted rows) both
+    halves run here, one after the other."""
+    if sessions is None:
+        side = _independent(session, portal_id, period, now)
+        return _assemble(session, portal_id, period, now, side)
+    with ThreadPoolExecutor(1, thread_name_prefix="report") as pool:
+        pending = pool.submit(_independent_in, sessions, portal_id, period, now)
+        try:
+            return _assemble(session, portal_id, period, now, pending)
+        finally:
+            pending.cancel()
+
+
+def _assemble(session: Session, portal_id: int, period: Period, now: datetime,
+              side: dict[str, Any] | Future[dict[str, Any]]) -> Report:
     cfg = exchange_config.load(session, portal_id)
     managers = sales_managers(session, portal_id, cfg)
     pipelines = {c: funnels.pipeline(session, portal_id, c)
                  for c in funnels.categories(session, portal_id)}
     moved = moves.period_moves(session, portal_id, period, managers, pipelines)  # one pass
+    activity = people.activity(session, portal_id, period, managers, now=now,
+                               long_call=_long_call(session, portal_id), moves=moved)
+    found = side.result() if isinstance(side, Future) else side
     return Report(
         period=period,
-        funnels=main_first([funnels.assemble(c, found, moved.tops.get(c, {}))
-                            for c, found in pipelines.items()]),
+        funnels=main_first([funnels.assemble(c, found_c, moved.tops.get(c, {}))
+                            for c, found_c in pipelines.items()]),
         won_count=moved.won, won_amount=moved.won_amount, lost_count=moved.lost,
-        managers=people.activity(session, portal_id, period, managers, now=now,
-                                 long_call=_long_call(session, portal_id), moves=moved),
-        exchange=journal.counts(session, portal_id, period.since, period.until),
-        hygiene={"never_moved": hygiene.never_moved(session, portal_id, now, STALE_DAYS),
-                 "no_next_step": hygiene.no_next_step(session, portal_id),
-                 "shared_clients": hygiene.shared_clients(session, portal_id),
-                 "empty_timeline": hygiene.empty_timeline(session, portal_id)},
-        sections=area_sections(session, portal_id, period, now))
+        managers=activity, exchange=found["exchange"], hygiene=found["hygiene"],
+        sections=found["sections"])
+
+
+def _independent_in(sessions: Callable[[], Session], portal_id: int, period: Period,
+                    now: datetime) -> dict[str, Any]:
+    with sessions() as session:
+        return _independent(session, portal_id, period, now)
+
+
+def _independent(session: Session, portal_id: int, period: Period,
+                 now: datetime) -> dict[str, Any]:
+    """What the report shows apart from the stage pass and what is built on it."""
+    return {
+        "exchange": journal.counts(session, portal_id, period.since, period.until),
+        "hygiene": {"never_moved": hygiene.never_moved(session, portal_id, now, STALE_DAYS),
+                    "no_next_step": hygiene.no_next_step(session, portal_id),
+                    "shared_clients": hygiene.shared_clients(session, portal_id),
+                    "empty_timeline": hygiene.empty_timeline(session, portal_id)},
+        "sections": area_sections(session, portal_id, period, now)}
 
 
 def main_first(found: list[funnels.Funnel]) -> list[funnels.Funnel]:

@@ -30,7 +30,7 @@ LEADS = ("sla_hours", "stage_default_hours", "grace_hours", "stage_NEW", "stage_
          "link_repeats", "deal_category", "head_user_id")
 AUDITS = ("suspicious_score", "sample_percent", "short_call_seconds", "quick_reject_minutes",
           "rate_window_days", "rate_min_closed", "callback_days", "followup_days",
-          "utc_offset_hours", "rate_factor", "weight_no_call", "weight_high_rate",
+          "rate_factor", "weight_no_call", "weight_high_rate",
           "callback_kind", "reengage_to", "controller_id", "senior_id", "senior_0",
           "handoff_enabled", "proposal_stages", "invoice_stages")
 TARGETS = ("months", "calls", "minutes", "role.head.calls", "role.head.minutes",

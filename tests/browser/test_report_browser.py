@@ -46,8 +46,8 @@ def test_owner_reads_the_report(installed, live_app, page, shots) -> None:
     page.wait_for_load_state("load")
     assert page.locator("h1").first.inner_text().startswith("Отчёт руководителя")
     stats = page.locator("[data-section=telephony]").text_content()
-    assert "Время ответа" in stats and "4 с" in stats and "Исходящие от 3 минут" in stats
-    assert "2 мин 36 с" in stats  # (200 + 240 + 30) s over three answered calls
+    assert "Время ответа" in stats and "4\u00a0с" in stats and "Исходящие от 3 минут" in stats
+    assert "2\u00a0мин 37\u00a0с" in stats  # (200 + 240 + 30) s over three answered calls, rounded
     assert page.locator("[data-section=charts] svg").count() >= 1
     operators = page.locator("[data-section=operators]").text_content()
     assert "Телефония по сотрудникам" in operators and "+7 495 000-11-22" in operators

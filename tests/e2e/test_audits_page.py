@@ -64,7 +64,7 @@ def test_admin_tunes_the_audit_settings(audited, live_app) -> None:  # noqa: F81
             "sample_percent": "25", "callback_days": "2", "callback_kind": "todo",
             "reengage_to": "controller", "short_call_seconds": "15",
             "quick_reject_minutes": "20", "rate_factor": "1,5", "rate_window_days": "30",
-            "rate_min_closed": "5", "followup_days": "4", "utc_offset_hours": "3",
+            "rate_min_closed": "5", "followup_days": "4",
             "handoff_enabled": "on", "senior_1": str(audited.meta["quality"]),
             "followup_days_1": "10", "followup_days_0": "",
             "proposal_stages": "preparation, C1:PREPARATION", "invoice_stages": "FINAL_INVOICE",
@@ -107,7 +107,7 @@ def test_audit_stages_are_picked_by_name_not_typed_as_codes(audited, live_app) -
     form = {"s": token, "suspicious_score": "40", "sample_percent": "25", "callback_days": "2",
             "callback_kind": "todo", "reengage_to": "controller", "short_call_seconds": "15",
             "quick_reject_minutes": "20", "rate_factor": "1,5", "rate_window_days": "30",
-            "rate_min_closed": "5", "followup_days": "4", "utc_offset_hours": "3",
+            "rate_min_closed": "5", "followup_days": "4",
             **{f"weight_{r}": "10" for r in audit_config.REASONS},
             "proposal_stages": ["EXECUTING", "PREPARATION"],  # a picker posts one per stage
             "invoice_stages": ["FINAL_INVOICE"]}

@@ -88,11 +88,15 @@ def test_empty_cards_come_from_what_was_recorded_not_from_last_activity_time(
 
 
 def morning_notices(live_app, portal) -> list[dict]:
-    """Run the morning report at 09:00 Moscow time of the day after today; what users got."""
+    """Run the morning report at 09:00 Moscow time of the next working day (Monday to Friday,
+    the default calendar: the notice is not sent on a day off); what users got."""
     from handlers.exchange.actions import action_context
 
     moscow = ZoneInfo("Europe/Moscow")
-    nine = datetime.combine(datetime.now(moscow).date() + timedelta(days=1), time(9), moscow)
+    day = datetime.now(moscow).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    nine = datetime.combine(day, time(9), moscow)
     with live_app.sessions() as s:
         row = portals.find(s, portal.member_id)
         s.expunge(row)
@@ -116,7 +120,10 @@ def test_morning_notice_links_to_the_report_page_inside_the_portal(installed, li
         assert urlsplit(page.url).path == "/app/report"
         assert "Воронка за период" in page.text
         day = parse_qs(urlsplit(page.url).query)["date"][0]
-        assert date.fromisoformat(day) == datetime.now(ZoneInfo("Europe/Moscow")).date()
+        sent = datetime.now(ZoneInfo("Europe/Moscow")).date() + timedelta(days=1)
+        while sent.weekday() >= 5:
+            sent += timedelta(days=1)
+        assert date.fromisoformat(day) == sent - timedelta(days=1)  # the last day it covers
 
 
 def test_a_link_with_another_app_code_opens_nothing(installed, live_app) -> None:

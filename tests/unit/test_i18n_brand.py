@@ -25,16 +25,8 @@ def test_each_language_spells_the_brand_its_own_way(texts, wrong, right) -> None
 
 def _portal_texts(lang: str) -> dict[str, str]:
     """What the app writes into the portal (comments, tasks, notifications) in `lang`."""
-    from handlers import notify
-    from handlers.audits import texts as audits
-    from handlers.lead_rules import texts as lead_rules
-    from handlers.telephony import texts as telephony
-    from jobs import report
-    found = {f"{m.__name__}.{key}": table.get(lang, "") for m in (notify, audits, lead_rules,
-                                                                   telephony)
-             for key, table in m.MESSAGES.items()}
-    found["jobs.report.TEXT"] = report.TEXT[lang]
-    return found
+    from handlers import catalog
+    return catalog.texts(lang)
 
 
 @pytest.mark.parametrize(("lang", "wrong"), [("ru", LATIN), ("en", CYRILLIC)])

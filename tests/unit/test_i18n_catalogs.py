@@ -1,13 +1,18 @@
-"""The gettext catalogs behind pages.i18n: complete, in step with their source, plurals right."""
+"""The gettext catalogs behind pages.i18n (the source of every text): complete in both languages,
+plurals and placeholders right, the committed .mo compiled from the .po."""
 
 from __future__ import annotations
 
+import io
+import string
+
 import pytest
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from config import ROOT
 from pages import i18n
-from tools import dicts_to_po, i18n_extract
+from tools import i18n_extract
 
 PLACES = ("pages", "templates", "handlers", "jobs", "demo")
 
@@ -37,7 +42,7 @@ def test_the_scan_finds_the_keys_of_code_and_templates() -> None:
 def test_every_key_used_in_code_has_a_text_in_each_catalog(lang: str) -> None:
     have = {m.id for m in _po(lang) if m.id and m.string}
     missing = {key: where for key, where in _used_keys().items() if key not in have}
-    assert missing == {}, f"add these to pages/i18n*.py and run make i18n-from-dicts ({lang})"
+    assert missing == {}, f"add these to translations/{lang}/.../messages.po, make i18n-compile"
 
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
@@ -53,15 +58,52 @@ def test_both_catalogs_hold_the_same_keys() -> None:
     assert {m.id for m in _po("ru")} == {m.id for m in _po("en")}
 
 
-def test_the_catalogs_are_what_the_converter_writes_from_the_dicts() -> None:
-    """A dict edited without `make i18n-from-dicts` (or a hand-edited .po while the dicts are
-    still the source) fails here; so does a stale .mo."""
-    texts, plurals = dicts_to_po.sources()
-    for lang in dicts_to_po.LANGS:
-        folder = ROOT / "translations" / lang / "LC_MESSAGES"
-        po = dicts_to_po.po_bytes(dicts_to_po.catalog(lang, texts[lang], plurals))
-        assert (folder / "messages.po").read_bytes() == po, lang
-        assert (folder / "messages.mo").read_bytes() == dicts_to_po.mo_bytes(po), lang
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_the_committed_mo_is_what_its_po_compiles_to(lang: str) -> None:
+    """A .po edited without `make i18n-compile` fails here (the pages read the .mo)."""
+    folder = ROOT / "translations" / lang / "LC_MESSAGES"
+    compiled = io.BytesIO()
+    write_mo(compiled, _po(lang), use_fuzzy=False)
+    assert (folder / "messages.mo").read_bytes() == compiled.getvalue()
+
+
+def test_every_plural_has_three_russian_and_two_english_forms() -> None:
+    forms = {lang: {m.id[0]: m.string for m in _po(lang) if isinstance(m.id, tuple)}
+             for lang in ("ru", "en")}
+    assert len(forms["ru"]) >= 8 and forms["ru"].keys() == forms["en"].keys()
+    assert all(key.startswith("plural.") for key in forms["ru"])
+    wrong = {key: (len(forms["ru"][key]), len(forms["en"][key])) for key in forms["ru"]
+             if (len(forms["ru"][key]), len(forms["en"][key])) != (3, 2)}
+    assert wrong == {}
+
+
+def _fields(text: str) -> set[str]:
+    """The placeholder names of `text`: {name}, {name:gent} and {name:взял|взяла} are all name."""
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+def _placeholders(lang: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for message in _po(lang):
+        if message.id:
+            key = message.id if isinstance(message.id, str) else message.id[0]
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            found[key] = set().union(*(_fields(text) for text in strings))
+    return found
+
+
+def test_placeholders_are_the_same_in_both_languages() -> None:
+    ru, en = _placeholders("ru"), _placeholders("en")
+    assert ru["msg.claimed"] == {"open", "cap"}  # the scan sees them
+    differ = {key: (ru[key], en.get(key)) for key in ru if ru[key] != en.get(key)}
+    assert differ == {}
+
+
+def test_texts_reads_every_key_of_a_catalog() -> None:
+    """The tests that scan all texts (brand spelling, name cases) read pages.i18n.texts()."""
+    ru = i18n.texts("ru")
+    assert ru["board.title"] == "Сделки на бирже"
+    assert len(ru) == len([m for m in _po("ru") if isinstance(m.id, str) and m.id])
 
 
 def test_the_plural_forms_header_matches_the_language() -> None:

@@ -24,8 +24,8 @@ def reject(s, pid: int) -> None:
     s.commit()
 
 
-@pytest.mark.parametrize(("zone", "shown"), [("Europe/Moscow", "24.11.2026 11:05"),
-                                             ("Asia/Yekaterinburg", "24.11.2026 13:05")])
+@pytest.mark.parametrize(("zone", "shown"), [("Europe/Moscow", "24.11.2026, 11:05"),
+                                             ("Asia/Yekaterinburg", "24.11.2026, 13:05")])
 def test_rejection_time_is_in_the_portal_zone(client, app, portal, sessions,  # noqa: F811
                                               zone, shown) -> None:
     with sessions() as s:

@@ -3,13 +3,20 @@ handlers.audits.counters), and the per-manager rejection figures for the owner's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete
 
 from handlers.audits import counters, stats
 from handlers.audits.config import AuditConfig
+from handlers.exchange.actions import ActionContext
+from handlers.exchange.config import ExchangeConfig
+from handlers.telephony import config as telephony_config
 from store import audits
 from store.audits_models import ClientHandoff
-from store.models import Call, Contact, Deal, DealStageHistory
+from store.models import Call, Contact, Deal, DealStageHistory, Portal
 from tests.factories import make_portal
 
 SENIOR, OTHER = 9, 4
@@ -82,6 +89,25 @@ def test_counters_are_saved_per_day_and_replaced(session) -> None:
     session.commit()
     [row] = stats.senior_counters(session, pid, date(2026, 11, 23))
     assert row.first_calls == 2 and row.user_id == SENIOR
+
+
+@pytest.mark.parametrize(("zone", "day"), [("Europe/Moscow", date(2026, 11, 22)),
+                                          ("Asia/Yekaterinburg", date(2026, 11, 23))])
+def test_recount_counts_days_in_the_portal_zone(session, zone, day) -> None:
+    """23:30 in Moscow is 01:30 the next day in Yekaterinburg: the telephony zone decides (the
+    audits had a fixed UTC offset of their own, a third time-zone setting)."""
+    pid = seed(session)
+    portal = session.get(Portal, pid)
+    first = DAY - timedelta(minutes=30)  # 22.11 23:30 Moscow, the first call after the sale
+    session.execute(delete(Call).where(Call.portal_id == pid, Call.call_id == "c2"))
+    session.add(call(pid, 2, first))
+    telephony_config.save(session, pid, replace(telephony_config.load(session, pid),
+                                                timezone=zone), user_id=None, now=HANDED)
+    session.commit()
+    now = DAY + timedelta(hours=9)
+    assert counters.recount(ActionContext(portal, session, None, now, ExchangeConfig())) == 2
+    firsts = {r.day: r.first_calls for r in stats.senior_counters(session, pid, date(2026, 11, 22))}
+    assert firsts[day] == 1 and sum(firsts.values()) == 1, firsts
 
 
 def test_rejection_categories_and_outcomes_per_manager(session) -> None:

@@ -13,6 +13,7 @@ import time_machine
 from handlers.report import stages
 from handlers.report.build import build
 from handlers.report.people import COLUMNS
+from handlers.report.period import Period
 from pages.auth import Viewer
 from store import mirror
 from store.settings import load_section, save_section
@@ -80,6 +81,9 @@ def test_csv_has_every_counter_and_the_calls_sections(client, app, portal) -> No
     got = client.get(f"/app/report.csv?s={token(app, portal)}&period=week"
                      f"&date={PERIOD.end.isoformat()}")
     assert got.status_code == 200
+    week = Period.of("week", PERIOD.end)  # named by its days, not by the server's today
+    assert got.headers["Content-Disposition"] == (
+        f"attachment; filename=report-{week.start}-{week.end}.csv")
     rows = list(csv.reader(io.StringIO(got.data.decode("utf-8-sig"))))
     assert rows[0] == ["section", "manager", *COLUMNS, "rejection_categories"]
     sections = {r[0] for r in rows}
@@ -160,3 +164,19 @@ def test_every_hygiene_row_can_be_opened_past_the_first_five(client, app, portal
         for r in rows[5:]:
             wanted = r.deal_ids[0] if key == "shared_clients" else r.deal_id
             assert f"/crm/deal/details/{wanted}/" in more.group(1), (key, wanted)
+
+
+def test_the_two_halves_on_two_connections_build_the_same_report(portal, sessions) -> None:
+    """build(sessions=...) reads hygiene and the areas' figures on a second connection while
+    the stage pass runs: the same report as one connection reading everything in turn."""
+    with sessions() as s:
+        alone = build(s, portal.id, PERIOD, READ_AT)
+        paired = build(s, portal.id, PERIOD, READ_AT, sessions=sessions)
+    assert paired.headline() == alone.headline()
+    assert paired.managers == alone.managers
+    assert paired.funnels == alone.funnels
+    assert paired.exchange == alone.exchange
+    assert {k: (len(v), list(v)) for k, v in paired.hygiene.items()} == {
+        k: (len(v), list(v)) for k, v in alone.hygiene.items()}
+    assert paired.sections.keys() == alone.sections.keys()
+    assert paired.sections["headline"] == alone.sections["headline"]

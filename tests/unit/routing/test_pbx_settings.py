@@ -100,4 +100,4 @@ def test_the_preview_names_who_is_away_and_why(client, app, portal, sessions) ->
     assert "Шаг 1 пропущен: все на нём отсутствуют" in body
     english = text(client.get(f"/app/routing?s={token(app, portal, lang='en')}"
                               "&phone=8 916 123-45-67").text)
-    assert "Away until 09.01.2030" in english and "Has ended the work day" in english
+    assert "Away until Jan 9, 2030" in english and "Has ended the work day" in english

@@ -193,22 +193,24 @@ def test_recordings_table_heads_the_call_duration_and_says_when_it_cuts(client, 
         assert got.status_code == 200
 
 
-def test_hours_are_written_with_a_decimal_comma_in_russian(client, app, portal) -> None:
+def test_talk_times_use_the_one_duration_format(client, app, portal) -> None:
+    """Talk in total (90 + 240 + 30 s), the recorded call's length and the workday hours."""
     html = client.get("/app/calls", query_string={"s": token(app, portal, HEAD, admin=True),
                                                   **span()}).get_data(as_text=True)
     body = text(html)
-    assert re.search(r"всего \d+(,\d)? ч разговоров", body), body
-    assert "рабочего дня (8 ч)" in body and not re.search(r"\d\.\d ч", body)
+    assert "всего 6 мин разговоров" in body and "6\u00a0мин" in html
+    assert re.search(r'<td class="num">1\u00a0мин 30\u00a0с</td>', html)  # the recording
+    assert "рабочего дня (8 ч)" in body and not re.search(r">\d:\d\d<", html)  # no m:ss
     english = text(client.get("/app/calls", query_string={
         "s": token(app, portal, HEAD, admin=True, lang="en"), **span()}).get_data(as_text=True))
-    assert re.search(r"\d+(\.\d)? h of talk in total", english)
+    assert "6 min of talk in total" in english and "1 min 30 s" in english
 
 
 @pytest.mark.parametrize(("value", "ru", "en"), [
     (0.0, "0", "0"), (8.0, "8", "8"), (1.5, "1,5", "1.5"), (0.14, "0,1", "0.1"),
     (12.25, "12,2", "12.2")])
 def test_decimal_drops_zeros_and_uses_the_local_mark(value, ru, en) -> None:
-    from pages.formats import decimal
+    from handlers.formats import decimal
     assert (decimal(value, "ru"), decimal(value, "en")) == (ru, en)
 
 
@@ -228,5 +230,19 @@ def test_the_lcr_trend_has_no_days_still_to_come(client, app, portal) -> None:
     (0.255, 0, "26\u00a0%", "26%")])
 def test_percent_has_the_local_mark_and_a_no_break_space_in_russian(share, places, ru,
                                                                      en) -> None:
-    from pages.formats import percent
+    from handlers.formats import percent
     assert (percent(share, "ru", places), percent(share, "en", places)) == (ru, en)
+
+
+def test_the_period_fields_show_and_read_days_the_local_way(client, app, portal) -> None:
+    """Not a date input: an English Chromium shows those as 11/23/2026 on a Russian page."""
+    today = NOW.astimezone(MOSCOW).date()
+    typed = {"from": f"{today - timedelta(days=1):%d.%m.%Y}", "to": f"{today:%d.%m.%Y}"}
+    html = client.get("/app/calls", query_string={"s": token(app, portal, HEAD, admin=True),
+                                                  **typed}).get_data(as_text=True)
+    assert f'name="from" value="{typed["from"]}"' in html and 'type="date"' not in html
+    assert f'name="to" value="{typed["to"]}"' in html and 'placeholder="дд.мм.гггг"' in html
+    assert f"Звонки · {typed['from']} – {typed['to']}" in text(html)
+    english = client.get("/app/calls", query_string={
+        "s": token(app, portal, HEAD, admin=True, lang="en"), **span()}).get_data(as_text=True)
+    assert f'name="to" value="{today.isoformat()}"' in english
