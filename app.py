@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from config import ROOT, ConfigError, Settings
 
@@ -54,6 +55,19 @@ class SessionRedactor(logging.Filter):
         return True
 
 
+class CookielessSessions(SecureCookieSessionInterface):
+    """Flask's cookie session, opened without building its signer when there is no cookie.
+
+    Nothing of ours sets that cookie (pages carry their own signed `?s=`, pages/kit.py), so
+    every request, each webhook included, took the empty path, after a signer was built for it
+    (a twentieth of the ack's CPU). A request that does bring the cookie is read as before."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if not request.cookies.get(self.get_cookie_name(app)) and app.secret_key:
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def configure_logging(level: str) -> None:
     logging.config.dictConfig({
         "version": 1,
@@ -64,11 +78,15 @@ def configure_logging(level: str) -> None:
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {"werkzeug": {"level": "WARNING", "filters": ["sessions"]},
-                    "gunicorn.access": {"filters": ["sessions"]},
                     "apscheduler": {"level": "WARNING"},
                     "urllib3": {"level": "WARNING"},
                     "alembic.runtime.plugins": {"level": "WARNING"}},
     })
+    # gunicorn's access logger is masked but not configured here: dictConfig drops the handlers
+    # of every logger it names, and gunicorn set this one's (ACCESS_LOG) before loading the app.
+    access = logging.getLogger("gunicorn.access")
+    if not any(isinstance(f, SessionRedactor) for f in access.filters):
+        access.addFilter(SessionRedactor())
 
 
 def create_app(settings: Settings | None = None, *, manifest_path: Path = MANIFEST) -> Flask:
@@ -87,6 +105,7 @@ def create_app(settings: Settings | None = None, *, manifest_path: Path = MANIFE
             return unconfigured_app(exc)
     configure_logging(settings.log_level)
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.session_interface = CookielessSessions()
     app.config.update(SETTINGS=settings, SECRET_KEY=settings.secret_key.value,
                       MAX_CONTENT_LENGTH=1024 * 1024)
     app.extensions["manifest"] = Manifest.load(manifest_path)

@@ -72,10 +72,10 @@ def receive_event() -> tuple[Response, int]:
 
 def _receive(event: B24Event) -> tuple[Response, int]:
     session = get_session()
-    portal = portals.find(session, event.auth.member_id, tokens=False)
+    portal = portals.identify(session, event.auth.member_id)
     if portal is None or portal.status == "uninstalled":
         raise UnknownPortal(event.auth.member_id)
-    if not portals.application_token_matches(portal, event.auth.application_token):
+    if not portals.key_matches(session, portal, event.auth.application_token):
         raise BadApplicationToken("application_token does not match the installed one")
     now = datetime.now(UTC)
     # auth[domain] / auth[client_endpoint] are NOT followed: the application_token is shown to
@@ -90,7 +90,7 @@ def _receive(event: B24Event) -> tuple[Response, int]:
         session.commit()
         return jsonify(ok=True, handled=False), 200
     if any(route.inline for route in routes):
-        _run_inline(event, portal, session, now)
+        _run_inline(event, portals.get(session, portal.id), session, now)
         return jsonify(ok=True), 200
     if _stale(event, now):
         raise StaleEvent(f"{event.code} ts={event.ts}")

@@ -58,10 +58,11 @@ class Spec:
 # 2 December 2026, and speed branch, 3 December 2026, 2 shared cores): printed next to the
 # margin so a MISS explains itself.
 WHY = {
-    "ack": "app pinned to one core shared with other processes; ~1.4-1.7 ms CPU per event "
-           "in Flask + SQLAlchemy + SQLite commit, plus gunicorn's HTTP parsing; the tail is "
-           "the shared core's scheduling, not SQLite's write lock (paced inserts from 2 x 16 "
-           "threads on that core: p99 2.6-4 ms with or without a transaction per insert)",
+    "ack": "app pinned to one core shared with other processes; ~0.9-1.1 ms CPU per event "
+           "in Flask + SQLAlchemy + SQLite commit, ~1.4-2 ms with gunicorn's HTTP parsing; "
+           "the tail is the shared core's scheduling when others load it (4 December, the "
+           "same code: p99 14-93 ms at load 7-10, under 25 ms in 3 of 16 runs), not SQLite's "
+           "write lock",
     "report": "one pass over the month's ~740 000 transitions, grouped per deal and stage "
               "and looked up per deal (entries, counters, outcomes, funnel cohorts: ~1.8-2 s "
               "CPU on SQLite, mostly SQLite's sorts); hygiene is index-only since 4 December "
@@ -84,7 +85,9 @@ def ack_rows(r: dict, p: dict) -> list[Row]:
              f"{0.95 * rate - r['rps']:.0f} req/s" if r["rps"] < 0.95 * rate else "",
              f"{r['lost']} lost" if r["lost"] else ""]
     pinned = "app CPU 0, generator CPU 1" if r.get("pinned", False) else "not pinned"
-    return [Row(f"webhook ack @{rate:.0f} req/s (gunicorn -w 2, SQLite, {pinned})",
+    workers = r.get("workers", "?")
+    return [Row(f"webhook ack @{rate:.0f} req/s (gunicorn.conf.py: {workers} worker(s), "
+                f"SQLite, {pinned})",
                 f"{r['rps']:.0f} req/s, p99 {r['p99_ms']:.1f} ms, lost {r['lost']}",
                 f">= {0.95 * rate:.0f} req/s, p99 < 25 ms, 0 lost",
                 missed(ok, ", ".join(x for x in short if x), WHY["ack"]))]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import requests
 
+from config import ROOT
 from store import crypto, portals
 from store.db import make_engine, make_session_factory
 from store.migrate import upgrade
@@ -86,21 +87,26 @@ def prepared_database(url: str) -> None:
     engine.dispose()
 
 
-def start_gunicorn(url: str, port: int, workers: int, *, wait: float = 30.0,
-                   probe_timeout: float = 1.0, cpus: str | None = None) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, workers: int | None, *, wait: float = 30.0,
+                   probe_timeout: float = 1.0, cpus: str | None = None,
+                   env: dict[str, str] | None = None) -> subprocess.Popen:
     """The app under gunicorn on loopback for a benchmark; returns once /healthz answers.
 
     A busy machine needs more patience (`wait`, `probe_timeout`) before the first answer.
     `cpus` ("0") pins gunicorn and its workers there (taskset), so a load generator pinned
-    elsewhere measures the app, not its own share of the same cores.
+    elsewhere measures the app, not its own share of the same cores. It runs with the shipped
+    gunicorn.conf.py (worker class, threads); `workers` None keeps its count, `env` adds to
+    the environment (WEB_THREADS, WEB_CONCURRENCY...).
     """
-    env = {**os.environ, "DATABASE_URL": url, "B24_CLIENT_ID": "local.bench",
+    env = {**os.environ, **(env or {}), "DATABASE_URL": url, "B24_CLIENT_ID": "local.bench",
            "B24_CLIENT_SECRET": "bench", "APP_PUBLIC_URL": f"http://127.0.0.1:{port}",
            "SECRET_KEY": "bench", "TOKEN_KEYS": BENCH_TOKEN_KEY, "LOG_LEVEL": "WARNING"}
     pin = ["taskset", "-c", cpus] if cpus is not None else []
+    count = [] if workers is None else ["-w", str(workers)]
     proc = subprocess.Popen(
-        [*pin, sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "app:create_app()"], env=env)
+        [*pin, sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), *count,
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"],
+        env=env, cwd=ROOT)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
@@ -110,6 +116,26 @@ def start_gunicorn(url: str, port: int, workers: int, *, wait: float = 30.0,
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("gunicorn did not start")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its live children, from /proc (Linux)."""
+    from bench.cpu import cpu_seconds
+
+    own = cpu_seconds(pid)
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return (own or 0.0) + sum(process_cpu(int(child)) for child in children)
+
+
+def worker_count(pid: int) -> int:
+    """How many workers a gunicorn master runs (its child processes)."""
+    try:
+        return len(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+    except OSError:
+        return 0
 
 
 def open_loop(total: int, rate: float, send: Callable[[requests.Session, int], bool], *,

@@ -150,3 +150,20 @@ def test_acknowledgements_run_one_at_a_time_per_process(app, sessions) -> None:
         assert waiting.is_alive() and rows(sessions) == 0  # queued behind the holder
     waiting.join(10)
     assert answers == [200] and rows(sessions) == 1
+
+
+def test_an_event_without_the_session_cookie_builds_no_signer(app, client, sessions,
+                                                               monkeypatch) -> None:
+    """Flask's cookie session is unused: a request without its cookie skips the signer (CPU
+    of every webhook, app.CookielessSessions); one that brings the cookie is still read."""
+    with sessions() as s:
+        make_portal(s)
+    interface = app.session_interface
+    built = []
+    monkeypatch.setattr(interface, "get_signing_serializer",
+                        lambda flask_app: built.append(1) or None)
+    assert client.post("/b24/events", data=event_form()).status_code == 200
+    assert built == []
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], "anything")
+    client.post("/b24/events", data=event_form(deal_id="8"))
+    assert built  # with the cookie, Flask's own path, signer and all
