@@ -11,7 +11,9 @@ Pipelined (issue 15 item 5): while a portal has more due events, the next chunk 
 after this chunk's handlers committed, and ONE batch (`halt=0`) carries this chunk's writes
 followed by the next chunk's reads; each command's result or error goes to its own chunk.
 A chunk thus costs one request instead of two; a crash between the steps leaves the writes
-owed exactly as before, and the next chunk's lease simply runs out.
+owed exactly as before, and the next chunk's lease simply runs out. A pass that ends while the
+portal still has due events does not send its last chunk's writes alone: those rows go back
+due with the writes they owe, and the next pass sends them with its first chunk's reads.
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def process_chunk(sessions: sessionmaker[Session], settings: Settings, portal_id
     """A portal's due chunks, pipelined: (events handled, seconds to wait if at its limit).
 
     Up to settings.inbox_pipeline_chunks chunks, one request each (see _drain). To start, the
-    portal needs room for two requests (the first chunk's reads, the last chunk's writes).
+    portal needs room for the first request; the pass's next steps wait for their slots.
     """
     with sessions() as session:
         portal = portals.get(session, portal_id)
@@ -123,7 +125,7 @@ def process_chunk(sessions: sessionmaker[Session], settings: Settings, portal_id
         return 0, 0.0  # went away since due_portals: its events wait for a reinstall
     b24 = factory(portal)
     try:
-        wait = _ready_in(b24, 2)
+        wait = _ready_in(b24, 1)
         if wait > 0:
             return 0, wait
         return _drain(sessions, settings, portal, b24, clock), 0.0
@@ -167,16 +169,42 @@ def _drain(sessions: sessionmaker[Session], settings: Settings, portal: Portal,
     while chunk is not None:
         if answer is not None:  # None: its reads failed, the rows carry the error
             _handle(sessions, settings, portal, b24, chunk, answer, clock)
-        handled += len(chunk.rows)
         following = None
         if left > 0 and answer is not None and chunk.outcome.released is None \
                 and _ready_in(b24, 1) <= PIPELINE_WAIT:
             following = _claim(sessions, settings, portal, clock, chunk)
             left -= 1
+        if following is None and handled and _carried(sessions, settings, portal, chunk,
+                                                      clock()):
+            break  # its writes go out with the next pass's first reads
+        handled += len(chunk.rows)
         answer = _step(sessions, portal, b24, chunk, following, clock)
         _finish(sessions, settings, chunk.rows, chunk.outcome, clock())
         chunk = following
     return handled
+
+
+def _carried(sessions: sessionmaker[Session], settings: Settings, portal: Portal,
+             chunk: Chunk, now: datetime) -> bool:
+    """End the pass without a request of its own for the last chunk's writes.
+
+    While the portal has more due rows, the chunk's rows go back due with the writes they owe
+    (saved with the handlers' commit), and the next pass, claiming them first, sends those
+    writes with its first chunk's reads: a pass of N chunks costs N requests, not N + 1.
+    Only a clean chunk is carried; one with a failed event sends its writes now as before.
+    """
+    if settings.inbox_pipeline_chunks < 2 or not chunk.writes or chunk.outcome.errors \
+            or chunk.outcome.released is not None:
+        return False
+    with sessions() as session, session.begin():
+        if not inbox.has_due(session, portal.id, now):
+            return False
+        write_lock(session)
+        rows = inbox.by_id(session, (row.id for row in chunk.rows))
+        owing = [row for row in rows.values() if inbox.planned_writes(row)]
+        inbox.mark_done(session, [row for row in rows.values() if row not in owing], now)
+        inbox.hand_back(session, owing, now)
+    return True
 
 
 def chunk_limit(settings: Settings) -> int:

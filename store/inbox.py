@@ -228,6 +228,20 @@ def release(session: Session, rows: Sequence[InboxEvent], now: datetime, error: 
         row.last_error = error[:4000]
 
 
+def hand_back(session: Session, rows: Sequence[InboxEvent], now: datetime) -> None:
+    """Handled rows whose writes are saved but not sent: due again at once, the attempt
+    uncounted, so the next pass sends the writes with its first reads (jobs/inbox.py)."""
+    for row in rows:
+        row.status, row.locked_until, row.next_attempt_at = "pending", None, now
+        row.attempts = max(0, row.attempts - 1)
+
+
+def has_due(session: Session, portal_id: int, now: datetime) -> bool:
+    """Does the portal have a claimable row (besides the ones this worker leases)?"""
+    return session.scalar(select(exists().where(
+        InboxEvent.portal_id == portal_id, _claimable(now)))) or False
+
+
 @dataclass(frozen=True)
 class InboxStats:
     pending: int

@@ -115,3 +115,40 @@ def test_a_crash_between_steps_sends_the_owed_writes_once(sessions, settings, sc
     assert sorted(sent) == sorted(f"score:{i}" for i in ids)  # each write exactly once
     with sessions() as s:
         assert inbox.stats(s).done == 98
+
+
+def test_a_pass_ending_on_a_backlog_carries_its_last_writes_into_the_next(
+        sessions, settings, scoring) -> None:
+    with sessions() as s:
+        portal = make_portal(s)
+    ids = list(range(1, 197))  # four chunks of 49, passes of two chunks
+    enqueue(sessions, portal.id, *ids)
+    fake = Portal(ids)
+    two = replace(settings, inbox_pipeline_chunks=2)
+    assert run(sessions, two, fake) == 49  # chunk 2 handled, its writes owed, due again
+    assert len(fake.batches) == 2  # reads 1; writes 1 + reads 2 (no request for writes 2)
+    with sessions() as s:
+        assert inbox.stats(s) == inbox.InboxStats(pending=147, processing=0, done=49, dead=0)
+    assert run(sessions, two, fake) == 49  # writes 2 + reads 3; chunk 3 carried
+    assert fake.batches[2].keys() == {f"score:{i}" for i in range(50, 99)} | {
+        f"deal:{i}" for i in range(99, 148)}
+    assert run(sessions, two, fake) == 98  # writes 3 + reads 4; no backlog: writes 4 alone
+    assert run(sessions, two, fake) == 0
+    assert len(fake.batches) == 5  # four chunks, five requests (six without the carry)
+    assert sorted(updates(fake)) == sorted(f"score:{i}" for i in ids)  # each write once
+    with sessions() as s:
+        assert inbox.stats(s).done == 196
+        assert {r.attempts for r in s.query(InboxEvent)} == {1}  # the carry is no attempt
+
+
+def test_a_chunk_with_a_failed_event_sends_its_writes_before_the_pass_ends(
+        sessions, settings, scoring) -> None:
+    with sessions() as s:
+        portal = make_portal(s)
+    ids = list(range(1, 148))
+    enqueue(sessions, portal.id, *ids)
+    fake = Portal(ids)
+    fake.fail = {"deal:60"}  # chunk 2's read: that chunk is not clean
+    two = replace(settings, inbox_pipeline_chunks=2)
+    assert run(sessions, two, fake) == 98
+    assert len(fake.batches) == 3 and "score:61" in fake.batches[2]  # writes 2 went alone
