@@ -152,3 +152,34 @@ def test_a_chunk_with_a_failed_event_sends_its_writes_before_the_pass_ends(
     two = replace(settings, inbox_pipeline_chunks=2)
     assert run(sessions, two, fake) == 98
     assert len(fake.batches) == 3 and "score:61" in fake.batches[2]  # writes 2 went alone
+
+
+def test_a_short_chunk_claims_no_follow_up(sessions, settings, scoring, monkeypatch) -> None:
+    with sessions() as s:
+        portal = make_portal(s)
+    enqueue(sessions, portal.id, 1, 2, 3)
+    claims: list[int] = []
+    claim = inbox.claim
+    monkeypatch.setattr(job.inbox, "claim", lambda *a, **k: claims.append(1) or claim(*a, **k))
+    fake = Portal([1, 2, 3])
+    assert run(sessions, settings, fake) == 3
+    assert len(claims) == 1  # three rows of 49 took every due row: no empty second claim
+    assert len(fake.batches) == 2  # reads; writes
+
+
+def test_an_event_owing_no_writes_is_done_with_the_handlers_commit(sessions, settings,
+                                                                  monkeypatch) -> None:
+    route = Route(lambda event, ctx: ctx.read(f"deal:{deal_id(event)}"), deal_reads, False)
+    monkeypatch.setattr(job.router, "handlers_for", lambda code: (route,))
+    with sessions() as s:
+        portal = make_portal(s)
+    enqueue(sessions, portal.id, 1, 2)
+
+    def killed(*args, **kwargs) -> None:
+        raise SystemExit("worker killed before the outcome transaction")
+
+    monkeypatch.setattr(job, "_finish", killed)
+    with pytest.raises(SystemExit):
+        job.process_chunk(sessions, settings, portal.id, lambda: NOW, lambda p: Portal([1, 2]))
+    with sessions() as s:
+        assert inbox.stats(s).done == 2  # nothing was left to do after the handlers
