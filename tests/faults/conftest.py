@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
+from sandbox.clock import Clock
+from sandbox.scenario import default_day
 from tests.faults.harness import Day, Snapshot, no_client_limit, play, prepared_day
 
 pytestmark = pytest.mark.e2e
-_BASELINE: dict[str, Snapshot] = {}
+_BASELINE: dict[tuple[str, date], Snapshot] = {}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -35,8 +39,15 @@ def new_day(migrated: str, sessions, monkeypatch) -> Callable[..., AbstractConte
 
 @pytest.fixture
 def baseline(migrated: str, new_day) -> Iterator[Snapshot]:
-    """The fault-free day, played once per database and test process (it is deterministic)."""
-    if migrated not in _BASELINE:
+    """The fault-free day, played once per database, day and test process (it is deterministic).
+
+    Keyed by the day too: the multi-process tests run on the real clock, the others at the
+    frozen moment, so one test process may need two different days; a baseline of the frozen
+    day compared with a faulty run of the real one failed on deal 23's stage (a Wednesday's
+    and a Monday's scenario), whichever test happened to run after which.
+    """
+    key = (migrated, default_day(SimpleNamespace(clock=Clock())))
+    if key not in _BASELINE:
         with new_day() as day:
-            _BASELINE[migrated] = play(day)
-    yield _BASELINE[migrated]
+            _BASELINE[key] = play(day)
+    yield _BASELINE[key]

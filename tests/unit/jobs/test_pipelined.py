@@ -115,3 +115,71 @@ def test_a_crash_between_steps_sends_the_owed_writes_once(sessions, settings, sc
     assert sorted(sent) == sorted(f"score:{i}" for i in ids)  # each write exactly once
     with sessions() as s:
         assert inbox.stats(s).done == 98
+
+
+def test_a_pass_ending_on_a_backlog_carries_its_last_writes_into_the_next(
+        sessions, settings, scoring) -> None:
+    with sessions() as s:
+        portal = make_portal(s)
+    ids = list(range(1, 197))  # four chunks of 49, passes of two chunks
+    enqueue(sessions, portal.id, *ids)
+    fake = Portal(ids)
+    two = replace(settings, inbox_pipeline_chunks=2)
+    assert run(sessions, two, fake) == 49  # chunk 2 handled, its writes owed, due again
+    assert len(fake.batches) == 2  # reads 1; writes 1 + reads 2 (no request for writes 2)
+    with sessions() as s:
+        assert inbox.stats(s) == inbox.InboxStats(pending=147, processing=0, done=49, dead=0)
+    assert run(sessions, two, fake) == 49  # writes 2 + reads 3; chunk 3 carried
+    assert fake.batches[2].keys() == {f"score:{i}" for i in range(50, 99)} | {
+        f"deal:{i}" for i in range(99, 148)}
+    assert run(sessions, two, fake) == 98  # writes 3 + reads 4; no backlog: writes 4 alone
+    assert run(sessions, two, fake) == 0
+    assert len(fake.batches) == 5  # four chunks, five requests (six without the carry)
+    assert sorted(updates(fake)) == sorted(f"score:{i}" for i in ids)  # each write once
+    with sessions() as s:
+        assert inbox.stats(s).done == 196
+        assert {r.attempts for r in s.query(InboxEvent)} == {1}  # the carry is no attempt
+
+
+def test_a_chunk_with_a_failed_event_sends_its_writes_before_the_pass_ends(
+        sessions, settings, scoring) -> None:
+    with sessions() as s:
+        portal = make_portal(s)
+    ids = list(range(1, 148))
+    enqueue(sessions, portal.id, *ids)
+    fake = Portal(ids)
+    fake.fail = {"deal:60"}  # chunk 2's read: that chunk is not clean
+    two = replace(settings, inbox_pipeline_chunks=2)
+    assert run(sessions, two, fake) == 98
+    assert len(fake.batches) == 3 and "score:61" in fake.batches[2]  # writes 2 went alone
+
+
+def test_a_short_chunk_claims_no_follow_up(sessions, settings, scoring, monkeypatch) -> None:
+    with sessions() as s:
+        portal = make_portal(s)
+    enqueue(sessions, portal.id, 1, 2, 3)
+    claims: list[int] = []
+    claim = inbox.claim
+    monkeypatch.setattr(job.inbox, "claim", lambda *a, **k: claims.append(1) or claim(*a, **k))
+    fake = Portal([1, 2, 3])
+    assert run(sessions, settings, fake) == 3
+    assert len(claims) == 1  # three rows of 49 took every due row: no empty second claim
+    assert len(fake.batches) == 2  # reads; writes
+
+
+def test_an_event_owing_no_writes_is_done_with_the_handlers_commit(sessions, settings,
+                                                                  monkeypatch) -> None:
+    route = Route(lambda event, ctx: ctx.read(f"deal:{deal_id(event)}"), deal_reads, False)
+    monkeypatch.setattr(job.router, "handlers_for", lambda code: (route,))
+    with sessions() as s:
+        portal = make_portal(s)
+    enqueue(sessions, portal.id, 1, 2)
+
+    def killed(*args, **kwargs) -> None:
+        raise SystemExit("worker killed before the outcome transaction")
+
+    monkeypatch.setattr(job, "_finish", killed)
+    with pytest.raises(SystemExit):
+        job.process_chunk(sessions, settings, portal.id, lambda: NOW, lambda p: Portal([1, 2]))
+    with sessions() as s:
+        assert inbox.stats(s).done == 2  # nothing was left to do after the handlers
