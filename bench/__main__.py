@@ -64,10 +64,10 @@ WHY = {
            "same code: p99 14-93 ms at load 7-10, under 25 ms in 3 of 16 runs), not SQLite's "
            "write lock",
     "report": "one pass over the month's ~740 000 transitions, grouped per deal and stage "
-              "and looked up per deal (entries, counters, outcomes, funnel cohorts: ~1.8-2 s "
-              "CPU on SQLite, mostly SQLite's sorts); hygiene is index-only since 4 December "
-              "(~0.5 s CPU at load 8); SQLite month 3.44 s CPU in this benchmark at load 5 "
-              "that day, and wall time grows with the machine's load",
+              "and looked up per deal (~1.8-2 s CPU on SQLite, mostly SQLite's sorts), the "
+              "other half (hygiene, index-only since 4 December, and the areas' figures) on a "
+              "second connection meanwhile; quiet (load 2.8) the SQLite month took 1.7-1.9 s, "
+              "so a miss is the machine's load: the two halves need two free cores",
     "call_kpis": "five breakdowns over the hourly rollup (call_hours) and missed_calls; "
                  "when it misses, it is the machine's load (CPU time is printed too)",
 }
