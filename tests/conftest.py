@@ -5,7 +5,7 @@ session in a fresh schema that is dropped afterwards.
 
 No test reads the real clock: every test starts at `TEST_NOW` (default a Tuesday morning in
 Moscow) and the clock runs on from there. `.ci/run` plays the suite at several other moments
-(a Monday, a Tuesday 18:40 MSK, a Saturday, a month's last day, a DST change) to prove it.
+(a Monday, a Tuesday 18:40 MSK, a month's last day, a DST change on a Sunday) to prove it.
 """
 
 from __future__ import annotations
