@@ -25,14 +25,27 @@ DOMAIN = "portal"
 
 
 @cache
-def catalog(lang: str | None) -> Translations:
-    """The compiled catalog of `lang` ("ru" for anything but "en")."""
-    russian = Translations.load(str(TRANSLATIONS), ["ru"], domain=DOMAIN)
+def translations(domain: str, lang: str | None) -> Translations:
+    """The compiled catalog of `domain` in `lang` ("ru" for anything but "en"); English falls
+    back to Russian. pages.i18n reads the pages' domain (`messages`) through it too."""
+    russian = Translations.load(str(TRANSLATIONS), ["ru"], domain=domain)
     if lang != "en":
         return russian
-    english = Translations.load(str(TRANSLATIONS), ["en"], domain=DOMAIN)
+    english = Translations.load(str(TRANSLATIONS), ["en"], domain=domain)
     english.add_fallback(russian)
     return english
+
+
+def own_texts(domain: str, lang: str) -> dict[Any, str]:
+    """`domain`'s compiled entries in `lang` alone (no fallback), keyed as the .mo keys them:
+    a string, or (msgid, form) for a plural's forms."""
+    own = Translations.load(str(TRANSLATIONS), [lang], domain=domain)
+    return {k: v for k, v in own._catalog.items() if k}
+
+
+def catalog(lang: str | None) -> Translations:
+    """The `portal` catalog of `lang`."""
+    return translations(DOMAIN, lang)
 
 
 def text(lang: str | None, key: str, **params: Any) -> str:
@@ -51,6 +64,5 @@ def nt(lang: str | None, n: int, key: str, **params: Any) -> str:
 def texts(lang: str) -> dict[str, str]:
     """Every text of `lang` alone (no fallback), a plural's forms as "plural.<key>[i]": for the
     tests that scan them all (brand spelling, placeholders)."""
-    own = Translations.load(str(TRANSLATIONS), [lang], domain=DOMAIN)
     return {(k if isinstance(k, str) else f"{k[0]}[{k[1]}]"): v
-            for k, v in own._catalog.items() if k}
+            for k, v in own_texts(DOMAIN, lang).items()}

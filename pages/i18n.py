@@ -13,33 +13,23 @@ bug, never a crash). Action answers use the domain's `ActionResult.message_key` 
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from babel.support import Translations
 
-from config import ROOT
+from handlers.catalog import TRANSLATIONS, own_texts, translations  # noqa: F401 - Babel dir
 from quality.name_cases import FORMATTER
 
-TRANSLATIONS = ROOT / "translations"
 
-
-@cache
 def catalog(lang: str) -> Translations:
     """The compiled catalog of `lang` ("ru" for anything else); English falls back to Russian."""
-    russian = Translations.load(str(TRANSLATIONS), ["ru"])
-    if lang != "en":
-        return russian
-    english = Translations.load(str(TRANSLATIONS), ["en"])
-    english.add_fallback(russian)
-    return english
+    return translations("messages", lang)
 
 
 def texts(lang: str) -> dict[str, str]:
     """Every key's text in `lang` alone (no fallback), as compiled: for the tests that scan all
     texts (brand spelling, case specs). Plural entries are left out."""
-    own = Translations.load(str(TRANSLATIONS), [lang])
-    return {k: v for k, v in own._catalog.items() if isinstance(k, str) and k}
+    return {k: v for k, v in own_texts("messages", lang).items() if isinstance(k, str)}
 
 
 def has(key: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -87,25 +87,23 @@ def outcomes(session: Session, portal_id: int, period: Period) -> tuple[int, flo
 def build(session: Session, portal_id: int, period: Period, now: datetime, *,
           sessions: Callable[[], Session] | None = None) -> Report:
     """The whole report. With `sessions` (a factory of sessions that read committed data: the
-    page, the morning job, the benchmark), the half that does not depend on the stage pass
-    (hygiene, the exchange journal, the areas' figures) is read on a second connection in a
-    thread while this one runs the pass: a database connection runs one query at a time, and
-    SQLite's module and psycopg release the GIL while a query runs, so on two cores the month
-    costs the longer half, not the sum. Without it (tests that build on uncommitted rows) both
+    page, the CSV, the benchmark), the half that does not depend on the stage pass (hygiene,
+    the exchange journal, the areas' figures) is read on a second connection in a thread while
+    this one runs the pass: a database connection runs one query at a time, and SQLite's module
+    and psycopg release the GIL while a query runs, so on two cores the month costs the longer
+    half, not the sum. Without it (the morning job, tests that build on uncommitted rows) both
     halves run here, one after the other."""
     if sessions is None:
-        side = _independent(session, portal_id, period, now)
-        return _assemble(session, portal_id, period, now, side)
+        found = _independent(session, portal_id, period, now)
+        return _assemble(session, portal_id, period, now, lambda: found)
     with ThreadPoolExecutor(1, thread_name_prefix="report") as pool:
         pending = pool.submit(_independent_in, sessions, portal_id, period, now)
-        try:
-            return _assemble(session, portal_id, period, now, pending)
-        finally:
-            pending.cancel()
+        return _assemble(session, portal_id, period, now, pending.result)
 
 
 def _assemble(session: Session, portal_id: int, period: Period, now: datetime,
-              side: dict[str, Any] | Future[dict[str, Any]]) -> Report:
+              independent: Callable[[], dict[str, Any]]) -> Report:
+    """The stage pass and what is built on it here; `independent()` the other half."""
     cfg = exchange_config.load(session, portal_id)
     managers = sales_managers(session, portal_id, cfg)
     pipelines = {c: funnels.pipeline(session, portal_id, c)
@@ -113,7 +111,7 @@ def _assemble(session: Session, portal_id: int, period: Period, now: datetime,
     moved = moves.period_moves(session, portal_id, period, managers, pipelines)  # one pass
     activity = people.activity(session, portal_id, period, managers, now=now,
                                long_call=_long_call(session, portal_id), moves=moved)
-    found = side.result() if isinstance(side, Future) else side
+    found = independent()
     return Report(
         period=period,
         funnels=main_first([funnels.assemble(c, found_c, moved.tops.get(c, {}))
